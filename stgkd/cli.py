@@ -1,0 +1,146 @@
+"""The ``stgkd`` command line: list, show and run experiments; fetch and inspect data."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import torch
+
+from stgkd.experiments import EXPERIMENTS, PROFILES, get_experiment, get_profile, run_experiment
+from stgkd.results import load_result, result_path
+
+
+def _cmd_list(args) -> int:
+    profiles = [args.profile] if args.profile else list(PROFILES)
+    print(f"{'experiment':34} {'dataset':9} " + " ".join(f"{p:>7}" for p in profiles))
+    for name, experiment in EXPERIMENTS.items():
+        done = []
+        for profile in profiles:
+            seeds = sorted(result_path(profile, name, 0, args.results_dir).parent.glob("seed*.json"))
+            done.append(f"{len(seeds):>7}" if seeds else f"{'-':>7}")
+        print(f"{name:34} {experiment.dataset:9} " + " ".join(done))
+    print("\ncolumns: number of stored seeds per profile; profiles: " +
+          "; ".join(f"{p.name} = {p.description}" for p in PROFILES.values()))
+    return 0
+
+
+def _cmd_show(args) -> int:
+    experiment = get_experiment(args.name)
+    print(f"{experiment.name}: {experiment.description}")
+    print(f"  dataset {experiment.dataset}, blocks {experiment.blocks}, paper row {experiment.paper_row!r}")
+    result = load_result(args.profile, args.name, args.seed, args.results_dir)
+    if result is None:
+        print(f"  no {args.profile} result for seed {args.seed} yet: "
+              f"stgkd run {args.name} --profile {args.profile} --seed {args.seed}")
+        return 0
+    print(f"  {args.profile} seed {args.seed}: {result['parameters']:,} parameters, best epoch "
+          f"{result['best_epoch']}, {result['provenance']['wall_time_s']:.0f}s on "
+          f"{result['provenance']['device']}")
+    print(f"  {'horizon':8} {'MAE':>7} {'MAPE %':>7} {'RMSE':>7}")
+    for horizon, m in result["test"].items():
+        print(f"  {horizon:8} {m['mae']:7.3f} {m['mape']:7.3f} {m['rmse']:7.3f}")
+    if args.json:
+        print(json.dumps(result, indent=2))
+    return 0
+
+
+def _cmd_run(args) -> int:
+    get_profile(args.profile)
+    names = list(EXPERIMENTS) if args.names == ["all"] else args.names
+    for name in names:
+        get_experiment(name)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        print("error: --device cuda: expected a CUDA GPU, found none (torch "
+              f"{torch.__version__})", file=sys.stderr)
+        return 2
+    for name in names:
+        for seed in args.seeds:
+            print(f"== {name} | profile {args.profile} | seed {seed} | {args.device}", flush=True)
+            result = run_experiment(name, args.profile, seed, args.device, args.results_dir,
+                                    force=args.force, progress=not args.quiet)
+            maes = " / ".join(f"{m['mae']:.3f}" for m in result["test"].values())
+            print(f"   test MAE {maes} ({', '.join(result['test'])}) -> "
+                  f"{result_path(args.profile, name, seed, args.results_dir)}", flush=True)
+    return 0
+
+
+def _cmd_data(args) -> int:
+    from stgkd.data import LOADERS, load_series
+    if args.action == "info":
+        names = args.names or [n for n in LOADERS if n != "synthetic"]
+        for name in names:
+            series = load_series(name)
+            print(f"{name}: {series.values.shape[0]} steps ({series.n_days} days) x "
+                  f"{series.n_nodes} nodes, {series.n_imputed} imputed cells, "
+                  f"{int((series.weights > 0).sum())} weighted edges, from {', '.join(series.sources)}")
+        return 0
+    from stgkd.data.fetch import fetch
+    for name in args.names:
+        for path in fetch(name, args.dest):
+            print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stgkd", description="Reproduce the STGCN knowledge-distillation and pruning paper "
+        "and DMST-GNODE: run named experiments, store results, fetch data.",
+        epilog="Example: stgkd run kd/pemsd7m/teacher --profile quick --seed 0")
+    parser.add_argument("--results-dir", default=None,
+                        help="results folder (default: $STGKD_RESULTS, else results/ of the checkout)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="list experiments and how many seeds each profile has stored")
+    p.add_argument("--profile", choices=list(PROFILES))
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("show", help="describe an experiment and print its stored test metrics")
+    p.add_argument("name", help="experiment name, e.g. kd/pemsd7m/teacher")
+    p.add_argument("--profile", default="paper", choices=list(PROFILES))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="also print the whole result file")
+    p.set_defaults(func=_cmd_show)
+
+    p = sub.add_parser("run", help="train and evaluate experiments (resumes interrupted runs)",
+                       description="Train and evaluate named experiments. Results go to "
+                       "results/<profile>/<experiment>/seed<S>.json with a checkpoint beside it; "
+                       "an interrupted run resumes from its last completed epoch.")
+    p.add_argument("names", nargs="+", help="experiment names (see `stgkd list`), or `all`")
+    p.add_argument("--profile", default="quick", choices=list(PROFILES),
+                   help="smoke: seconds; quick: minutes; paper: the paper's 50 epochs")
+    p.add_argument("--seed", dest="seeds", type=int, nargs="+", default=[0], metavar="SEED",
+                   help="one or more seeds (default 0)")
+    p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
+    p.add_argument("--force", action="store_true", help="re-run even if a result is stored")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("data", help="fetch data sets or describe the ones found")
+    p.add_argument("action", choices=["fetch", "info"])
+    p.add_argument("names", nargs="*", help="pemsd7m, losloop, pems08")
+    p.add_argument("--dest", default="data", help="folder to fetch into (default ./data)")
+    p.set_defaults(func=_cmd_data)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (KeyError, ValueError, FileNotFoundError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: the last completed epoch is saved; run the same command to resume",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

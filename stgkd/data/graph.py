@@ -1,0 +1,78 @@
+"""Graph weights from distances, the scaled Laplacian and its Chebyshev polynomials."""
+from __future__ import annotations
+
+import numpy as np
+
+from stgkd.data.errors import DataFormatError
+
+
+def gaussian_weights(distances: np.ndarray, sigma2: float = 0.1, epsilon: float = 0.5,
+                     scale: float = 1e4, path=None) -> np.ndarray:
+    """Weighted adjacency from pairwise distances (KD paper eq. 16, STGCN form).
+
+    ``W_ij = exp(-(d_ij / scale)^2 / sigma2)`` where that is ``>= epsilon``, else 0,
+    and ``W_ii = 0``. Infinite distances (no road link) give weight 0.
+
+    Args:
+        distances: [N, N] non-negative distances (PeMSD7(M): in the file's units).
+        sigma2, epsilon, scale: the original STGCN code's constants.
+
+    Returns:
+        [N, N] float64 weights in [0, 1].
+    """
+    d = np.asarray(distances, dtype=np.float64)
+    if d.ndim != 2 or d.shape[0] != d.shape[1]:
+        raise DataFormatError(path, "a square distance matrix", f"shape {d.shape}")
+    if np.isnan(d).any():
+        raise DataFormatError(path, "distances without missing cells",
+                              f"{int(np.isnan(d).sum())} NaN cells")
+    if (d < 0).any():
+        i, j = np.argwhere(d < 0)[0]
+        raise DataFormatError(path, "non-negative distances",
+                              f"{d[i, j]} at row {i + 1}, column {j + 1}")
+    with np.errstate(over="ignore"):
+        w = np.exp(-((d / scale) ** 2) / sigma2)
+    w[w < epsilon] = 0.0
+    np.fill_diagonal(w, 0.0)
+    return w
+
+
+def scaled_laplacian(weights: np.ndarray) -> np.ndarray:
+    """Scaled normalised Laplacian ``2 L / lambda_max - I`` (STGCN, Chebyshev basis).
+
+    ``L = I - D^{-1/2} W D^{-1/2}`` over nodes with non-zero degree; an isolated
+    node keeps a zero row and column in ``L``.
+
+    Args:
+        weights: [N, N] symmetric non-negative weights.
+
+    Returns:
+        [N, N] float64 matrix whose spectrum lies in [-1, 1].
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    n = w.shape[0]
+    degree = w.sum(axis=1)
+    inv_sqrt = np.zeros(n)
+    connected = degree > 0
+    inv_sqrt[connected] = 1.0 / np.sqrt(degree[connected])
+    laplacian = np.diag(connected.astype(np.float64)) - inv_sqrt[:, None] * w * inv_sqrt[None, :]
+    # The Laplacian of a symmetric graph is symmetric; symmetrise to absorb rounding.
+    laplacian = (laplacian + laplacian.T) / 2
+    lambda_max = float(np.linalg.eigvalsh(laplacian).max())
+    if lambda_max <= 0:  # a graph without edges: L = 0, keep the basis well defined
+        lambda_max = 2.0
+    return 2.0 * laplacian / lambda_max - np.eye(n)
+
+
+def chebyshev_polynomials(scaled_lap: np.ndarray, order: int) -> np.ndarray:
+    """Stack ``[T_0, ..., T_{order-1}]`` of the scaled Laplacian, shape [order, N, N].
+
+    ``T_0 = I``, ``T_1 = L~``, ``T_k = 2 L~ T_{k-1} - T_{k-2}``.
+    """
+    if order < 1:
+        raise ValueError(f"order: expected >= 1, found {order}")
+    n = scaled_lap.shape[0]
+    stack = [np.eye(n), np.asarray(scaled_lap, dtype=np.float64)]
+    for _ in range(2, order):
+        stack.append(2 * scaled_lap @ stack[-1] - stack[-2])
+    return np.stack(stack[:order])

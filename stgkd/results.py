@@ -1,0 +1,61 @@
+"""The results store: one JSON (and one checkpoint) per run under
+``results/<profile>/<experiment>/seed<S>.json``; profiles are never mixed."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+_REPO = Path(__file__).resolve().parents[1]
+
+
+def results_root(root: str | Path | None = None) -> Path:
+    """``root``, else ``$STGKD_RESULTS``, else ``results/`` of the source checkout."""
+    if root is not None:
+        return Path(root)
+    if os.environ.get("STGKD_RESULTS"):
+        return Path(os.environ["STGKD_RESULTS"])
+    return _REPO / "results"
+
+
+def run_dir(profile: str, experiment: str, root: str | Path | None = None) -> Path:
+    """Folder of one experiment's runs; the experiment name's slashes become folders."""
+    return results_root(root) / profile / Path(*experiment.split("/"))
+
+
+def result_path(profile: str, experiment: str, seed: int, root: str | Path | None = None,
+                suffix: str = ".json") -> Path:
+    return run_dir(profile, experiment, root) / f"seed{seed}{suffix}"
+
+
+def load_result(profile: str, experiment: str, seed: int, root: str | Path | None = None) -> dict | None:
+    """The stored result of one run, or ``None`` when it has not been run."""
+    path = result_path(profile, experiment, seed, root)
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def load_results(root: str | Path | None = None, profile: str | None = None) -> list[dict]:
+    """Every stored run result (of one profile when given), in path order."""
+    base = results_root(root)
+    pattern = f"{profile}/**/seed*.json" if profile else "*/**/seed*.json"
+    return [json.loads(path.read_text()) for path in sorted(base.glob(pattern))]
+
+
+def metrics_table(results: list[dict]) -> pd.DataFrame:
+    """Long table of test metrics: profile, experiment, dataset, seed, horizon, metric, value."""
+    rows = [
+        {"profile": r["profile"], "experiment": r["experiment"], "dataset": r["dataset"],
+         "seed": r["seed"], "horizon": horizon, "metric": metric, "value": value}
+        for r in results for horizon, metrics in r["test"].items() for metric, value in metrics.items()
+    ]
+    return pd.DataFrame(rows, columns=["profile", "experiment", "dataset", "seed", "horizon",
+                                       "metric", "value"])
+
+
+def seed_summary(results: list[dict]) -> pd.DataFrame:
+    """Mean, standard deviation and count over seeds of every test metric."""
+    table = metrics_table(results)
+    keys = ["profile", "experiment", "dataset", "horizon", "metric"]
+    return (table.groupby(keys)["value"].agg(mean="mean", std="std", seeds="count").reset_index())

@@ -1,0 +1,153 @@
+"""A plain PyTorch training loop: RMSProp, step decay, validation-MAE model selection,
+a checkpoint every epoch and resumption after an interruption."""
+from __future__ import annotations
+
+import copy
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from stgkd.data.windows import WindowedData
+from stgkd.evaluate import evaluate_split
+from stgkd.io import save_torch
+
+# loss_fn(model, x [B, 1, n_his, N], y [B, N]) -> scalar loss. Distillation losses are
+# closures over a frozen teacher with this same signature.
+LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def supervised_mse(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean squared error of the one-step prediction (the plain supervised loss)."""
+    return torch.mean((model(x) - y) ** 2)
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings; the defaults are the KD paper's (section 4.2, Table 6)."""
+
+    epochs: int = 50
+    batch_size: int = 50
+    lr: float = 1e-3
+    lr_decay: float = 0.7          # multiply the learning rate by this ...
+    lr_decay_every: int = 5        # ... every this many epochs
+    rmsprop_alpha: float = 0.9     # TensorFlow's RMSProp decay, as the original STGCN
+    seed: int = 0
+    device: str = "cpu"
+    eval_batch_size: int = 32       # small batches keep activations in cache: fastest on a CPU
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit` returns: the per-epoch history and the selected epoch."""
+
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = -1
+    best_val_mae: float = float("inf")
+    wall_time_s: float = 0.0
+    resumed_from_epoch: int = 0
+
+
+def _rng_state() -> dict:
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])
+
+
+def _mean_mae(metrics: dict) -> float:
+    return float(np.mean([m["mae"] for m in metrics.values()]))
+
+
+def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: LossFn = supervised_mse,
+        state_path: str | Path | None = None, progress: bool = True) -> FitResult:
+    """Train ``model`` on ``data.train`` and keep the epoch with the lowest validation MAE.
+
+    Each epoch shuffles the training windows with a generator seeded by
+    ``(seed, epoch)``, so a resumed run sees the same batches as an
+    uninterrupted one. After each epoch the full state (model, optimiser,
+    scheduler, best weights, history, RNG and the loss function's own state if it
+    has ``state_dict``) is written atomically to ``state_path``; an interrupted
+    run called again with the same ``state_path`` continues from the last
+    completed epoch. On return the model holds the best weights.
+
+    Validation MAE is the mean over the evaluated horizons of the rollout MAE in
+    original units.
+    """
+    device = torch.device(config.device)
+    model.to(device)
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=config.lr, alpha=config.rmsprop_alpha)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_decay_every, config.lr_decay)
+    result = FitResult()
+    best_state = copy.deepcopy(model.state_dict())
+    start_epoch = 0
+    state_path = Path(state_path) if state_path is not None else None
+    if state_path is not None and state_path.is_file():
+        state = torch.load(state_path, map_location=device, weights_only=False)
+        if state["config"] != asdict(config) | {"device": state["config"]["device"]}:
+            raise ValueError(f"{state_path}: expected a checkpoint of this run's settings "
+                             f"{asdict(config)}, found {state['config']}; delete it to start afresh")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        best_state = state["best_model"]
+        result = FitResult(**state["result"])
+        if hasattr(loss_fn, "load_state_dict") and state.get("loss_fn") is not None:
+            loss_fn.load_state_dict(state["loss_fn"])
+        _set_rng_state(state["rng"])
+        start_epoch = result.resumed_from_epoch = len(result.history)
+
+    train = data.train.to(device)
+    n_his = data.n_his
+    wall_start = time.perf_counter() - result.wall_time_s
+    for epoch in range(start_epoch, config.epochs):
+        epoch_start = time.perf_counter()
+        model.train()
+        order = torch.randperm(train.shape[0],
+                               generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch))
+        losses = []
+        batches = range(0, train.shape[0], config.batch_size)
+        bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False,
+                   disable=not progress, mininterval=1.0)
+        for start in bar:
+            batch = train[order[start:start + config.batch_size].to(device)]
+            x, y = batch[:, None, :n_his], batch[:, n_his]
+            loss = loss_fn(model, x, y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{losses[-1]:.4f}", refresh=False)
+        bar.close()
+        lr = optimizer.param_groups[0]["lr"]
+        scheduler.step()
+        val = evaluate_split(model, data, "val", batch_size=config.eval_batch_size, device=device)
+        val_mae = _mean_mae(val)
+        if val_mae < result.best_val_mae:
+            result.best_val_mae, result.best_epoch = val_mae, epoch + 1
+            best_state = copy.deepcopy(model.state_dict())
+        result.history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)),
+                               "val_mae": val_mae, "val": val, "lr": lr,
+                               "epoch_time_s": time.perf_counter() - epoch_start})
+        result.wall_time_s = time.perf_counter() - wall_start
+        if progress:
+            tqdm.write(f"epoch {epoch + 1}/{config.epochs}: train loss {np.mean(losses):.4f}, "
+                       f"val MAE {val_mae:.3f} (best {result.best_val_mae:.3f} @ {result.best_epoch}), "
+                       f"{time.perf_counter() - epoch_start:.1f}s")
+        if state_path is not None:
+            save_torch(state_path, {
+                "config": asdict(config), "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "best_model": best_state, "result": asdict(result), "rng": _rng_state(),
+                "loss_fn": loss_fn.state_dict() if hasattr(loss_fn, "state_dict") else None})
+    model.load_state_dict(best_state)
+    return result
