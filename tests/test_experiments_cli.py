@@ -1,0 +1,91 @@
+"""Named experiments on real data (smoke profile), the results store and the command line."""
+import json
+
+import pytest
+
+from stgkd.cli import main
+from stgkd.experiments import EXPERIMENTS, run_experiment
+from stgkd.results import load_results, result_path
+
+REQUIRED = {"experiment", "profile", "seed", "dataset", "parameters", "flops_per_window", "test",
+            "history", "provenance"}
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("results")
+    result = run_experiment("kd/losloop/student-no-kd", "smoke", 0, results_dir=root, progress=False)
+    return root, result
+
+
+def test_result_file_has_the_documented_fields(smoke_run):
+    root, result = smoke_run
+    path = result_path("smoke", "kd/losloop/student-no-kd", 0, root)
+    assert path == root / "smoke" / "kd" / "losloop" / "student-no-kd" / "seed0.json"
+    stored = json.loads(path.read_text())
+    assert REQUIRED <= set(stored)
+    assert set(stored["test"]) == {"15min", "30min", "45min"}
+    assert set(stored["test"]["15min"]) == {"mae", "mape", "rmse"}
+    assert {"commit", "device", "torch", "started", "wall_time_s"} <= set(stored["provenance"])
+    assert path.with_suffix(".pt").is_file()
+    assert not path.with_name("seed0.resume.pt").exists()
+
+
+def test_student_parameter_count_for_207_nodes_by_hand(smoke_run):
+    # 10,144 for 228 nodes = 2*228*(4+8+8) LayerNorm + 228 node biases + 796 node-free weights
+    assert 2 * 228 * 20 + 228 + 796 == 10_144
+    assert smoke_run[1]["parameters"] == 2 * 207 * 20 + 207 + 796
+
+
+def test_finished_run_is_not_repeated(smoke_run):
+    root, result = smoke_run
+    path = result_path("smoke", "kd/losloop/student-no-kd", 0, root)
+    before = path.stat().st_mtime_ns
+    again = run_experiment("kd/losloop/student-no-kd", "smoke", 0, results_dir=root, progress=False)
+    assert again == json.loads(path.read_text()) and path.stat().st_mtime_ns == before
+    assert not (root / "quick").exists()  # profiles never mix
+
+
+def test_fixed_seed_gives_identical_numbers(smoke_run, tmp_path):
+    _, first = smoke_run
+    second = run_experiment("kd/losloop/student-no-kd", "smoke", 0, results_dir=tmp_path,
+                            progress=False)
+    assert second["test"] == first["test"]
+    assert [h["train_loss"] for h in second["history"]] == [h["train_loss"] for h in first["history"]]
+
+
+def test_load_results_finds_runs_of_one_profile(smoke_run):
+    root, _ = smoke_run
+    assert [r["experiment"] for r in load_results(root, "smoke")] == ["kd/losloop/student-no-kd"]
+    assert load_results(root, "paper") == []
+
+
+def test_cli_list_names_every_experiment(capsys, tmp_path):
+    assert main(["--results-dir", str(tmp_path), "list"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in EXPERIMENTS)
+
+
+def test_cli_show_prints_stored_metrics(smoke_run, capsys):
+    root, result = smoke_run
+    assert main(["--results-dir", str(root), "show", "kd/losloop/student-no-kd", "--profile", "smoke"]) == 0
+    out = capsys.readouterr().out
+    assert f"{result['test']['45min']['mae']:.3f}" in out
+
+
+def test_cli_show_says_when_nothing_is_stored(capsys, tmp_path):
+    assert main(["--results-dir", str(tmp_path), "show", "kd/losloop/teacher"]) == 0
+    assert "no paper result" in capsys.readouterr().out
+
+
+def test_cli_unknown_experiment_is_a_clear_error(capsys):
+    assert main(["run", "kd/nowhere/teacher", "--profile", "smoke"]) == 2
+    err = capsys.readouterr().err
+    assert "kd/nowhere/teacher" in err and "expected one of" in err
+
+
+def test_cli_cuda_without_gpu_is_a_clear_error(capsys, monkeypatch):
+    import torch
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(["run", "kd/losloop/teacher", "--profile", "smoke", "--device", "cuda"]) == 2
+    assert "CUDA" in capsys.readouterr().err

@@ -1,0 +1,84 @@
+"""The training loop: learning-rate schedule, determinism, resumption after an interruption."""
+import pytest
+import torch
+
+from stgkd.nn import STUDENT_BLOCKS, STGCN
+from stgkd.train import TrainConfig, fit, supervised_mse
+
+
+def _model(series, seed=0):
+    torch.manual_seed(seed)
+    return STGCN(series.n_nodes, STUDENT_BLOCKS, weights=series.weights)
+
+
+def _comparable(history):
+    return [{k: v for k, v in h.items() if k != "epoch_time_s"} for h in history]
+
+
+def test_learning_rate_decays_by_0_7_every_5_epochs(synthetic, synthetic_windows):
+    config = TrainConfig(epochs=7, batch_size=16)
+    result = fit(_model(synthetic), synthetic_windows, config, progress=False)
+    assert [h["lr"] for h in result.history] == pytest.approx([1e-3] * 5 + [7e-4] * 2)
+
+
+def test_model_selection_keeps_the_best_validation_epoch(synthetic, synthetic_windows):
+    result = fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=4, batch_size=16),
+                 progress=False)
+    maes = [h["val_mae"] for h in result.history]
+    assert result.best_epoch == maes.index(min(maes)) + 1
+    assert result.best_val_mae == min(maes)
+
+
+def test_same_seed_same_numbers(synthetic, synthetic_windows):
+    config = TrainConfig(epochs=2, batch_size=16)
+    a = fit(_model(synthetic), synthetic_windows, config, progress=False)
+    b = fit(_model(synthetic), synthetic_windows, config, progress=False)
+    assert _comparable(a.history) == _comparable(b.history)
+
+
+def test_training_lowers_the_training_loss(synthetic, synthetic_windows):
+    result = fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=6, batch_size=8),
+                 progress=False)
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+
+
+class InterruptAt:
+    """A supervised loss that raises KeyboardInterrupt at its n-th call, like Ctrl-C."""
+
+    def __init__(self, n):
+        self.calls, self.n = 0, n
+
+    def __call__(self, model, x, y):
+        self.calls += 1
+        if self.calls == self.n:
+            raise KeyboardInterrupt
+        return supervised_mse(model, x, y)
+
+
+def test_interrupted_run_resumes_to_the_same_result(synthetic, synthetic_windows, tmp_path):
+    config = TrainConfig(epochs=3, batch_size=16)
+    batches_per_epoch = -(-len(synthetic_windows.train) // 16)
+    straight_model = _model(synthetic)
+    straight = fit(straight_model, synthetic_windows, config, progress=False)
+
+    state = tmp_path / "run.resume.pt"
+    interrupted_model = _model(synthetic)
+    with pytest.raises(KeyboardInterrupt):  # dies in the middle of the second epoch
+        fit(interrupted_model, synthetic_windows, config, InterruptAt(batches_per_epoch + 2),
+            state_path=state, progress=False)
+    resumed_model = _model(synthetic, seed=123)  # fresh weights: all state comes from the file
+    resumed = fit(resumed_model, synthetic_windows, config, state_path=state, progress=False)
+
+    assert resumed.resumed_from_epoch == 1
+    assert _comparable(resumed.history) == _comparable(straight.history)
+    for (name, a), b in zip(straight_model.state_dict().items(), resumed_model.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def test_checkpoint_of_other_settings_is_refused(synthetic, synthetic_windows, tmp_path):
+    state = tmp_path / "run.resume.pt"
+    fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=1, batch_size=16), state_path=state,
+        progress=False)
+    with pytest.raises(ValueError, match="delete it to start afresh"):
+        fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=1, batch_size=8),
+            state_path=state, progress=False)
