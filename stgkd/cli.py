@@ -68,11 +68,15 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_data(args) -> int:
-    from stgkd.data import LOADERS, load_series
+    from stgkd.data import LOADERS, DataFormatError, load_series
     if args.action == "info":
-        names = args.names or [n for n in LOADERS if n != "synthetic"]
+        names = args.names or [n for n in LOADERS if n not in ("synthetic", "custom")]
         for name in names:
-            series = load_series(name)
+            try:
+                series = load_series(name)
+            except DataFormatError as error:
+                print(f"{name}: not available: {error}")
+                continue
             print(f"{name}: {series.values.shape[0]} steps ({series.n_days} days) x "
                   f"{series.n_nodes} nodes, {series.n_imputed} imputed cells, "
                   f"{int((series.weights > 0).sum())} weighted edges, from {', '.join(series.sources)}")

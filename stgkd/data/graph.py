@@ -20,21 +20,58 @@ def gaussian_weights(distances: np.ndarray, sigma2: float = 0.1, epsilon: float 
     Returns:
         [N, N] float64 weights in [0, 1].
     """
-    d = np.asarray(distances, dtype=np.float64)
-    if d.ndim != 2 or d.shape[0] != d.shape[1]:
-        raise DataFormatError(path, "a square distance matrix", f"shape {d.shape}")
-    if np.isnan(d).any():
-        raise DataFormatError(path, "distances without missing cells",
-                              f"{int(np.isnan(d).sum())} NaN cells")
-    if (d < 0).any():
-        i, j = np.argwhere(d < 0)[0]
-        raise DataFormatError(path, "non-negative distances",
-                              f"{d[i, j]} at row {i + 1}, column {j + 1}")
+    if sigma2 <= 0 or scale <= 0:
+        raise ValueError(f"sigma2, scale: expected positive numbers, found {sigma2}, {scale}")
+    d = _check_distances(distances, path)
     with np.errstate(over="ignore"):
         w = np.exp(-((d / scale) ** 2) / sigma2)
     w[w < epsilon] = 0.0
     np.fill_diagonal(w, 0.0)
     return w
+
+
+def edge_gaussian_weights(distances: np.ndarray, path=None) -> np.ndarray:
+    """Gaussian-kernel weights on the listed road links only (DCRNN/ASTGCN-style graphs).
+
+    ``W_ij = exp(-(d_ij / s)^2)`` for every finite off-diagonal ``d_ij`` (a listed
+    link), where ``s`` is the standard deviation (ddof 0) of those finite
+    off-diagonal distances; ``W_ij = 0`` where ``d_ij = inf`` (no link) and
+    ``W_ii = 0``. No threshold: every listed link keeps its weight.
+
+    Args:
+        distances: [N, N] non-negative distances, ``inf`` where there is no link.
+
+    Returns:
+        [N, N] float64 weights in (0, 1] on links, 0 elsewhere.
+    """
+    d = _check_distances(distances, path)
+    off_diagonal = ~np.eye(d.shape[0], dtype=bool)
+    linked = np.isfinite(d) & off_diagonal
+    w = np.zeros_like(d)
+    if not linked.any():
+        return w
+    std = float(d[linked].std())
+    if std == 0:  # all links equally long: scale by that length (weight exp(-1))
+        std = float(d[linked][0]) or 1.0
+    w[linked] = np.exp(-((d[linked] / std) ** 2))
+    return w
+
+
+def _check_distances(distances: np.ndarray, path=None) -> np.ndarray:
+    """[N, N] float64 copy of ``distances``; raises on a non-square, NaN or negative matrix."""
+    d = np.asarray(distances, dtype=np.float64)
+    if d.ndim != 2 or d.shape[0] != d.shape[1]:
+        raise DataFormatError(path, "a square distance matrix", f"shape {d.shape}")
+    if np.isnan(d).any():
+        i, j = np.argwhere(np.isnan(d))[0]
+        raise DataFormatError(path, "distances without missing cells",
+                              f"{int(np.isnan(d).sum())} NaN cells, the first at row {i + 1}, "
+                              f"column {j + 1}")
+    if (d < 0).any():
+        i, j = np.argwhere(d < 0)[0]
+        raise DataFormatError(path, "non-negative distances",
+                              f"{d[i, j]} at row {i + 1}, column {j + 1}")
+    return d
 
 
 def scaled_laplacian(weights: np.ndarray) -> np.ndarray:
@@ -50,6 +87,8 @@ def scaled_laplacian(weights: np.ndarray) -> np.ndarray:
         [N, N] float64 matrix whose spectrum lies in [-1, 1].
     """
     w = np.asarray(weights, dtype=np.float64)
+    if w.ndim != 2 or w.shape[0] != w.shape[1]:
+        raise ValueError(f"weights: expected a square matrix, found shape {w.shape}")
     n = w.shape[0]
     degree = w.sum(axis=1)
     inv_sqrt = np.zeros(n)
@@ -71,8 +110,8 @@ def chebyshev_polynomials(scaled_lap: np.ndarray, order: int) -> np.ndarray:
     """
     if order < 1:
         raise ValueError(f"order: expected >= 1, found {order}")
-    n = scaled_lap.shape[0]
-    stack = [np.eye(n), np.asarray(scaled_lap, dtype=np.float64)]
+    lap = np.asarray(scaled_lap, dtype=np.float64)
+    stack = [np.eye(lap.shape[0]), lap]
     for _ in range(2, order):
-        stack.append(2 * scaled_lap @ stack[-1] - stack[-2])
+        stack.append(2 * lap @ stack[-1] - stack[-2])
     return np.stack(stack[:order])
