@@ -125,8 +125,10 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
         "history": [{k: h[k] for k in ("epoch", "train_loss", "val_mae", "lr", "epoch_time_s")}
                     for h in fitted.history],
         "checkpoint": checkpoint_path.name,
-        "provenance": provenance(device, started, fitted.wall_time_s
-                                 if fitted.resumed_from_epoch else time.perf_counter() - clock)
+        # wall time: training and validation summed over every resumed session, plus
+        # this session's data loading and test evaluation
+        "provenance": provenance(device, started, fitted.wall_time_s + time.perf_counter() - clock
+                                 - fitted.session_train_time_s)
                       | {"resumed_from_epoch": fitted.resumed_from_epoch},
     }
     write_json(json_path, result)

@@ -50,8 +50,9 @@ class FitResult:
     history: list[dict] = field(default_factory=list)
     best_epoch: int = -1
     best_val_mae: float = float("inf")
-    wall_time_s: float = 0.0
+    wall_time_s: float = 0.0          # training + validation, summed over resumed sessions
     resumed_from_epoch: int = 0
+    session_train_time_s: float = 0.0  # the part of wall_time_s spent in this call
 
 
 def _rng_state() -> dict:
@@ -101,6 +102,7 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         scheduler.load_state_dict(state["scheduler"])
         best_state = state["best_model"]
         result = FitResult(**state["result"])
+        result.session_train_time_s = 0.0
         if hasattr(loss_fn, "load_state_dict") and state.get("loss_fn") is not None:
             loss_fn.load_state_dict(state["loss_fn"])
         _set_rng_state(state["rng"])
@@ -108,7 +110,8 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
 
     train = data.train.to(device)
     n_his = data.n_his
-    wall_start = time.perf_counter() - result.wall_time_s
+    earlier_sessions_s = result.wall_time_s
+    session_start = time.perf_counter()
     for epoch in range(start_epoch, config.epochs):
         epoch_start = time.perf_counter()
         model.train()
@@ -138,7 +141,8 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         result.history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)),
                                "val_mae": val_mae, "val": val, "lr": lr,
                                "epoch_time_s": time.perf_counter() - epoch_start})
-        result.wall_time_s = time.perf_counter() - wall_start
+        result.session_train_time_s = time.perf_counter() - session_start
+        result.wall_time_s = earlier_sessions_s + result.session_train_time_s
         if progress:
             tqdm.write(f"epoch {epoch + 1}/{config.epochs}: train loss {np.mean(losses):.4f}, "
                        f"val MAE {val_mae:.3f} (best {result.best_val_mae:.3f} @ {result.best_epoch}), "
