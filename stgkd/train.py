@@ -86,7 +86,10 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
     """
     device = torch.device(config.device)
     model.to(device)
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=config.lr, alpha=config.rmsprop_alpha)
+    params = list(model.parameters())
+    if isinstance(loss_fn, nn.Module):  # a loss with weights of its own (LSKD's adapter) trains too
+        params += list(loss_fn.to(device).parameters())
+    optimizer = torch.optim.RMSprop(params, lr=config.lr, alpha=config.rmsprop_alpha)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_decay_every, config.lr_decay)
     result = FitResult()
     best_state = copy.deepcopy(model.state_dict())

@@ -1,0 +1,131 @@
+"""Spatial-temporal correlation distillation (KD paper section 3.2.2, eqs. 7-11).
+
+Features are in the paper's layout F [B, T, N, C] (batch, time steps, nodes,
+channels); :func:`bctn_to_btnc` converts the model's hidden outputs [B, C, T, N].
+A correlation entry is the mean over channels of an absolute difference, so the
+student and the teacher may have different channel counts, and adding a constant to
+every channel (even a different constant per channel) changes nothing.
+
+The pairwise tensors are built with ``torch.cdist(p=1)``, which never materialises
+the [..., K, K, C] difference tensor, in the features' own dtype. Teacher features
+are detached and their correlations computed without a graph.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+
+from stgkd.distill.response import lord
+
+
+def bctn_to_btnc(feature: torch.Tensor) -> torch.Tensor:
+    """A hidden output [B, C, T, N] (model layout) as [B, T, N, C] (the paper's F). A view."""
+    if feature.dim() != 4:
+        raise ValueError(f"feature: expected [B, C, T, N], found {list(feature.shape)}")
+    return feature.permute(0, 2, 3, 1)
+
+
+def _check_features(features: torch.Tensor) -> None:
+    if features.dim() != 4:
+        raise ValueError(f"features: expected [B, T, N, C], found {list(features.shape)}")
+
+
+def temporal_correlation(features: torch.Tensor) -> torch.Tensor:
+    """TCD, eq. 7: ``TCD_bnij = 1/C sum_c |F_binc - F_bjnc|``.
+
+    Shapes: F [B, T, N, C] -> [B, N, T, T] (symmetric, zero diagonal).
+    """
+    _check_features(features)
+    per_node = features.transpose(1, 2)  # [B, N, T, C]
+    return torch.cdist(per_node, per_node, p=1) / features.shape[-1]
+
+
+def spatial_correlation(features: torch.Tensor) -> torch.Tensor:
+    """SCD, eq. 9: ``SCD_btij = 1/C sum_c |F_btic - F_btjc|``.
+
+    Shapes: F [B, T, N, C] -> [B, T, N, N] (symmetric, zero diagonal).
+    """
+    _check_features(features)
+    return torch.cdist(features, features, p=1) / features.shape[-1]
+
+
+def _mean_squared_over_pairs(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    """``1 / (M * K(K-1)/2) * sum_m sum_{j>i} (S_mij - T_mij)^2`` for [..., K, K] tensors
+    that are symmetric with a zero diagonal (M = product of the leading dims).
+
+    The sum over the upper triangle is half the sum over the whole matrix, so no
+    triangle is gathered: ``sum_all / (M * K(K-1))``.
+    """
+    k = student.shape[-1]
+    if k < 2:
+        raise ValueError(f"expected at least two time steps / nodes to pair, found {k}")
+    n_matrices = student.numel() // (k * k)
+    return F.mse_loss(student, teacher, reduction="sum") / (n_matrices * k * (k - 1))
+
+
+def _check_pair(features_s: torch.Tensor, features_t: torch.Tensor) -> None:
+    _check_features(features_s)
+    _check_features(features_t)
+    if features_s.shape[:3] != features_t.shape[:3]:
+        raise ValueError(f"student and teacher features: expected the same [B, T, N], found "
+                         f"{list(features_s.shape)} and {list(features_t.shape)}")
+
+
+def ltcd(features_s: torch.Tensor, features_t: torch.Tensor) -> torch.Tensor:
+    """LTCD for one layer, eq. 8:
+    ``1 / (B N C(T,2)) sum_b sum_n sum_{j>i} (TCD^s_bnij - TCD^t_bnij)^2``.
+
+    Shapes: F_s [B, T, N, C_s], F_t [B, T, N, C_t] -> scalar.
+    """
+    _check_pair(features_s, features_t)
+    with torch.no_grad():
+        teacher = temporal_correlation(features_t.detach())
+    return _mean_squared_over_pairs(temporal_correlation(features_s), teacher)
+
+
+def lscd(features_s: torch.Tensor, features_t: torch.Tensor) -> torch.Tensor:
+    """LSCD for one layer, eq. 10:
+    ``1 / (B T C(N,2)) sum_b sum_t sum_{j>i} (SCD^s_btij - SCD^t_btij)^2``.
+
+    Shapes: F_s [B, T, N, C_s], F_t [B, T, N, C_t] -> scalar. The two [B, T, N, N]
+    tensors live only while this layer's term is computed (the student's stays in the
+    autograd graph for the backward pass).
+    """
+    _check_pair(features_s, features_t)
+    with torch.no_grad():
+        teacher = spatial_correlation(features_t.detach())
+    return _mean_squared_over_pairs(spatial_correlation(features_s), teacher)
+
+
+def _mean_over_layers(term, student: Sequence[torch.Tensor],
+                      teacher: Sequence[torch.Tensor]) -> torch.Tensor:
+    if len(student) != len(teacher) or not student:
+        raise ValueError(f"expected as many student as teacher layers (at least one), found "
+                         f"{len(student)} and {len(teacher)}")
+    return sum(term(s, t) for s, t in zip(student, teacher)) / len(student)
+
+
+def lstcd(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor,
+          temporal_s: Sequence[torch.Tensor], temporal_t: Sequence[torch.Tensor],
+          spatial_s: Sequence[torch.Tensor], spatial_t: Sequence[torch.Tensor],
+          alpha1: float, alpha2: float, alpha3: float,
+          normalise_over: str = "sample") -> tuple[torch.Tensor, torch.Tensor]:
+    """LSTCD, eq. 11 (the total loss): ``LORD + alpha3 (alpha2 LSCD + (1 - alpha2) LTCD)``.
+
+    LTCD is the mean of eq. 8 over the temporal-conv layers (four in STGCN), LSCD the
+    mean of eq. 10 over the graph-conv layers (two); layer k of the student is paired
+    with layer k of the teacher. Terms with zero weight are not computed, so
+    ``alpha2=0`` is the LTCD ablation, ``alpha2=1`` the LSCD ablation and ``alpha3=0``
+    plain LORD (the feature lists may then be empty).
+
+    Shapes: y_s, y_t, target [B, N]; features [B, T_k, N, C_k] -> (scalar loss,
+    LORD's bool mask [B, N]).
+    """
+    loss, mask = lord(y_s, y_t, target, alpha1, normalise_over)
+    if alpha3 != 0 and alpha2 != 0:
+        loss = loss + alpha3 * alpha2 * _mean_over_layers(lscd, spatial_s, spatial_t)
+    if alpha3 != 0 and alpha2 != 1:
+        loss = loss + alpha3 * (1 - alpha2) * _mean_over_layers(ltcd, temporal_s, temporal_t)
+    return loss, mask

@@ -1,0 +1,159 @@
+"""Distillation losses with the training loop's signature ``loss_fn(student, x, y)``.
+
+Each loss is an ``nn.Module`` built around a frozen teacher (eval mode,
+``requires_grad=False``, run under ``torch.no_grad``). The teacher is kept outside
+the module tree, so ``loss.parameters()`` and ``loss.state_dict()`` hold only the
+loss's own state: LSKD's adapter weights, and the LORD-based losses' counters of how
+many (sample, node) targets used the teacher (the paper's Table 3), which survive a
+``state_dict`` / ``load_state_dict`` round trip.
+
+LSKD's adapter must be trained with the student: give the optimiser
+``list(student.parameters()) + list(loss.parameters())`` and move the loss with
+``loss.to(device)`` (the teacher follows the input's device by itself).
+
+x is [B, 1, n_his, N] and y [B, N] (z-scored); the loss is a scalar.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from stgkd.distill.correlation import bctn_to_btnc, lstcd
+from stgkd.distill.feature import BlockAdapter, lskd
+from stgkd.distill.response import lrd_kl, lrd_l2
+from stgkd.nn.stgcn import Hidden
+
+KINDS = ("lrd-l2", "lrd-kl", "lskd", "lord", "ltcd", "lscd", "lstcd")
+
+
+def freeze(teacher: nn.Module) -> nn.Module:
+    """Put ``teacher`` in eval mode with ``requires_grad=False`` on every parameter (in place)."""
+    teacher.eval()
+    for param in teacher.parameters():
+        param.requires_grad_(False)
+    return teacher
+
+
+class DistillationLoss(nn.Module):
+    """Base class: holds the frozen teacher and runs it on a batch."""
+
+    def __init__(self, teacher: nn.Module):
+        super().__init__()
+        self.__dict__["teacher"] = freeze(teacher)  # not a submodule: no state of ours
+
+    def teacher_outputs(self, x: torch.Tensor,
+                        with_features: bool) -> tuple[torch.Tensor, Hidden | None]:
+        """The teacher's prediction [B, N] and, if asked, its hidden outputs; no graph."""
+        teacher = self.teacher
+        if teacher.training:
+            teacher.eval()
+        param = next(teacher.parameters(), None)
+        if param is not None and param.device != x.device:
+            teacher.to(x.device)
+        hidden = Hidden() if with_features else None
+        with torch.no_grad():
+            y_t = teacher(x, hidden) if with_features else teacher(x)
+        return y_t, hidden
+
+
+class LRDLoss(DistillationLoss):
+    """LRD(L2) (eq. 3) or LRD(KL) (eqs. 1-2) with weight ``beta`` on the teacher term."""
+
+    def __init__(self, teacher: nn.Module, beta: float, divergence: str = "l2"):
+        super().__init__(teacher)
+        if divergence not in ("l2", "kl"):
+            raise ValueError(f"divergence: expected 'l2' or 'kl', found {divergence!r}")
+        self.beta, self.divergence = beta, divergence
+
+    def forward(self, student: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        y_t, _ = self.teacher_outputs(x, with_features=False)
+        response = lrd_l2 if self.divergence == "l2" else lrd_kl
+        return response(student(x), y_t, y, self.beta)
+
+
+class LSKDLoss(DistillationLoss):
+    """LSKD: supervised MSE plus ``alpha`` times the block-output MSE through a
+    learned :class:`BlockAdapter` (``self.adapter``, trained with the student).
+
+    ``student_channels``: the student's block output channels (e.g. [4, 8]);
+    ``teacher_channels``: the teacher's, read from ``teacher.config`` (an STGCN) if omitted.
+    """
+
+    def __init__(self, teacher: nn.Module, alpha: float, student_channels: Sequence[int],
+                 teacher_channels: Sequence[int] | None = None):
+        super().__init__(teacher)
+        if teacher_channels is None:
+            teacher_channels = [block[2] for block in teacher.config["blocks"]]
+        self.alpha = alpha
+        self.adapter = BlockAdapter(student_channels, teacher_channels)
+
+    def forward(self, student: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        _, hidden_t = self.teacher_outputs(x, with_features=True)
+        hidden_s = Hidden()
+        y_s = student(x, hidden_s)
+        return lskd(y_s, y, self.adapter(hidden_s.blocks), hidden_t.blocks, self.alpha)
+
+
+class LSTCDLoss(DistillationLoss):
+    """LSTCD (eq. 11) and its special cases, with Table 3's teacher-share counter.
+
+    ``alpha3=0``: LORD (eqs. 4-6), no hidden features computed; ``alpha2=0``: LORD +
+    alpha3 LTCD; ``alpha2=1``: LORD + alpha3 LSCD. ``normalise_over``: see
+    :func:`stgkd.distill.normalised_teacher_error`.
+    """
+
+    def __init__(self, teacher: nn.Module, alpha1: float, alpha2: float, alpha3: float,
+                 normalise_over: str = "sample"):
+        super().__init__(teacher)
+        self.alpha1, self.alpha2, self.alpha3 = alpha1, alpha2, alpha3
+        self.normalise_over = normalise_over
+        self.register_buffer("teacher_targets", torch.zeros((), dtype=torch.long))
+        self.register_buffer("all_targets", torch.zeros((), dtype=torch.long))
+
+    @property
+    def teacher_share(self) -> float:
+        """Share (0..1) of the (sample, node) targets so far that used the teacher's
+        prediction (Table 3 in percent); NaN before the first call."""
+        total = int(self.all_targets)
+        return int(self.teacher_targets) / total if total else float("nan")
+
+    def forward(self, student: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        with_features = self.alpha3 != 0
+        y_t, hidden_t = self.teacher_outputs(x, with_features)
+        hidden_s = Hidden() if with_features else None
+        y_s = student(x, hidden_s) if with_features else student(x)
+        features = [[], [], [], []]
+        if with_features:
+            features = [[bctn_to_btnc(f) for f in layers] for layers in
+                        (hidden_s.temporal, hidden_t.temporal, hidden_s.spatial, hidden_t.spatial)]
+        loss, mask = lstcd(y_s, y_t, y, *features, self.alpha1, self.alpha2, self.alpha3,
+                           self.normalise_over)
+        self.teacher_targets += mask.sum().to(self.teacher_targets.device)
+        self.all_targets += mask.numel()
+        return loss
+
+
+def make_kd_loss(kind: str, teacher: nn.Module, **hyper) -> DistillationLoss:
+    """A distillation loss by name (the KD paper's rows), e.g.
+    ``make_kd_loss("lstcd", teacher, alpha1=0.17, alpha2=0.047, alpha3=0.313)``.
+
+    kinds and their hyperparameters (Table 6 names):
+    ``lrd-l2``, ``lrd-kl``: beta; ``lskd``: alpha, student_channels;
+    ``lord``: alpha1; ``ltcd``, ``lscd``: alpha1, alpha3 (the Table 5 ablations, LORD
+    plus one correlation term); ``lstcd``: alpha1, alpha2, alpha3. The LORD-based kinds
+    also take ``normalise_over``. ``teacher`` is frozen in place.
+    """
+    if kind in ("lrd-l2", "lrd-kl"):
+        return LRDLoss(teacher, divergence=kind[4:], **hyper)
+    if kind == "lskd":
+        return LSKDLoss(teacher, **hyper)
+    fixed = {"lord": {"alpha2": 0.0, "alpha3": 0.0}, "ltcd": {"alpha2": 0.0},
+             "lscd": {"alpha2": 1.0}, "lstcd": {}}
+    if kind not in fixed:
+        raise ValueError(f"kind: expected one of {', '.join(KINDS)}, found {kind!r}")
+    clash = set(fixed[kind]) & set(hyper)
+    if clash:
+        raise ValueError(f"{kind}: {', '.join(sorted(clash))} is fixed by the kind")
+    return LSTCDLoss(teacher, **fixed[kind], **hyper)
