@@ -8,8 +8,10 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 NOTEBOOKS := $(sort $(wildcard notebooks/*.py))
 GENERATED := book/_generated
+# Which stored results the notebooks show: best (paper, else quick, else smoke) or one profile
+PROFILE ?= best
 
-.PHONY: venv test unit notebooks nbval book benchmark clean
+.PHONY: venv test unit notebooks nbval book readme benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +36,7 @@ notebooks: venv
 		echo "executing $$nb"; \
 		$(VENV)/bin/jupytext --quiet --to ipynb --output $(GENERATED)/$$name.src.ipynb $$nb || exit 1; \
 		(cd notebooks && ../$(VENV)/bin/papermill --log-level WARNING --kernel python3 \
-			../$(GENERATED)/$$name.src.ipynb ../$(GENERATED)/$$name.ipynb) || exit 1; \
+			-p profile $(PROFILE) ../$(GENERATED)/$$name.src.ipynb ../$(GENERATED)/$$name.ipynb) || exit 1; \
 		rm -f $(GENERATED)/$$name.src.ipynb; \
 	done
 
@@ -46,6 +48,10 @@ nbval: notebooks
 book: notebooks
 	$(VENV)/bin/jupyter-book build book/ -W --keep-going
 	@echo "book: open book/_build/html/index.html"
+
+## make readme: regenerate the README results summary from results/
+readme: venv
+	$(PY) -m stgkd.readme
 
 ## make benchmark: rollout and training speed of teacher and student, stored in results/benchmarks/
 benchmark: venv

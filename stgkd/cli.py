@@ -71,16 +71,18 @@ def _cmd_data(args) -> int:
     from stgkd.data import LOADERS, DataFormatError, load_series
     if args.action == "info":
         names = args.names or [n for n in LOADERS if n not in ("synthetic", "custom")]
+        missing = 0
         for name in names:
             try:
                 series = load_series(name)
             except DataFormatError as error:
                 print(f"{name}: not available: {error}")
+                missing += 1
                 continue
             print(f"{name}: {series.values.shape[0]} steps ({series.n_days} days) x "
                   f"{series.n_nodes} nodes, {series.n_imputed} imputed cells, "
                   f"{int((series.weights > 0).sum())} weighted edges, from {', '.join(series.sources)}")
-        return 0
+        return 1 if missing and args.names else 0  # a data set asked for by name must be there
     from stgkd.data.fetch import fetch
     for name in args.names:
         for path in fetch(name, args.dest):
