@@ -33,10 +33,11 @@ notebooks: venv
 	@mkdir -p $(GENERATED)
 	@for nb in $(NOTEBOOKS); do \
 		name=$$(basename $$nb .py); \
+		params=$$(grep -q '^profile = ' $$nb && echo "-p profile $(PROFILE)"); \
 		echo "executing $$nb"; \
 		$(VENV)/bin/jupytext --quiet --to ipynb --output $(GENERATED)/$$name.src.ipynb $$nb || exit 1; \
 		(cd notebooks && ../$(VENV)/bin/papermill --log-level WARNING --kernel python3 \
-			-p profile $(PROFILE) ../$(GENERATED)/$$name.src.ipynb ../$(GENERATED)/$$name.ipynb) || exit 1; \
+			$$params ../$(GENERATED)/$$name.src.ipynb ../$(GENERATED)/$$name.ipynb) || exit 1; \
 		rm -f $(GENERATED)/$$name.src.ipynb; \
 	done
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from stgkd.data import DEFAULT_SPLITS, load_series
-from stgkd.report import daily_profile, dataset_overview, working_days
+from stgkd.data.overview import daily_profile, dataset_overview, working_days
 
 pd.set_option("display.max_columns", 20)
 pemsd7m = load_series("pemsd7m")

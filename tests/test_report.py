@@ -13,6 +13,7 @@ import pytest
 
 from stgkd import reference, report
 from stgkd.data import TrafficSeries
+from stgkd.data.overview import daily_profile, dataset_overview, working_days
 
 HORIZONS = ("15min", "30min", "45min")
 
@@ -347,19 +348,19 @@ def test_provenance_table_sorted():
 def test_daily_profile_means_over_the_given_days():
     # 2 days x 4 steps, 2 stations: station 0 reads 0..7, station 1 reads 10 throughout
     values = np.stack([np.arange(8.0), np.full(8, 10.0)], axis=1)
-    profile = report.daily_profile(values, steps_per_day=4, days=[0, 1], stations=[0])
+    profile = daily_profile(values, steps_per_day=4, days=[0, 1], stations=[0])
     # station 0 by time of day: (0 + 4) / 2, (1 + 5) / 2, ... = 2, 3, 4, 5
     assert profile["station 0"].tolist() == [2.0, 3.0, 4.0, 5.0]
     assert profile["network mean"].tolist() == [6.0, 6.5, 7.0, 7.5]
     assert profile.index.tolist() == [0.0, 6.0, 12.0, 18.0]
-    only_day1 = report.daily_profile(values, steps_per_day=4, days=[1], stations=[0])
+    only_day1 = daily_profile(values, steps_per_day=4, days=[1], stations=[0])
     assert only_day1["station 0"].tolist() == [4.0, 5.0, 6.0, 7.0]
 
 
 def test_working_days():
-    assert report.working_days("losloop", 7) == [0, 1, 4, 5, 6]
-    assert len(report.working_days("pemsd7m", 44)) == 43
-    assert report.working_days("synthetic", 3) == [0, 1, 2]
+    assert working_days("losloop", 7) == [0, 1, 4, 5, 6]
+    assert len(working_days("pemsd7m", 44)) == 43
+    assert working_days("synthetic", 3) == [0, 1, 2]
 
 
 def test_dataset_overview_counts_windows_and_edges():
@@ -368,7 +369,7 @@ def test_dataset_overview_counts_windows_and_edges():
     weights[1, 2] = weights[2, 1] = 0.7
     series = TrafficSeries("toy", np.full((4 * 48, 3), 60.0), weights, steps_per_day=48,
                            n_imputed=5)
-    overview = report.dataset_overview([series], {"toy": (2, 1, 1)}).loc["toy"]
+    overview = dataset_overview([series], {"toy": (2, 1, 1)}).loc["toy"]
     # windows of 12 + 9 = 21 steps inside a 48-step day: 48 - 21 + 1 = 28 a day
     assert overview["split (days)"] == "2/1/1" and overview["split (windows)"] == "56/28/28"
     assert overview["edges"] == 2 and overview["imputed cells"] == 5

@@ -1,0 +1,279 @@
+"""Our results beside the papers' numbers: matching run results to paper cells,
+comparison tables, the reproduction dashboard and its summary, run provenance and the
+runs without a paper counterpart.
+
+A run result (``results/<profile>/<experiment>/seed<S>.json``) reaches a paper cell
+through its ``dataset`` and ``paper_row``: a result with ``paper_row`` X on data set
+D fills every cell of model X on D (our data set names, see
+:data:`stgkd.reference.DATASET_NAMES`). A result may add ``paper_setting`` (e.g.
+``"pruned 25%"``) to fill only the cells of that setting; without it, it fills the
+cells of every setting. For each cell the best profile available is used
+(:data:`PROFILE_PREFERENCE`) and named in the ``profile`` column; a cell nobody has
+run says :data:`NOT_YET_RUN`.
+
+>>> from stgkd.report import comparison_table
+>>> table2 = comparison_table(2, results=[])            # no runs: every row not yet run
+>>> sorted(set(table2["profile"]))
+['not yet run']
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from stgkd.reference import kd_table, reference_cells
+from stgkd.report.table1 import (BENCHMARK, COMPUTED, NOT_YET_MEASURED, _attach_table1,
+                                 table1_ours)
+
+PROFILE_PREFERENCE: tuple[str, ...] = ("paper", "quick", "smoke")
+NOT_YET_RUN = "not yet run"
+NO_DATA = "data set not available"
+PROFILE_LABELS: tuple[str, ...] = (*PROFILE_PREFERENCE, COMPUTED, BENCHMARK, NOT_YET_RUN,
+                                   NOT_YET_MEASURED, NO_DATA)
+
+# KD paper tables with comparable numbers (Tables 3, 6 and 9 hold diagnostics and
+# hyperparameters, not results).
+DASHBOARD_KD_TABLES: tuple[int, ...] = (1, 2, 4, 5, 7, 8)
+
+# Metric keys of a result's ``test`` block -> the papers' metric names.
+METRIC_NAMES: dict[str, str] = {"mae": "MAE", "mape": "MAPE", "rmse": "RMSE",
+                                "accuracy": "Accuracy"}
+
+CELL_KEYS = ["our_dataset", "model", "metric", "horizon_min"]
+OURS_COLUMNS = ["ours", "ours_std", "seeds", "difference", "relative_difference_pct",
+                "profile", "experiment"]
+
+
+# ----------------------------------------------------------------------------- results
+
+
+def parse_horizon(key: str) -> float:
+    """Minutes of a result's horizon key: ``"15min"`` -> 15.0.
+
+    Raises:
+        ValueError: the key is not ``<number>min``.
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*min\s*", key)
+    if match is None:
+        raise ValueError(f"horizon: expected a key like '15min', found {key!r}")
+    return float(match.group(1))
+
+
+def result_cells(results: Iterable[dict]) -> pd.DataFrame:
+    """Every test metric of every run, one a row.
+
+    Returns:
+        Columns ``profile, experiment, seed, our_dataset, paper_row, paper_setting
+        ("" when the result names none), metric`` (the papers' names, "MAE"...),
+        ``horizon_min`` (float) and ``value``.
+
+    Raises:
+        KeyError: a result lacks one of ``profile, experiment, seed, dataset, test``.
+    """
+    rows = []
+    for result in results:
+        missing = [k for k in ("profile", "experiment", "seed", "dataset", "test")
+                   if k not in result]
+        if missing:
+            raise KeyError(f"result {result.get('experiment', '?')}: expected keys "
+                           f"{missing} in a run result")
+        for horizon, metrics in result["test"].items():
+            for metric, value in metrics.items():
+                rows.append({
+                    "profile": result["profile"], "experiment": result["experiment"],
+                    "seed": result["seed"], "our_dataset": result["dataset"],
+                    "paper_row": result.get("paper_row") or "",
+                    "paper_setting": result.get("paper_setting") or "",
+                    "metric": METRIC_NAMES.get(metric, metric),
+                    "horizon_min": parse_horizon(horizon), "value": float(value)})
+    return pd.DataFrame(rows, columns=["profile", "experiment", "seed", "our_dataset",
+                                       "paper_row", "paper_setting", "metric",
+                                       "horizon_min", "value"])
+
+
+def seed_statistics(cells: pd.DataFrame) -> pd.DataFrame:
+    """Mean (``ours``), sample standard deviation (``ours_std``, NaN for one seed) and
+    number of seeds (``seeds``) of every metric of every experiment and profile."""
+    keys = ["profile", "experiment", "our_dataset", "paper_row", "paper_setting", "metric",
+            "horizon_min"]
+    return (cells.groupby(keys, sort=True)["value"]
+            .agg(ours="mean", ours_std="std", seeds="count").reset_index())
+
+
+def profile_rank(profile: str) -> int:
+    """Position of a profile in :data:`PROFILE_PREFERENCE` (unknown profiles come last)."""
+    return PROFILE_PREFERENCE.index(profile) if profile in PROFILE_PREFERENCE \
+        else len(PROFILE_PREFERENCE)
+
+
+def _check_profile(profile: str) -> None:
+    if profile != "best" and profile not in PROFILE_PREFERENCE:
+        raise ValueError(f"profile: expected 'best' or one of {list(PROFILE_PREFERENCE)}, "
+                         f"found {profile!r}")
+
+
+def _best_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
+    """One candidate per cell (``cell`` column): the best profile's.
+
+    Raises:
+        ValueError: two experiments of the same profile map to one cell.
+    """
+    candidates = candidates.assign(rank=candidates["profile"].map(profile_rank))
+    best = candidates[candidates["rank"] == candidates.groupby("cell")["rank"].transform("min")]
+    clashes = best.groupby("cell")["experiment"].nunique()
+    if (clashes > 1).any():
+        cell = clashes.index[clashes > 1][0]
+        rows = best[best["cell"] == cell]
+        first = rows.iloc[0]
+        raise ValueError(
+            f"experiments {sorted(rows['experiment'].unique())} ({first['profile']} profile) "
+            f"all map to the paper's {first['model']!r} on {first['our_dataset']}; give them "
+            f"different paper_row or paper_setting values")
+    return best.drop(columns="rank")
+
+
+def attach_ours(cells: pd.DataFrame, results: Iterable[dict], profile: str = "best") -> pd.DataFrame:
+    """Put our numbers beside paper cells.
+
+    Args:
+        cells: paper cells with at least ``our_dataset, model, setting, metric,
+            horizon_min, paper_value`` (from :mod:`stgkd.reference`).
+        results: run results (dicts of the result JSON form).
+        profile: ``"best"`` (paper, else quick, else smoke, per cell) or one profile.
+
+    Returns:
+        ``cells`` (same rows, same order) with :data:`OURS_COLUMNS` added:
+        ``ours`` (mean over seeds), ``ours_std``, ``seeds``, ``difference`` (ours -
+        paper), ``relative_difference_pct`` (100 * difference / paper), ``profile``
+        (the profile used, :data:`NOT_YET_RUN`, or :data:`NO_DATA` where the data set
+        is not available) and ``experiment``.
+    """
+    _check_profile(profile)
+    stats = seed_statistics(result_cells(results))
+    if profile != "best":
+        stats = stats[stats["profile"] == profile]
+    table = cells.reset_index(drop=True)
+    candidates = (table[CELL_KEYS + ["setting"]].rename_axis("cell").reset_index()
+                  .merge(stats.rename(columns={"paper_row": "model"}), on=CELL_KEYS))
+    candidates = candidates[(candidates["paper_setting"] == "")
+                            | (candidates["paper_setting"] == candidates["setting"])]
+    best = _best_candidates(candidates).set_index("cell")
+    out = table.copy()
+    out["ours"] = best["ours"].reindex(out.index).astype(float)
+    out["ours_std"] = best["ours_std"].reindex(out.index).astype(float)
+    out["seeds"] = best["seeds"].reindex(out.index).fillna(0).astype(int)
+    out["difference"] = out["ours"] - out["paper_value"]
+    out["relative_difference_pct"] = 100.0 * out["difference"] / out["paper_value"]
+    missing_label = np.where(out["our_dataset"].isna(), NO_DATA, NOT_YET_RUN)
+    out["profile"] = best["profile"].reindex(out.index).fillna(
+        pd.Series(missing_label, index=out.index)).astype(str)
+    out["experiment"] = best["experiment"].reindex(out.index).fillna("").astype(str)
+    return out
+
+
+def comparison_table(table: int, results: Iterable[dict], profile: str = "best") -> pd.DataFrame:
+    """One KD paper table beside our results, one cell a row.
+
+    Args:
+        table: the paper's table number (2, 4, 5, 7, 8 hold MAE/MAPE/RMSE).
+        results: run results, e.g. ``stgkd.results.load_results()``.
+        profile: ``"best"`` or one profile name.
+
+    Returns:
+        The cells of :func:`stgkd.reference.kd_table` (``paper_value`` is the paper's
+        number) with the columns of :func:`attach_ours`.
+    """
+    cells = kd_table(table).rename(columns={"value": "paper_value"})
+    return attach_ours(cells, results, profile)
+
+
+def ours_without_paper_cell(results: Iterable[dict], profile: str = "best") -> pd.DataFrame:
+    """Our experiments that fill no paper cell (e.g. the KD baselines on Los-loop,
+    a data set the KD paper does not use), with their test metrics.
+
+    Returns:
+        One row per experiment and metric: ``experiment, our_dataset, paper_row,
+        profile, seeds, metric`` and one column per horizon ("15 min", ...) with
+        the mean over seeds.
+    """
+    _check_profile(profile)
+    stats = seed_statistics(result_cells(results))
+    if profile != "best":
+        stats = stats[stats["profile"] == profile]
+    cells = reference_cells()
+    matched = stats.merge(cells[CELL_KEYS].drop_duplicates().rename(columns={"model": "paper_row"}),
+                          on=["our_dataset", "paper_row", "metric", "horizon_min"], how="left",
+                          indicator=True)
+    unmatched = stats[(matched["_merge"] == "left_only").to_numpy()]
+    if unmatched.empty:
+        return pd.DataFrame(columns=["experiment", "our_dataset", "paper_row", "profile",
+                                     "seeds", "metric"])
+    rank = unmatched["profile"].map(profile_rank)
+    unmatched = unmatched[rank == rank.groupby(unmatched["experiment"]).transform("min")]
+    wide = unmatched.assign(horizon=unmatched["horizon_min"].map(lambda h: f"{h:g} min"))
+    return (wide.pivot_table(index=["experiment", "our_dataset", "paper_row", "profile", "seeds",
+                                    "metric"], columns="horizon", values="ours", sort=True)
+            .reset_index().rename_axis(columns=None))
+
+
+def provenance_table(results: Iterable[dict]) -> pd.DataFrame:
+    """Where each run came from: ``profile, experiment, seed, commit, device, torch,
+    started, wall_time_s`` (sorted by profile, experiment, seed)."""
+    rows = [{"profile": r["profile"], "experiment": r["experiment"], "seed": r["seed"],
+             **{k: r.get("provenance", {}).get(k) for k in
+                ("commit", "device", "torch", "started", "wall_time_s")}} for r in results]
+    frame = pd.DataFrame(rows, columns=["profile", "experiment", "seed", "commit", "device",
+                                        "torch", "started", "wall_time_s"])
+    return frame.sort_values(["profile", "experiment", "seed"]).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- dashboard
+
+
+def dashboard(results: Iterable[dict], profile: str = "best",
+              benchmark: dict | None = None) -> pd.DataFrame:
+    """Every comparable paper cell beside ours.
+
+    The KD paper's Tables 1, 2, 4, 5, 7 and 8 (:data:`DASHBOARD_KD_TABLES`) and the
+    DMST-GNODE paper's reported figures. Table 1 sizes and FLOPs are computed from
+    the architectures, its test times come from ``benchmark``; every other cell is
+    filled from ``results`` as in :func:`attach_ours`.
+
+    Returns:
+        The columns of :func:`stgkd.reference.reference_cells` plus :data:`OURS_COLUMNS`,
+        in the reference files' order.
+    """
+    results = list(results)
+    cells = reference_cells()
+    kd_tables = {f"Table {n}" for n in DASHBOARD_KD_TABLES}
+    cells = cells[(cells["source"] != "KD paper") | cells["table"].isin(kd_tables)]
+    is_table1 = (cells["source"] == "KD paper") & (cells["table"] == "Table 1")
+    table1 = _attach_table1(cells[is_table1], table1_ours(benchmark))
+    others = attach_ours(cells[~is_table1], results, profile)
+    columns = list(cells.columns) + OURS_COLUMNS
+    frame = pd.concat([table1[columns], others[columns]], ignore_index=True)
+    position = list(cells.index[is_table1]) + list(cells.index[~is_table1])
+    order = frame.assign(_table=_table_order(frame), _position=position)
+    return frame.loc[order.sort_values(["_table", "_position"]).index].reset_index(drop=True)
+
+
+def _table_order(cells: pd.DataFrame) -> pd.Series:
+    """Sort key of a cell's table: the KD paper's tables by number, then the DMST-GNODE paper."""
+    number = cells["table"].str.extract(r"^Table (\d+)$", expand=False).astype(float).fillna(0)
+    return (cells["source"] != "KD paper").astype(int) * 1000 + number
+
+
+def dashboard_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Number of cells per table and per profile label (``paper``, ``quick``, ``smoke``,
+    ``computed``, ``benchmark``, ``not yet run``, ...), with a total row and column."""
+    labels = [p for p in PROFILE_LABELS if p in set(frame["profile"])]
+    tables = list(dict.fromkeys(zip(frame["source"], frame["table"])))
+    counts = pd.crosstab([frame["source"], frame["table"]], frame["profile"])
+    counts = counts.reindex(index=pd.MultiIndex.from_tuples(tables, names=["source", "table"]),
+                            columns=labels, fill_value=0)
+    counts["cells"] = counts.sum(axis=1)
+    counts.loc[("all", "all"), :] = counts.sum(axis=0)
+    return counts.astype(int).rename_axis(columns=None)
