@@ -1,0 +1,168 @@
+"""Speed of the STGCN teacher, pruning base and student: 9-step rollout of 1140 windows,
+training windows per second and peak memory, stored in results/benchmarks/<machine>.json.
+
+Each model is measured in a fresh subprocess so its peak memory is its own.
+Timings are the mean of repeated runs after warm-up runs, as the KD paper's Table 1
+(which averages 100 runs on a GTX 1080; the defaults here are fewer on a CPU).
+
+    python benchmarks/stgcn_speed.py                    # CPU, all three models
+    python benchmarks/stgcn_speed.py --device cuda --repeats 100
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import platform
+import re
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from stgkd.complexity import count_parameters
+from stgkd.data import load_series, make_windows, DEFAULT_SPLITS
+from stgkd.evaluate import forecast
+from stgkd.io import write_json
+from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
+from stgkd.provenance import device_description, git_commit, now_iso
+from stgkd.results import results_root
+
+MODELS = {"teacher": TEACHER_BLOCKS, "pruning_base": PRUNING_BASE_BLOCKS, "student": STUDENT_BLOCKS}
+N_WINDOWS = 1140
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _timed(fn, device, warmup: int, repeats: int) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        _sync(device)
+        start = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def measure(name: str, args: argparse.Namespace, queue) -> None:
+    """Measure one model (runs in its own process) and put its figures on ``queue``."""
+    torch.manual_seed(0)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    series = load_series("pemsd7m")
+    data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
+    windows = data.test[:N_WINDOWS].to(device)
+    model = STGCN(series.n_nodes, MODELS[name], weights=series.weights).to(device).eval()
+    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+    rollout_times = _timed(lambda: forecast(model, windows, data.n_his, data.n_pred,
+                                            batch_size=args.eval_batch, device=device),
+                           device, args.warmup, args.repeats)
+
+    model.train()
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)
+    train = data.train.to(device)
+    batch = 50
+
+    def train_steps():
+        for step in range(args.train_steps):
+            window = train[step * batch:(step + 1) * batch]
+            loss = torch.mean((model(window[:, None, :data.n_his]) - window[:, data.n_his]) ** 2)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+    train_times = _timed(train_steps, device, 1, args.train_repeats)
+    figures = {
+        "parameters": count_parameters(model),
+        "rollout_1140": {"mean_s": statistics.mean(rollout_times),
+                         "std_s": statistics.stdev(rollout_times) if len(rollout_times) > 1 else 0.0,
+                         "runs": len(rollout_times), "times_s": rollout_times},
+        "train_windows_per_s": batch * args.train_steps / statistics.mean(train_times),
+        # ru_maxrss is in KiB on Linux
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_increase_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_rss) / 1024,
+    }
+    if device.type == "cuda":
+        figures["peak_gpu_memory_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
+    queue.put((name, figures))
+
+
+def machine_slug(description: str, device: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", description.lower()).strip("-")
+    return f"{device.split(':')[0]}-{slug}"[:80]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--repeats", type=int, default=5, help="timed rollouts per model (default 5)")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed rollouts first (default 1)")
+    parser.add_argument("--eval-batch", type=int, default=32,
+                        help="windows per forward pass inside the rollout (default 32)")
+    parser.add_argument("--train-steps", type=int, default=10, help="training steps of 50 windows")
+    parser.add_argument("--train-repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
+    parser.add_argument("--out", default=None, help="output JSON (default results/benchmarks/<machine>.json)")
+    args = parser.parse_args(argv)
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        print("error: --device cuda: expected a CUDA GPU, found none", file=sys.stderr)
+        return 2
+
+    context = mp.get_context("spawn")
+    figures = {}
+    for name in args.models:
+        queue = context.Queue()
+        process = context.Process(target=measure, args=(name, args, queue))
+        process.start()
+        key, value = queue.get()
+        process.join()
+        figures[key] = value
+        print(f"{name:13} {value['parameters']:>8,} params  rollout(1140) {value['rollout_1140']['mean_s']:.3f}s "
+              f"± {value['rollout_1140']['std_s']:.3f}  train {value['train_windows_per_s']:.0f} windows/s  "
+              f"peak RSS {value['peak_rss_mb']:.0f} MB", flush=True)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    description = device_description(args.device)
+    report = {
+        "benchmark": "stgcn_speed", "created": now_iso(), "commit": git_commit(),
+        "machine": {"device": description, "platform": platform.platform(),
+                    "python": platform.python_version(), "torch": torch.__version__,
+                    "threads": torch.get_num_threads()},
+        "settings": {k: v for k, v in vars(args).items() if k != "out"} | {"windows": N_WINDOWS,
+                     "rollout_steps": 9, "train_batch": 50, "dataset": "pemsd7m"},
+        "rollout_1140": {k: v["rollout_1140"] for k, v in figures.items()},
+        "train_windows_per_s": {k: v["train_windows_per_s"] for k, v in figures.items()},
+        "peak_memory_mb": {k: {m: v[m] for m in ("peak_rss_mb", "peak_rss_increase_mb", "peak_gpu_memory_mb")
+                               if m in v} for k, v in figures.items()},
+        "parameters": {k: v["parameters"] for k, v in figures.items()},
+    }
+    if {"teacher", "student"} <= set(figures):
+        report["ratio_student_teacher"] = (figures["student"]["rollout_1140"]["mean_s"]
+                                           / figures["teacher"]["rollout_1140"]["mean_s"])
+        print(f"student / teacher rollout time: {report['ratio_student_teacher']:.3f} "
+              "(paper, GTX 1080: 0.547 / 3.423 = 0.160)")
+    out = Path(args.out) if args.out else results_root() / "benchmarks" / f"{machine_slug(description, args.device)}.json"
+    write_json(out, report)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
