@@ -60,7 +60,8 @@ def _cmd_run(args) -> int:
         for seed in args.seeds:
             print(f"== {name} | profile {args.profile} | seed {seed} | {args.device}", flush=True)
             result = run_experiment(name, args.profile, seed, args.device, args.results_dir,
-                                    force=args.force, progress=not args.quiet)
+                                    force=args.force, progress=not args.quiet,
+                                    compile=args.compile)
             maes = " / ".join(f"{m['mae']:.3f}" for m in result["test"].values())
             print(f"   test MAE {maes} ({', '.join(result['test'])}) -> "
                   f"{result_path(args.profile, name, seed, args.results_dir)}", flush=True)
@@ -121,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one or more seeds (default 0)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
+    p.add_argument("--compile", action="store_true",
+                   help="torch.compile the model (about 1.3x faster teacher steps on a CPU after "
+                   "a minute of compiling; a run may resume with or without it)")
     p.add_argument("--force", action="store_true", help="re-run even if a result is stored")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_run)

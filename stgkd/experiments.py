@@ -86,7 +86,7 @@ def seed_everything(seed: int) -> None:
 
 def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str = "cpu",
                    results_dir: str | Path | None = None, force: bool = False,
-                   progress: bool = True) -> dict:
+                   progress: bool = True, compile: bool = False) -> dict:
     """Train and evaluate one experiment, store its result JSON and checkpoint, return the result.
 
     A finished run is not repeated unless ``force``. An interrupted run resumes
@@ -106,7 +106,7 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
     split = prof.split_days or DEFAULT_SPLITS[experiment.dataset]
     data = make_windows(series, split)
     model = STGCN(series.n_nodes, experiment.blocks, n_his=data.n_his, weights=series.weights)
-    config = TrainConfig(epochs=prof.epochs, seed=seed, device=device)
+    config = TrainConfig(epochs=prof.epochs, seed=seed, device=device, compile=compile)
     fitted = fit(model, data, config, supervised_mse, state_path=resume_path, progress=progress)
     test = evaluate_split(model, data, "test", device=device)
 

@@ -1,4 +1,6 @@
 """The training loop: learning-rate schedule, determinism, resumption after an interruption."""
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -82,3 +84,21 @@ def test_checkpoint_of_other_settings_is_refused(synthetic, synthetic_windows, t
     with pytest.raises(ValueError, match="delete it to start afresh"):
         fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=1, batch_size=8),
             state_path=state, progress=False)
+
+
+def test_compiled_training_gives_the_eager_numbers(synthetic, synthetic_windows, tmp_path):
+    # torch.compile changes how the forward pass runs, not what it computes; a run
+    # checkpointed without it resumes with it.
+    config = TrainConfig(epochs=2, batch_size=16)
+    eager = fit(_model(synthetic), synthetic_windows, config, progress=False)
+    state = tmp_path / "run.resume.pt"
+    batches_per_epoch = -(-len(synthetic_windows.train) // 16)
+    with pytest.raises(KeyboardInterrupt):  # stops in the second epoch, after one checkpoint
+        fit(_model(synthetic), synthetic_windows, config, InterruptAt(batches_per_epoch + 1),
+            state_path=state, progress=False)
+    compiled = fit(_model(synthetic), synthetic_windows, replace(config, compile=True),
+                   state_path=state, progress=False)
+    assert compiled.resumed_from_epoch == 1
+    for a, b in zip(eager.history, compiled.history):
+        assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-4)
+        assert b["val_mae"] == pytest.approx(a["val_mae"], rel=1e-4)
