@@ -6,7 +6,6 @@ import json
 import os
 from pathlib import Path
 
-import pandas as pd
 
 _REPO = Path(__file__).resolve().parents[1]
 
@@ -42,20 +41,3 @@ def load_results(root: str | Path | None = None, profile: str | None = None) -> 
     pattern = f"{profile}/**/seed*.json" if profile else "*/**/seed*.json"
     return [json.loads(path.read_text()) for path in sorted(base.glob(pattern))]
 
-
-def metrics_table(results: list[dict]) -> pd.DataFrame:
-    """Long table of test metrics: profile, experiment, dataset, seed, horizon, metric, value."""
-    rows = [
-        {"profile": r["profile"], "experiment": r["experiment"], "dataset": r["dataset"],
-         "seed": r["seed"], "horizon": horizon, "metric": metric, "value": value}
-        for r in results for horizon, metrics in r["test"].items() for metric, value in metrics.items()
-    ]
-    return pd.DataFrame(rows, columns=["profile", "experiment", "dataset", "seed", "horizon",
-                                       "metric", "value"])
-
-
-def seed_summary(results: list[dict]) -> pd.DataFrame:
-    """Mean, standard deviation and count over seeds of every test metric."""
-    table = metrics_table(results)
-    keys = ["profile", "experiment", "dataset", "horizon", "metric"]
-    return (table.groupby(keys)["value"].agg(mean="mean", std="std", seeds="count").reset_index())
