@@ -61,7 +61,8 @@ def _cmd_run(args) -> int:
             print(f"== {name} | profile {args.profile} | seed {seed} | {args.device}", flush=True)
             result = run_experiment(name, args.profile, seed, args.device, args.results_dir,
                                     force=args.force, progress=not args.quiet,
-                                    compile=args.compile)
+                                    compile=args.compile,
+                                    teacher_cache=not args.no_teacher_cache)
             maes = " / ".join(f"{m['mae']:.3f}" for m in result["test"].values())
             print(f"   test MAE {maes} ({', '.join(result['test'])}) -> "
                   f"{result_path(args.profile, name, seed, args.results_dir)}", flush=True)
@@ -125,6 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compile", action="store_true",
                    help="torch.compile the model (about 1.3x faster teacher steps on a CPU after "
                    "a minute of compiling; a run may resume with or without it)")
+    p.add_argument("--no-teacher-cache", action="store_true",
+                   help="distillation runs: run the teacher on every batch instead of computing "
+                   "its outputs and correlations once (the cache needs about 8.3 GB of memory "
+                   "for LSCD/LSTCD on PeMSD7(M), and keeps the teacher's spatial correlations in "
+                   "float16)")
     p.add_argument("--force", action="store_true", help="re-run even if a result is stored")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_run)

@@ -19,7 +19,9 @@ from stgkd.evaluate import evaluate_split
 from stgkd.io import save_torch
 
 # loss_fn(model, x [B, 1, n_his, N], y [B, N]) -> scalar loss. Distillation losses are
-# closures over a frozen teacher with this same signature.
+# modules around a frozen teacher with this same signature; a loss whose attribute
+# ``takes_sample_index`` is true is also given ``index=`` [B], the batch's rows of
+# data.train (to look precomputed teacher answers up).
 LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -122,6 +124,8 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
     forward_model = torch.compile(model) if config.compile else model
     train = data.train.to(device)
     n_his = data.n_his
+    # distillation losses may look the teacher's answers up by window index
+    takes_index = getattr(loss_fn, "takes_sample_index", False)
     earlier_sessions_s = result.wall_time_s
     session_start = time.perf_counter()
     for epoch in range(start_epoch, config.epochs):
@@ -134,9 +138,11 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False,
                    disable=not progress, mininterval=1.0)
         for start in bar:
-            batch = train[order[start:start + config.batch_size].to(device)]
+            index = order[start:start + config.batch_size]
+            batch = train[index.to(device)]
             x, y = batch[:, None, :n_his], batch[:, n_his]
-            loss = loss_fn(forward_model, x, y)
+            loss = (loss_fn(forward_model, x, y, index=index) if takes_index
+                    else loss_fn(forward_model, x, y))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -6,9 +6,11 @@ from stgkd.distill.correlation import (bctn_to_btnc, lscd, lstcd, ltcd, spatial_
 from stgkd.distill.feature import BlockAdapter, lskd
 from stgkd.distill.losses import (KINDS, DistillationLoss, LRDLoss, LSKDLoss, LSTCDLoss, freeze,
                                   make_kd_loss)
+from stgkd.distill.pairwise import pairwise_l1_mean, upper_triangle
 from stgkd.distill.response import lord, lrd_kl, lrd_l2, normalised_teacher_error
+from stgkd.distill.teacher_cache import TeacherCache
 
 __all__ = ["KINDS", "BlockAdapter", "DistillationLoss", "LRDLoss", "LSKDLoss", "LSTCDLoss",
            "bctn_to_btnc", "freeze", "lord", "lrd_kl", "lrd_l2", "lscd", "lskd", "lstcd", "ltcd",
-           "make_kd_loss", "normalised_teacher_error", "spatial_correlation",
-           "temporal_correlation"]
+           "make_kd_loss", "normalised_teacher_error", "pairwise_l1_mean", "spatial_correlation",
+           "TeacherCache", "temporal_correlation", "upper_triangle"]

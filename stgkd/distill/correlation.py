@@ -6,9 +6,14 @@ A correlation entry is the mean over channels of an absolute difference, so the
 student and the teacher may have different channel counts, and adding a constant to
 every channel (even a different constant per channel) changes nothing.
 
-The pairwise tensors are built with ``torch.cdist(p=1)``, which never materialises
-the [..., K, K, C] difference tensor, in the features' own dtype. Teacher features
-are detached and their correlations computed without a graph.
+The pairwise tensors are built by :func:`stgkd.distill.pairwise.pairwise_l1_mean`
+(``torch.cdist(p=1)`` forward, a channel-by-channel backward), which never
+materialises the [..., K, K, C] difference tensor, in the features' own dtype.
+Teacher features are detached and their correlations computed without a graph.
+
+A teacher's correlations may also come precomputed (:class:`stgkd.distill.TeacherCache`)
+as their upper triangles [..., K(K-1)/2]; :func:`ltcd` and :func:`lscd` accept either
+features [B, T, N, C_t] or such triangles.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 
+from stgkd.distill.pairwise import pairwise_l1_mean, upper_triangle
 from stgkd.distill.response import lord
 
 
@@ -38,8 +44,7 @@ def temporal_correlation(features: torch.Tensor) -> torch.Tensor:
     Shapes: F [B, T, N, C] -> [B, N, T, T] (symmetric, zero diagonal).
     """
     _check_features(features)
-    per_node = features.transpose(1, 2)  # [B, N, T, C]
-    return torch.cdist(per_node, per_node, p=1) / features.shape[-1]
+    return pairwise_l1_mean(features.transpose(1, 2))  # per node: [B, N, T, C]
 
 
 def spatial_correlation(features: torch.Tensor) -> torch.Tensor:
@@ -48,7 +53,7 @@ def spatial_correlation(features: torch.Tensor) -> torch.Tensor:
     Shapes: F [B, T, N, C] -> [B, T, N, N] (symmetric, zero diagonal).
     """
     _check_features(features)
-    return torch.cdist(features, features, p=1) / features.shape[-1]
+    return pairwise_l1_mean(features)
 
 
 def _mean_squared_over_pairs(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
@@ -73,30 +78,55 @@ def _check_pair(features_s: torch.Tensor, features_t: torch.Tensor) -> None:
                          f"{list(features_s.shape)} and {list(features_t.shape)}")
 
 
+def _mean_squared_to_teacher(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    """Mean over matrices and pairs j > i of (student - teacher)^2.
+
+    ``student`` [M..., K, K] (symmetric, zero diagonal); ``teacher`` either the same
+    shape or its upper triangles [M..., K(K-1)/2] (any float dtype; compared in the
+    student's dtype).
+    """
+    k = student.shape[-1]
+    if teacher.shape == student.shape:
+        return _mean_squared_over_pairs(student, teacher)
+    if teacher.shape != student.shape[:-2] + (k * (k - 1) // 2,):
+        raise ValueError(f"teacher correlations: expected {list(student.shape)} or their upper "
+                         f"triangles {list(student.shape[:-2]) + [k * (k - 1) // 2]}, found "
+                         f"{list(teacher.shape)}")
+    return F.mse_loss(upper_triangle(student), teacher.to(student.dtype))
+
+
+def _teacher_term(correlation, features_s: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    """Student correlations vs the teacher's, from teacher features [B, T, N, C_t] or
+    precomputed upper triangles."""
+    if teacher.dim() == 4:  # features; precomputed triangles are 3-d
+        _check_pair(features_s, teacher)
+        with torch.no_grad():
+            teacher = correlation(teacher.detach())
+    else:
+        _check_features(features_s)
+    return _mean_squared_to_teacher(correlation(features_s), teacher.detach())
+
+
 def ltcd(features_s: torch.Tensor, features_t: torch.Tensor) -> torch.Tensor:
     """LTCD for one layer, eq. 8:
     ``1 / (B N C(T,2)) sum_b sum_n sum_{j>i} (TCD^s_bnij - TCD^t_bnij)^2``.
 
-    Shapes: F_s [B, T, N, C_s], F_t [B, T, N, C_t] -> scalar.
+    Shapes: F_s [B, T, N, C_s], F_t [B, T, N, C_t] (or the teacher's TCD as upper
+    triangles [B, N, T(T-1)/2]) -> scalar.
     """
-    _check_pair(features_s, features_t)
-    with torch.no_grad():
-        teacher = temporal_correlation(features_t.detach())
-    return _mean_squared_over_pairs(temporal_correlation(features_s), teacher)
+    return _teacher_term(temporal_correlation, features_s, features_t)
 
 
 def lscd(features_s: torch.Tensor, features_t: torch.Tensor) -> torch.Tensor:
     """LSCD for one layer, eq. 10:
     ``1 / (B T C(N,2)) sum_b sum_t sum_{j>i} (SCD^s_btij - SCD^t_btij)^2``.
 
-    Shapes: F_s [B, T, N, C_s], F_t [B, T, N, C_t] -> scalar. The two [B, T, N, N]
-    tensors live only while this layer's term is computed (the student's stays in the
-    autograd graph for the backward pass).
+    Shapes: F_s [B, T, N, C_s], F_t [B, T, N, C_t] (or the teacher's SCD as upper
+    triangles [B, T, N(N-1)/2]) -> scalar. The [B, T, N, N] tensors live only while
+    this layer's term is computed (the student's stays in the autograd graph for the
+    backward pass).
     """
-    _check_pair(features_s, features_t)
-    with torch.no_grad():
-        teacher = spatial_correlation(features_t.detach())
-    return _mean_squared_over_pairs(spatial_correlation(features_s), teacher)
+    return _teacher_term(spatial_correlation, features_s, features_t)
 
 
 def _mean_over_layers(term, student: Sequence[torch.Tensor],

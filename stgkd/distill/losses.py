@@ -12,6 +12,12 @@ LSKD's adapter must be trained with the student: give the optimiser
 ``loss.to(device)`` (the teacher follows the input's device by itself).
 
 x is [B, 1, n_his, N] and y [B, N] (z-scored); the loss is a scalar.
+
+Precomputed teacher answers: ``loss.cache = TeacherCache.build(teacher, data.train,
+n_his)`` makes :class:`LRDLoss` and :class:`LSTCDLoss` look the teacher's outputs and
+correlations up by window index instead of running the teacher. The training loop
+passes ``index`` (the batch's rows of ``data.train``) to every loss whose
+``takes_sample_index`` is true; called without ``index``, a loss runs the teacher.
 """
 from __future__ import annotations
 
@@ -23,6 +29,7 @@ from torch import nn
 from stgkd.distill.correlation import bctn_to_btnc, lstcd
 from stgkd.distill.feature import BlockAdapter, lskd
 from stgkd.distill.response import lrd_kl, lrd_l2
+from stgkd.distill.teacher_cache import TeacherCache
 from stgkd.nn.stgcn import Hidden
 
 KINDS = ("lrd-l2", "lrd-kl", "lskd", "lord", "ltcd", "lscd", "lstcd")
@@ -39,9 +46,12 @@ def freeze(teacher: nn.Module) -> nn.Module:
 class DistillationLoss(nn.Module):
     """Base class: holds the frozen teacher and runs it on a batch."""
 
+    takes_sample_index = True   # fit() passes the batch's window indices (for the cache)
+
     def __init__(self, teacher: nn.Module):
         super().__init__()
         self.__dict__["teacher"] = freeze(teacher)  # not a submodule: no state of ours
+        self.cache: TeacherCache | None = None      # a plain attribute: not in state_dict
 
     def teacher_outputs(self, x: torch.Tensor,
                         with_features: bool) -> tuple[torch.Tensor, Hidden | None]:
@@ -67,8 +77,12 @@ class LRDLoss(DistillationLoss):
             raise ValueError(f"divergence: expected 'l2' or 'kl', found {divergence!r}")
         self.beta, self.divergence = beta, divergence
 
-    def forward(self, student: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        y_t, _ = self.teacher_outputs(x, with_features=False)
+    def forward(self, student: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                index: torch.Tensor | None = None) -> torch.Tensor:
+        if self.cache is not None and index is not None:
+            y_t = self.cache.lookup(index, x.device)[0]
+        else:
+            y_t, _ = self.teacher_outputs(x, with_features=False)
         response = lrd_l2 if self.divergence == "l2" else lrd_kl
         return response(student(x), y_t, y, self.beta)
 
@@ -89,7 +103,9 @@ class LSKDLoss(DistillationLoss):
         self.alpha = alpha
         self.adapter = BlockAdapter(student_channels, teacher_channels)
 
-    def forward(self, student: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def forward(self, student: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                index: torch.Tensor | None = None) -> torch.Tensor:
+        # block outputs are not cached (several GB for PeMSD7(M)): the teacher runs
         _, hidden_t = self.teacher_outputs(x, with_features=True)
         hidden_s = Hidden()
         y_s = student(x, hidden_s)
@@ -119,20 +135,42 @@ class LSTCDLoss(DistillationLoss):
         total = int(self.all_targets)
         return int(self.teacher_targets) / total if total else float("nan")
 
-    def forward(self, student: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def forward(self, student: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                index: torch.Tensor | None = None) -> torch.Tensor:
         with_features = self.alpha3 != 0
-        y_t, hidden_t = self.teacher_outputs(x, with_features)
         hidden_s = Hidden() if with_features else None
         y_s = student(x, hidden_s) if with_features else student(x)
-        features = [[], [], [], []]
+        temporal_s = spatial_s = temporal_t = spatial_t = []
         if with_features:
-            features = [[bctn_to_btnc(f) for f in layers] for layers in
-                        (hidden_s.temporal, hidden_t.temporal, hidden_s.spatial, hidden_t.spatial)]
-        loss, mask = lstcd(y_s, y_t, y, *features, self.alpha1, self.alpha2, self.alpha3,
-                           self.normalise_over)
+            temporal_s = [bctn_to_btnc(f) for f in hidden_s.temporal]
+            spatial_s = [bctn_to_btnc(f) for f in hidden_s.spatial]
+        if self.cache is not None and index is not None:
+            y_t, temporal_t, spatial_t = self.cache.lookup(index, x.device)
+            self._check_cache(temporal_t, spatial_t)
+        else:
+            y_t, hidden_t = self.teacher_outputs(x, with_features)
+            if with_features:
+                temporal_t = [bctn_to_btnc(f) for f in hidden_t.temporal]
+                spatial_t = [bctn_to_btnc(f) for f in hidden_t.spatial]
+        loss, mask = lstcd(y_s, y_t, y, temporal_s, temporal_t, spatial_s, spatial_t,
+                           self.alpha1, self.alpha2, self.alpha3, self.normalise_over)
         self.teacher_targets += mask.sum().to(self.teacher_targets.device)
         self.all_targets += mask.numel()
         return loss
+
+    def _check_cache(self, temporal_t: list, spatial_t: list) -> None:
+        if self.needs["temporal"] and not temporal_t:
+            raise ValueError("cache: this loss needs the teacher's temporal correlations; "
+                             "build the TeacherCache with temporal=True")
+        if self.needs["spatial"] and not spatial_t:
+            raise ValueError("cache: this loss needs the teacher's spatial correlations; "
+                             "build the TeacherCache with spatial=True")
+
+    @property
+    def needs(self) -> dict[str, bool]:
+        """Which teacher correlations this loss uses: ``{"temporal": ..., "spatial": ...}``."""
+        return {"temporal": self.alpha3 != 0 and self.alpha2 != 1,
+                "spatial": self.alpha3 != 0 and self.alpha2 != 0}
 
 
 def make_kd_loss(kind: str, teacher: nn.Module, **hyper) -> DistillationLoss:

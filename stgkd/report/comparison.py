@@ -43,6 +43,15 @@ METRIC_NAMES: dict[str, str] = {"mae": "MAE", "mape": "MAPE", "rmse": "RMSE",
                                 "accuracy": "Accuracy"}
 
 CELL_KEYS = ["our_dataset", "model", "metric", "horizon_min"]
+
+
+def canonical_row(model: str) -> str:
+    """A paper row name without the paper's "(ours)" mark, which it prints in some tables
+    and not in others (Table 2 "Student LORD(ours)", Table 5 "Student LORD"):
+    ``"Student LSTCD(ours)"`` -> ``"Student LSTCD"``."""
+    return re.sub(r"\s*\(ours\)\s*$", "", model).strip()
+
+
 OURS_COLUMNS = ["ours", "ours_std", "seeds", "difference", "relative_difference_pct",
                 "profile", "experiment"]
 
@@ -156,7 +165,9 @@ def attach_ours(cells: pd.DataFrame, results: Iterable[dict], profile: str = "be
     if profile != "best":
         stats = stats[stats["profile"] == profile]
     table = cells.reset_index(drop=True)
-    candidates = (table[CELL_KEYS + ["setting"]].rename_axis("cell").reset_index()
+    keys = table[CELL_KEYS + ["setting"]].assign(model=table["model"].map(canonical_row))
+    stats = stats.assign(paper_row=stats["paper_row"].map(canonical_row))
+    candidates = (keys.rename_axis("cell").reset_index()
                   .merge(stats.rename(columns={"paper_row": "model"}), on=CELL_KEYS))
     candidates = candidates[(candidates["paper_setting"] == "")
                             | (candidates["paper_setting"] == candidates["setting"])]
@@ -204,10 +215,12 @@ def ours_without_paper_cell(results: Iterable[dict], profile: str = "best") -> p
     if profile != "best":
         stats = stats[stats["profile"] == profile]
     cells = reference_cells()
-    matched = stats.merge(cells[CELL_KEYS].drop_duplicates().rename(columns={"model": "paper_row"}),
-                          on=["our_dataset", "paper_row", "metric", "horizon_min"], how="left",
+    cells = cells.assign(model=cells["model"].map(canonical_row))
+    stats = stats.assign(match_row=stats["paper_row"].map(canonical_row))
+    matched = stats.merge(cells[CELL_KEYS].drop_duplicates().rename(columns={"model": "match_row"}),
+                          on=["our_dataset", "match_row", "metric", "horizon_min"], how="left",
                           indicator=True)
-    unmatched = stats[(matched["_merge"] == "left_only").to_numpy()]
+    unmatched = stats[(matched["_merge"] == "left_only").to_numpy()].drop(columns="match_row")
     if unmatched.empty:
         return pd.DataFrame(columns=["experiment", "our_dataset", "paper_row", "profile",
                                      "seeds", "metric"])

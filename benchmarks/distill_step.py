@@ -1,0 +1,128 @@
+"""Seconds per training step of the STGCN student under each distillation loss
+(PeMSD7(M), 228 nodes, batch 50 or the loss's Table 6 batch), three ways:
+
+- ``cdist``: the teacher runs on every batch and the correlations are differentiated
+  through ``torch.cdist(p=1)``'s own backward (the first implementation);
+- ``running``: the teacher runs on every batch, correlations use
+  :func:`stgkd.distill.pairwise_l1_mean` (hand-written backward);
+- ``cached``: the teacher's outputs and correlations come from a
+  :class:`stgkd.distill.TeacherCache` (built once; its build time per window is stored).
+
+Weights are random (speed does not depend on training). Stored in
+results/benchmarks/distill-step-<machine>.json.
+
+    python benchmarks/distill_step.py
+    python benchmarks/distill_step.py --kinds lstcd --steps 5
+"""
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+import stgkd.distill.correlation as correlation
+from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
+from stgkd.distill import KINDS, TeacherCache, make_kd_loss
+from stgkd.experiments import KD_SETTINGS
+from stgkd.io import write_json
+from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
+from stgkd.provenance import device_description, git_commit, now_iso
+from stgkd.results import results_root
+
+sys.path.insert(0, str(Path(__file__).parent))
+from stgcn_speed import machine_slug  # noqa: E402
+
+
+def plain_cdist(x: torch.Tensor) -> torch.Tensor:
+    return torch.cdist(x, x, p=1) / x.shape[-1]
+
+
+def time_steps(loss_fn, student, windows, n_his, batch, steps, use_index) -> list[float]:
+    optimizer = torch.optim.RMSprop(list(student.parameters()) + list(loss_fn.parameters()),
+                                    lr=1e-3, alpha=0.9)
+    times = []
+    for step in range(steps + 1):  # the first step is a warm-up
+        index = torch.arange(step * batch, (step + 1) * batch) % windows.shape[0]
+        x, y = windows[index, None, :n_his], windows[index, n_his]
+        start = time.perf_counter()
+        loss = loss_fn(student, x, y, index=index) if use_index else loss_fn(student, x, y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if step:
+            times.append(time.perf_counter() - start)
+    return times
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS))
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per variant (default 3)")
+    parser.add_argument("--cache-windows", type=int, default=200,
+                        help="training windows to build the cache on (default 200)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
+    parser.add_argument("--out", default=None)
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    series = load_series("pemsd7m")
+    data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
+    windows = data.train[:args.cache_windows]
+    teacher = STGCN(series.n_nodes, TEACHER_BLOCKS, weights=series.weights)
+    figures = {}
+    for kind in args.kinds:
+        setting = KD_SETTINGS["pemsd7m"][kind]
+        hyper = dict(setting["hyper"])
+        if kind == "lskd":
+            hyper["student_channels"] = [block[2] for block in STUDENT_BLOCKS]
+        batch = setting.get("batch_size", 50)
+        row = {"batch": batch}
+        variants = ["cdist", "running"] + ([] if kind == "lskd" else ["cached"])
+        for variant in variants:
+            student = STGCN(series.n_nodes, STUDENT_BLOCKS, weights=series.weights)
+            loss_fn = make_kd_loss(kind, teacher, **hyper)
+            if variant == "cached":
+                needs = getattr(loss_fn, "needs", {"temporal": False, "spatial": False})
+                start = time.perf_counter()
+                loss_fn.cache = TeacherCache.build(teacher, windows, data.n_his,
+                                                   progress=False, **needs)
+                row["cache_build_s_per_window"] = (time.perf_counter() - start) / len(windows)
+                row["cache_bytes_per_window"] = loss_fn.cache.nbytes / len(windows)
+            original = correlation.pairwise_l1_mean
+            if variant == "cdist":
+                correlation.pairwise_l1_mean = plain_cdist
+            try:
+                times = time_steps(loss_fn, student, windows, data.n_his, batch, args.steps,
+                                   use_index=variant == "cached")
+            finally:
+                correlation.pairwise_l1_mean = original
+            row[f"{variant}_s_per_step"] = statistics.median(times)
+        row["steps_per_epoch"] = -(-len(data.train) // batch)
+        figures[kind] = row
+        print(f"{kind:7} batch {batch:3}  " + "  ".join(
+            f"{v} {row[f'{v}_s_per_step']:.3f}s" for v in variants) + " per step", flush=True)
+
+    description = device_description("cpu")
+    report = {"benchmark": "distill_step", "created": now_iso(), "commit": git_commit(),
+              "machine": {"device": description, "platform": platform.platform(),
+                          "python": platform.python_version(), "torch": torch.__version__,
+                          "threads": torch.get_num_threads()},
+              "settings": vars(args) | {"dataset": "pemsd7m", "nodes": series.n_nodes,
+                                        "train_windows": len(data.train)},
+              "losses": figures}
+    out = Path(args.out) if args.out else (results_root() / "benchmarks" /
+                                           f"distill-step-{machine_slug(description, 'cpu')}.json")
+    write_json(out, report)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
