@@ -13,11 +13,13 @@ _REPO = Path(__file__).resolve().parents[1]
 
 
 def git_commit(repo: Path = _REPO) -> str:
-    """The checkout's HEAD commit, with ``-dirty`` when tracked files differ; ``unknown`` outside git."""
+    """The checkout's HEAD commit, with ``-dirty`` when tracked files outside ``results/``
+    differ (a run's own outputs and resume state are not code); ``unknown`` outside git."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True,
                               text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":(exclude)results"], cwd=repo,
                                capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
