@@ -92,6 +92,17 @@ def _cmd_data(args) -> int:
     return 0
 
 
+def _cmd_predict(args) -> int:
+    from stgkd.predict import predict_file
+    frame = predict_file(args.checkpoint, args.input, args.output, args.steps, args.graph,
+                         header=args.header)
+    if args.output is None:
+        frame.to_csv(sys.stdout, float_format="%.4f")
+    else:
+        print(f"wrote {len(frame)} steps x {frame.shape[1]} nodes to {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stgkd", description="Reproduce the STGCN knowledge-distillation and pruning paper "
@@ -134,6 +145,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-run even if a result is stored")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("predict", help="forecast from a trained checkpoint and a speed matrix",
+                       description="Read a speed matrix (CSV, one row per time step, one column "
+                       "per node, in the units the model was trained on), take its last 12 rows "
+                       "and write the rolled-out forecast: one row per step ahead.",
+                       epilog="Example: stgkd predict results/paper/kd/pemsd7m/student-lstcd/"
+                       "seed0.pt --input recent.csv --output forecast.csv")
+    p.add_argument("checkpoint", help="a run checkpoint, results/<profile>/<experiment>/seed<S>.pt")
+    p.add_argument("--input", required=True, help="CSV speed matrix [time steps, nodes]")
+    p.add_argument("--output", default=None, help="forecast CSV (default: print to stdout)")
+    p.add_argument("--steps", type=int, default=9, help="steps ahead (default 9 = 45 min)")
+    p.add_argument("--graph", default=None,
+                   help="CSV [N, N] weight matrix (default: the graph of the checkpoint's data set)")
+    p.add_argument("--header", action="store_true", help="the input's first row is a header")
+    p.set_defaults(func=_cmd_predict)
 
     p = sub.add_parser("data", help="fetch data sets or describe the ones found")
     p.add_argument("action", choices=["fetch", "info"])
