@@ -235,6 +235,7 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
         # Table 3: share of the (sample, node) targets of all training steps that used
         # the teacher's output
         result["teacher_share"] = loss_fn.teacher_share
+        result["loss_terms"] = loss_fn.term_means
     write_json(json_path, result)
     resume_path.unlink(missing_ok=True)
     return result

@@ -254,7 +254,8 @@ def test_teacher_share_counts_over_calls_and_survives_state_dict():
     restored = make_kd_loss("lord", LastStepTeacher(), alpha1=0.4)
     restored.load_state_dict(loss.state_dict())
     assert restored.teacher_share == pytest.approx(4 / 9)
-    assert set(loss.state_dict()) == {"teacher_targets", "all_targets"}  # no teacher weights
+    # counters only, no teacher weights
+    assert set(loss.state_dict()) == {"teacher_targets", "all_targets", "term_sums", "steps"}
     # both go on counting the same way: 6 of 12
     for counted in (loss, restored):
         counted(FirstStepStudent(), first, torch.zeros(1, 3))
@@ -309,3 +310,28 @@ def test_each_kind_trains_a_tiny_student_one_step(kind):
     assert all(not torch.equal(a, b) for a, b in zip(extra_before, extra))
     if kind in ("lord", "ltcd", "lscd", "lstcd"):
         assert 0 < loss_fn.teacher_share <= 1
+
+
+def test_lstcd_term_means_add_up_to_the_loss():
+    torch.manual_seed(3)
+    weights = tiny_graph()
+    teacher = STGCN(6, [[1, 4, 8], [8, 4, 16]], weights=weights)
+    student = STGCN(6, [[1, 2, 4], [4, 2, 8]], weights=weights)
+    loss_fn = make_kd_loss("lstcd", teacher, alpha1=0.5, alpha2=0.25, alpha3=0.5)
+    assert loss_fn.term_means == {}
+    x, y = torch.randn(3, 1, 12, 6), torch.randn(3, 6)
+    loss = loss_fn(student, x, y)
+    terms = loss_fn.term_means
+    with torch.no_grad():
+        expected_lord, _ = lord(student(x), teacher(x), y, alpha1=0.5)
+    assert terms["lord"] == pytest.approx(expected_lord.item(), rel=1e-5)
+    # eq. 11 weights: LSCD alpha3 * alpha2 = 0.125, LTCD alpha3 * (1 - alpha2) = 0.375
+    assert terms["weighted_lscd"] == pytest.approx(0.125 * terms["lscd"])
+    assert terms["weighted_ltcd"] == pytest.approx(0.375 * terms["ltcd"])
+    total = terms["lord"] + terms["weighted_lscd"] + terms["weighted_ltcd"]
+    assert loss.item() == pytest.approx(total, rel=1e-5)
+    loss_fn(student, x, y)   # a second step: the means stay those of two equal steps
+    assert loss_fn.term_means["lord"] == pytest.approx(terms["lord"], rel=1e-5)
+    only_ltcd = make_kd_loss("ltcd", teacher, alpha1=0.5, alpha3=0.5)
+    only_ltcd(student, x, y)
+    assert set(only_ltcd.term_means) == {"lord", "ltcd", "weighted_lord", "weighted_ltcd"}

@@ -137,6 +137,32 @@ def _mean_over_layers(term, student: Sequence[torch.Tensor],
     return sum(term(s, t) for s, t in zip(student, teacher)) / len(student)
 
 
+def lstcd_terms(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor,
+                temporal_s: Sequence[torch.Tensor], temporal_t: Sequence[torch.Tensor],
+                spatial_s: Sequence[torch.Tensor], spatial_t: Sequence[torch.Tensor],
+                alpha1: float, alpha2: float, alpha3: float, normalise_over: str = "sample"
+                ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """The unweighted terms of eq. 11: ``{"lord", "lscd", "ltcd"}`` (a term whose
+    weight is zero is absent) and LORD's bool mask [B, N]. See :func:`lstcd`."""
+    loss, mask = lord(y_s, y_t, target, alpha1, normalise_over)
+    terms = {"lord": loss}
+    if alpha3 != 0 and alpha2 != 0:
+        terms["lscd"] = _mean_over_layers(lscd, spatial_s, spatial_t)
+    if alpha3 != 0 and alpha2 != 1:
+        terms["ltcd"] = _mean_over_layers(ltcd, temporal_s, temporal_t)
+    return terms, mask
+
+
+def combine_lstcd(terms: dict[str, torch.Tensor], alpha2: float, alpha3: float) -> torch.Tensor:
+    """Eq. 11 from its terms: ``LORD + alpha3 (alpha2 LSCD + (1 - alpha2) LTCD)``."""
+    loss = terms["lord"]
+    if "lscd" in terms:
+        loss = loss + alpha3 * alpha2 * terms["lscd"]
+    if "ltcd" in terms:
+        loss = loss + alpha3 * (1 - alpha2) * terms["ltcd"]
+    return loss
+
+
 def lstcd(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor,
           temporal_s: Sequence[torch.Tensor], temporal_t: Sequence[torch.Tensor],
           spatial_s: Sequence[torch.Tensor], spatial_t: Sequence[torch.Tensor],
@@ -153,9 +179,6 @@ def lstcd(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor,
     Shapes: y_s, y_t, target [B, N]; features [B, T_k, N, C_k] -> (scalar loss,
     LORD's bool mask [B, N]).
     """
-    loss, mask = lord(y_s, y_t, target, alpha1, normalise_over)
-    if alpha3 != 0 and alpha2 != 0:
-        loss = loss + alpha3 * alpha2 * _mean_over_layers(lscd, spatial_s, spatial_t)
-    if alpha3 != 0 and alpha2 != 1:
-        loss = loss + alpha3 * (1 - alpha2) * _mean_over_layers(ltcd, temporal_s, temporal_t)
-    return loss, mask
+    terms, mask = lstcd_terms(y_s, y_t, target, temporal_s, temporal_t, spatial_s, spatial_t,
+                              alpha1, alpha2, alpha3, normalise_over)
+    return combine_lstcd(terms, alpha2, alpha3), mask

@@ -26,13 +26,14 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from stgkd.distill.correlation import bctn_to_btnc, lstcd
+from stgkd.distill.correlation import bctn_to_btnc, combine_lstcd, lstcd_terms
 from stgkd.distill.feature import BlockAdapter, lskd
 from stgkd.distill.response import lrd_kl, lrd_l2
 from stgkd.distill.teacher_cache import TeacherCache
 from stgkd.nn.stgcn import Hidden
 
 KINDS = ("lrd-l2", "lrd-kl", "lskd", "lord", "ltcd", "lscd", "lstcd")
+TERMS = ("lord", "lscd", "ltcd")
 
 
 def freeze(teacher: nn.Module) -> nn.Module:
@@ -127,6 +128,10 @@ class LSTCDLoss(DistillationLoss):
         self.normalise_over = normalise_over
         self.register_buffer("teacher_targets", torch.zeros((), dtype=torch.long))
         self.register_buffer("all_targets", torch.zeros((), dtype=torch.long))
+        # sums over training steps of each unweighted term (lord, lscd, ltcd) and the
+        # step count: how much each term weighs in eq. 11 (see term_means)
+        self.register_buffer("term_sums", torch.zeros(3, dtype=torch.float64))
+        self.register_buffer("steps", torch.zeros((), dtype=torch.long))
 
     @property
     def teacher_share(self) -> float:
@@ -152,11 +157,31 @@ class LSTCDLoss(DistillationLoss):
             if with_features:
                 temporal_t = [bctn_to_btnc(f) for f in hidden_t.temporal]
                 spatial_t = [bctn_to_btnc(f) for f in hidden_t.spatial]
-        loss, mask = lstcd(y_s, y_t, y, temporal_s, temporal_t, spatial_s, spatial_t,
-                           self.alpha1, self.alpha2, self.alpha3, self.normalise_over)
+        terms, mask = lstcd_terms(y_s, y_t, y, temporal_s, temporal_t, spatial_s, spatial_t,
+                                  self.alpha1, self.alpha2, self.alpha3, self.normalise_over)
         self.teacher_targets += mask.sum().to(self.teacher_targets.device)
         self.all_targets += mask.numel()
-        return loss
+        with torch.no_grad():
+            self.term_sums += torch.stack([terms[k].detach().double() if k in terms
+                                           else torch.zeros((), dtype=torch.float64,
+                                                            device=self.term_sums.device)
+                                           for k in TERMS]).to(self.term_sums.device)
+            self.steps += 1
+        return combine_lstcd(terms, self.alpha2, self.alpha3)
+
+    @property
+    def term_means(self) -> dict[str, float]:
+        """Mean over the training steps so far of each unweighted term of eq. 11
+        (``lord``, and ``lscd`` / ``ltcd`` where their weight is not zero), and
+        ``weighted_*``: the same times its weight in eq. 11; {} before the first step."""
+        steps = int(self.steps)
+        if not steps:
+            return {}
+        weights = {"lord": 1.0, "lscd": self.alpha3 * self.alpha2,
+                   "ltcd": self.alpha3 * (1 - self.alpha2)}
+        means = {k: float(v) / steps for k, v in zip(TERMS, self.term_sums)
+                 if k == "lord" or weights[k] != 0}
+        return means | {f"weighted_{k}": weights[k] * v for k, v in means.items()}
 
     def _check_cache(self, temporal_t: list, spatial_t: list) -> None:
         if self.needs["temporal"] and not temporal_t:

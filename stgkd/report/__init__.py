@@ -3,6 +3,7 @@
 - :mod:`stgkd.report.comparison`: run results matched to paper cells, comparison
   tables, the reproduction dashboard and its summary, provenance;
 - :mod:`stgkd.report.table1`: Table 1 (model size and cost);
+- :mod:`stgkd.report.kd`: Tables 3 and 6, the central claim, Figure 3 and the t-SNE plot;
 - :mod:`stgkd.report.display`: number formatting and the views shown in the book.
 
 The summaries of the data chapter are in :mod:`stgkd.data.overview`.
@@ -16,6 +17,13 @@ from stgkd.report.comparison import (CELL_KEYS, DASHBOARD_KD_TABLES, METRIC_NAME
                                      parse_horizon, profile_rank, provenance_table,
                                      result_cells, seed_statistics)
 from stgkd.report.display import display_frame, format_number, horizon_view
+from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, ERROR_METRICS, TABLE6_COLUMN,
+                             TABLE6_SETTINGS, best_profile_results, claim_check,
+                             hyperparameter_table, hyperparameter_view, kd_experiments,
+                             load_run_model, most_variable_node, neighbour_overlap,
+                             output_layer_inputs, pick_runs, prediction_trace, run_checkpoint,
+                             teacher_share_table, teacher_shares, training_curves,
+                             tsne_embedding, window_clock, within_tolerance)
 from stgkd.report.table1 import (BENCHMARK, BENCHMARK_MODELS, BENCHMARK_ROLLOUT, COMPUTED,
                                  NOT_YET_MEASURED, TABLE1_BLOCKS, TABLE1_NODES,
                                  architecture_costs, benchmark_dataset, benchmark_times,
@@ -23,9 +31,15 @@ from stgkd.report.table1 import (BENCHMARK, BENCHMARK_MODELS, BENCHMARK_ROLLOUT,
                                  table1_comparison, table1_ours, table1_overview)
 
 __all__ = [
-    "BENCHMARK", "BENCHMARK_MODELS", "BENCHMARK_ROLLOUT", "CELL_KEYS", "COMPUTED",
-    "DASHBOARD_KD_TABLES", "METRIC_NAMES", "NOT_YET_MEASURED", "NOT_YET_RUN", "NO_DATA",
-    "OURS_COLUMNS", "PROFILE_LABELS", "PROFILE_PREFERENCE", "TABLE1_BLOCKS", "TABLE1_NODES",
+    "BENCHMARK", "BENCHMARK_MODELS", "BENCHMARK_ROLLOUT", "CELL_KEYS", "CLAIM_HORIZONS",
+    "CLAIM_METRICS", "COMPUTED", "DASHBOARD_KD_TABLES", "ERROR_METRICS", "METRIC_NAMES",
+    "NOT_YET_MEASURED", "NOT_YET_RUN", "NO_DATA", "OURS_COLUMNS", "PROFILE_LABELS",
+    "PROFILE_PREFERENCE", "TABLE1_BLOCKS", "TABLE1_NODES", "TABLE6_COLUMN", "TABLE6_SETTINGS",
+    "best_profile_results", "claim_check", "hyperparameter_table", "hyperparameter_view",
+    "kd_experiments", "load_run_model", "most_variable_node", "neighbour_overlap",
+    "output_layer_inputs", "pick_runs", "prediction_trace", "run_checkpoint",
+    "teacher_share_table", "teacher_shares", "training_curves", "tsne_embedding",
+    "within_tolerance",
     "architecture_costs", "attach_ours", "benchmark_dataset", "benchmark_times",
     "comparison_table", "dashboard", "dashboard_summary", "display_frame", "format_number",
     "horizon_view", "load_benchmark", "ours_without_paper_cell", "parse_horizon",
