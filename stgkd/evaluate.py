@@ -6,6 +6,8 @@ from torch import nn
 
 from stgkd.data.windows import WindowedData, ZScore
 from stgkd.metrics import horizon_metrics
+from stgkd.nn.stgcn import STGCN
+from stgkd.nn.streaming import streaming_rollout
 
 
 @torch.no_grad()
@@ -30,14 +32,22 @@ def rollout(model: nn.Module, history: torch.Tensor, n_steps: int) -> torch.Tens
 
 @torch.no_grad()
 def forecast(model: nn.Module, windows: torch.Tensor, n_his: int, n_pred: int,
-             batch_size: int = 32, device: str | torch.device = "cpu") -> torch.Tensor:
-    """Roll out every window of ``windows`` [S, n_his + n_pred, N]; returns [S, n_pred, N] on CPU."""
+             batch_size: int = 32, device: str | torch.device = "cpu",
+             streaming: bool = True) -> torch.Tensor:
+    """Roll out every window of ``windows`` [S, n_his + n_pred, N]; returns [S, n_pred, N] on CPU.
+
+    An :class:`~stgkd.nn.STGCN` is rolled out by
+    :func:`~stgkd.nn.streaming.streaming_rollout` (each step computes only the newest
+    time step of every layer; same numbers) unless ``streaming=False``; any other
+    model, e.g. a ``torch.compile`` wrapper, by :func:`rollout`.
+    """
     was_training = model.training
     model.eval()
+    step_fn = streaming_rollout if streaming and isinstance(model, STGCN) else rollout
     outputs = []
     for start in range(0, windows.shape[0], batch_size):
         batch = windows[start:start + batch_size, :n_his].to(device)
-        outputs.append(rollout(model, batch[:, None], n_pred).cpu())
+        outputs.append(step_fn(model, batch[:, None], n_pred).cpu())
     model.train(was_training)
     return torch.cat(outputs, dim=0)
 
