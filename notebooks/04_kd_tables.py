@@ -1,0 +1,180 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Distillation results: Tables 2-6
+#
+# The KD paper distils an STGCN teacher (333,604 parameters on PeMSD7) into a student
+# with about 3% of its parameters, with seven losses:
+#
+# - **LRD(L2)**, **LRD(KL)**: response distillation, the teacher's output as a second target;
+# - **LSKD**: structured distillation of the block outputs;
+# - **LORD** (the paper's): per station, the target is the data or, where the data is far
+#   from the teacher (D > α1), the teacher's output;
+# - **LTCD**, **LSCD**, **LSTCD** (the paper's): LORD plus temporal, spatial, or both
+#   correlation-distillation terms.
+#
+# This page puts each of its distillation tables beside our runs: Tables 2, 4 and 5
+# (errors of the students), Table 3 (how often LORD used the teacher), Table 6 (the
+# hyperparameters), then the paper's central claim and a tolerance summary.
+#
+# **How the tables are filled.** Every number labelled "ours" is read from the committed
+# run results (`results/<profile>/kd/...`), the paper's from `stgkd/reference/`. A row
+# uses the best profile available: **paper** (the paper's settings, 50 epochs), else
+# **quick** (three epochs), else **smoke** (a pipeline check on three days, far from the
+# paper by design); the `profile` column names it. A row that nobody has run says
+# **not yet run**; re-running `make book` after `stgkd run ...` fills it in. PeMSD8's
+# rows stay "not yet run" until its full data file is supplied (see the data chapter).
+#
+# **How we read the paper** (details in *Reading the paper*):
+#
+# - LORD's D is |teacher - target| min-max normalised over the stations of each sample
+#   (eq. 5), and the loss sums over samples and stations (eq. 6), not a mean;
+# - LTCD and LSCD (Table 5's ablations) run with LSTCD's α1 and α3: Table 6 has no row
+#   for them;
+# - the teacher is frozen; its outputs and correlation matrices for every training window
+#   are computed once before training and looked up, the spatial correlations stored in
+#   float16 (relative rounding at most 2⁻¹¹).
+
+# %% tags=["parameters"]
+profile = "best"     # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
+results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
+
+# %%
+import pandas as pd
+
+from stgkd.report import (best_profile_results, claim_check, comparison_table, display_frame,
+                          horizon_view, hyperparameter_table, hyperparameter_view,
+                          ours_without_paper_cell, teacher_share_table, teacher_shares,
+                          within_tolerance)
+from stgkd.results import load_results
+
+pd.set_option("display.max_rows", 300)
+pd.set_option("display.max_columns", 30)
+pd.set_option("display.width", 250)
+results = load_results(results_dir)
+if profile != "best":
+    results = [r for r in results if r["profile"] == profile]
+tables = {n: comparison_table(n, results, profile) for n in (2, 4, 5)}
+print(f"{len(results)} stored runs; KD runs: "
+      f"{sorted({r['experiment'] for r in results if r['experiment'].startswith('kd/')})}")
+
+# %% [markdown]
+# ## Table 2: LORD against response distillation
+#
+# For each horizon the paper's value, ours (mean over seeds) and the difference, ours
+# minus paper: a positive difference is a larger error than the paper's.
+#
+# The paper's Table 2 also prints a "Student LRD(L2)" row, but the reference file of
+# paper numbers (`stgkd/reference/paper_kd_tables.csv`) does not hold it, so our
+# LRD(L2) students appear below under "runs without a paper cell" rather than here.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+horizon_view(tables[2])
+
+# %% [markdown]
+# ## Table 4: LSTCD against the other distillation losses
+
+# %%
+# NBVAL_CHECK_OUTPUT
+horizon_view(tables[4])
+
+# %% [markdown]
+# ## Table 5: ablation of LSTCD into LORD, LTCD and LSCD
+
+# %%
+# NBVAL_CHECK_OUTPUT
+horizon_view(tables[5])
+
+# %% [markdown]
+# ## Table 3: how often LORD used the teacher
+#
+# The paper's "ratio of attention to teacher prediction": the share of (sample,
+# station) training targets where the teacher's output replaced the data (D > α1 in
+# eq. 6), over all training steps. Ours is the run's recorded `teacher_share` in percent,
+# the mean over seeds; the difference is in percentage points.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+display_frame(teacher_share_table(results, profile)[
+    ["dataset", "model", "paper_pct", "ours_pct", "ours_std", "seeds", "difference", "profile"]])
+
+# %% [markdown]
+# ## Table 6: hyperparameters as run
+#
+# Our values come from the experiment definitions (`stgkd.experiments.KD_SETTINGS`);
+# "(paper x)" would mark a value that differs from Table 6. Los-loop, which the paper
+# does not use, runs with the PeMSD7 values; LTCD and LSCD have no Table 6 row.
+# "stored runs" says whether the stored results recorded these same values.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+hyperparameter_view(hyperparameter_table(results))
+
+# %% [markdown]
+# ## The central claim: LSTCD beats the student without distillation
+#
+# The paper reports (Section 4.4, Table 4) that on PeMSD7 the LSTCD student has lower
+# MAE and RMSE than the student trained without distillation. Below, both students are
+# taken from one profile where one holds both; `lstcd_better` is False while either run
+# is missing. The paper's own numbers are beside ours.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+claim = claim_check(results, "pemsd7m", profile)
+display_frame(claim)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+holds = int(claim["lstcd_better"].sum())
+missing = [name for name, column in (("student without KD", "student_no_kd"),
+                                     ("LSTCD student", "student_lstcd"))
+           if claim[column].isna().any()]
+print(f"PeMSD7(M): LSTCD better than the student without KD in {holds} of {len(claim)} "
+      f"MAE/RMSE cells" + (f"; not yet run: {', '.join(missing)}" if missing else ""))
+
+# %% [markdown]
+# ## Within 8% of the paper?
+#
+# Per row of Tables 2, 4 and 5: how many of the cells we have filled are within 8% of the
+# paper's error or lower (ours <= 1.08 x paper), and the worst relative difference.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+summary = pd.concat({f"Table {n}": within_tolerance(table, 8.0) for n, table in tables.items()},
+                    names=["table"]).reset_index(level=0).reset_index(drop=True)
+display_frame(summary, digits=1)
+
+# %% [markdown]
+# ## Los-loop: the same students on a third data set
+#
+# The KD paper does not use Los-loop, so these runs have no paper counterpart; they use
+# PeMSD7's hyperparameters. Test errors (mean over seeds), the teacher's share for the
+# LORD-based students, and the same claim check.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+losloop = ours_without_paper_cell(results, profile)
+losloop = losloop[losloop["experiment"].str.startswith("kd/losloop/")]
+display_frame(losloop.reset_index(drop=True)) if len(losloop) else "not yet run"
+
+# %%
+# NBVAL_CHECK_OUTPUT
+shares = teacher_shares(best_profile_results(results, profile))
+shares = shares[shares["our_dataset"] == "losloop"]
+display_frame(shares.reset_index(drop=True)) if len(shares) else "teacher shares: not yet run"
+
+# %%
+# NBVAL_CHECK_OUTPUT
+display_frame(claim_check(results, "losloop", profile).drop(columns=["paper_no_kd",
+                                                                     "paper_lstcd"]))

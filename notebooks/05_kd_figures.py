@@ -1,0 +1,204 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Distillation figures
+#
+# The KD paper's Figure 3 compares the LSTCD student with the teacher, the student
+# without distillation and the students of the other losses, and is read in the text
+# as showing "better convergence and pattern imitation". Its charts did not survive in
+# the paper's text, so we draw those two things for PeMSD7(M):
+#
+# - **(a) convergence**: validation MAE after each epoch of training;
+# - **(b) pattern imitation**: predicted against true speed of one station over 50
+#   consecutive test windows, 15 minutes ahead.
+#
+# Then the paper's **t-SNE plot** of the hidden representation that enters the output
+# layer, for 50 test windows, teacher against students.
+#
+# Every run comes from the committed results, in the best profile available for each
+# experiment (paper, else quick, else smoke); a model not yet run is named in a printed
+# line and left out of the figure.
+
+# %% tags=["parameters"]
+profile = "best"     # "best" (paper > quick > smoke per experiment) or one profile
+results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
+dataset = "pemsd7m"  # the KD data set to draw ("pemsd7m" as the paper, or "losloop")
+trace_start = 60     # first test window of the traces and the t-SNE (60: early morning)
+n_windows = 50       # windows traced and embedded (the paper's t-SNE uses 50)
+step = 3             # rollout step shown (3 = 15 min)
+node = None          # station of the traces; None: the one whose speed varies most
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
+from stgkd.experiments import EXPERIMENTS
+from stgkd.report import (best_profile_results, kd_experiments, load_run_model,
+                          most_variable_node, neighbour_overlap, output_layer_inputs, pick_runs,
+                          prediction_trace, training_curves, tsne_embedding, window_clock)
+from stgkd.results import load_results
+
+results = best_profile_results(load_results(results_dir), profile)
+experiments = kd_experiments(dataset)
+runs = pick_runs(results, experiments, profile)
+label = {name: EXPERIMENTS[name].paper_row for name in experiments}
+for run in runs.values():
+    if run is not None:
+        label[run["experiment"]] = f"{run['paper_row']} ({run['profile']})"
+missing = [name for name, run in runs.items() if run is None]
+print(f"{dataset}: {len(experiments) - len(missing)} of {len(experiments)} models run"
+      + (f"; not yet run: {', '.join(label[m] for m in missing)}" if missing else ""))
+
+# %% [markdown]
+# ## Figure 3 (a): convergence
+#
+# Validation MAE (mph, mean over the 15/30/45-minute horizons) after each epoch; the
+# line is the mean over seeds, the band its spread where there are several.
+
+# %%
+curves = training_curves(results, dataset)
+curves = curves[curves["experiment"].isin(experiments)]
+if curves.empty:
+    print("Figure 3 (a): no training history stored for any model yet")
+else:
+    curves = curves.assign(model=curves["experiment"].map(label))
+    order = [label[name] for name in experiments if name in set(curves["experiment"])]
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    sns.lineplot(data=curves, x="epoch", y="val_mae", hue="model", hue_order=order,
+                 errorbar=("pi", 100), ax=ax)
+    ax.set(xlabel="epoch", ylabel="validation MAE (mph)",
+           title=f"Convergence on {dataset}")
+    ax.legend(fontsize=8)
+    plt.show()
+
+# %% [markdown]
+# ## Figure 3 (b): predicted against true speed
+#
+# One station, 50 consecutive test windows of the first test day, the forecast 15
+# minutes ahead (the third step of the rollout) beside what was measured. Every model
+# sees the same windows; the station is the one whose speed varies most over them
+# unless the `node` parameter names one.
+
+# %%
+try:
+    series = load_series(dataset)
+except (FileNotFoundError, ValueError) as error:   # e.g. PeMS08 without its data file
+    series = None
+    print(f"Figure 3 (b) and t-SNE: the {dataset} data are not available ({error})")
+windows_by_split = {}
+
+
+def run_windows(run: dict):
+    """The windows (and z-score) of the split the run was trained on."""
+    split = tuple(run.get("split_days") or DEFAULT_SPLITS[dataset])
+    if split not in windows_by_split:
+        windows_by_split[split] = make_windows(series, split)
+    return windows_by_split[split]
+
+
+available = {name: run for name, run in runs.items() if run is not None}
+if series is not None and available:
+    first = run_windows(next(iter(available.values())))
+    if node is None:
+        node = most_variable_node(first, trace_start, n_windows, step)
+    print(f"station {node} (column {node} of the speed matrix), targets "
+          f"{window_clock(first, trace_start, step, series.steps_per_day)} to "
+          f"{window_clock(first, trace_start + n_windows - 1, step, series.steps_per_day)}")
+
+# %%
+traces = {}
+if series is not None:
+    for name, run in available.items():
+        try:
+            traces[name] = prediction_trace(run, run_windows(run), series.weights, node, n_windows,
+                                            trace_start, step, results_dir)
+        except (FileNotFoundError, ValueError) as error:
+            print(f"{label[name]}: no trace ({error})")
+if traces:
+    columns = min(3, len(traces))
+    rows = -(-len(traces) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.0 * rows), sharey=True,
+                             squeeze=False)
+    for ax, (name, trace) in zip(axes.flat, traces.items()):
+        ax.plot(trace["window"], trace["true_mph"], color="0.45", lw=1.5, label="measured")
+        ax.plot(trace["window"], trace["predicted_mph"], color="tab:red", lw=1.2,
+                label="predicted")
+        mae = float(np.mean(np.abs(trace["predicted_mph"] - trace["true_mph"])))
+        ax.set_title(f"{label[name]}\nMAE {mae:.2f} mph", fontsize=9)
+        ax.set_xlabel("test window")
+    for ax in axes.flat[len(traces):]:
+        ax.set_visible(False)
+    axes[0, 0].set_ylabel("speed (mph)")
+    axes[0, 0].legend(fontsize=8)
+    fig.tight_layout()
+    plt.show()
+else:
+    print("Figure 3 (b): no model checkpoint to trace yet")
+
+# %% [markdown]
+# ## t-SNE of the representation entering the output layer
+#
+# The paper feeds "the hidden layer representation (which functions as the input to the
+# output layer) for 50 test data points" to t-SNE: here the last ST block's output,
+# [channels, 4 steps, stations] per window, flattened (128 channels for the teacher, 8
+# for the student). The two representations have different sizes, so each model gets
+# its own t-SNE (fixed seed, the same map on every run) and the maps are drawn side by
+# side, coloured by window: compare their shapes, not their coordinates. The number
+# under each student is the share of each window's 5 nearest windows that its
+# representation has in common with the teacher's (1 = the same neighbourhoods; about
+# 0.1 for unrelated ones), computed in the original spaces. Consecutive windows look
+# alike to any model, so even a student trained without distillation scores high; what
+# tells is the difference between the students.
+
+# %%
+shown = [name for name in (f"kd/{dataset}/teacher", f"kd/{dataset}/student-no-kd",
+                           f"kd/{dataset}/student-lstcd") if name in available]
+features = {}
+if series is not None:
+    for name in shown:
+        run = available[name]
+        data = run_windows(run)
+        try:
+            model = load_run_model(run, series.weights, results_dir)
+        except FileNotFoundError as error:
+            print(f"{label[name]}: {error}")
+            continue
+        features[name] = output_layer_inputs(model, data.test[trace_start:trace_start + n_windows])
+not_shown = [label[name] for name in (f"kd/{dataset}/teacher", f"kd/{dataset}/student-no-kd",
+                                      f"kd/{dataset}/student-lstcd") if name not in features]
+if not_shown:
+    print(f"t-SNE: not yet run: {', '.join(not_shown)}")
+
+# %%
+if features:
+    embedding = tsne_embedding(features, seed=0, perplexity=15.0)
+    teacher = features.get(f"kd/{dataset}/teacher")
+    fig, axes = plt.subplots(1, len(features), figsize=(4.3 * len(features), 4.0), squeeze=False)
+    for ax, name in zip(axes.flat, features):
+        points = embedding[embedding["model"] == name]
+        scatter = ax.scatter(points["x"], points["y"], c=points["window"] + trace_start,
+                             cmap="viridis", s=22, edgecolor="none")
+        title = label[name]
+        if teacher is not None and not name.endswith("/teacher"):
+            shared = neighbour_overlap(teacher, features[name])
+            title += f"\nneighbours shared with teacher: {shared:.2f}"
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(scatter, ax=axes.ravel().tolist(), label="test window", shrink=0.8)
+    plt.show()
+else:
+    print("t-SNE: no model of this data set has a checkpoint yet")
