@@ -151,7 +151,8 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         bar.close()
         lr = optimizer.param_groups[0]["lr"]
         scheduler.step()
-        val = evaluate_split(forward_model, data, "val", batch_size=config.eval_batch_size,
+        # validation runs the eager model: its streaming rollout beats a compiled full one
+        val = evaluate_split(model, data, "val", batch_size=config.eval_batch_size,
                              device=device)
         val_mae = _mean_mae(val)
         if val_mae < result.best_val_mae:
