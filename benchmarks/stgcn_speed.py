@@ -1,4 +1,6 @@
-"""Speed of the STGCN teacher, pruning base and student: 9-step rollout of 1140 windows,
+"""Speed of the STGCN teacher, pruning base and student: 9-step rollout of 1140 windows
+(streaming, and the first implementation that re-runs the whole model each step),
+single-window 9-step latency (p50/p95; eager, streaming, compiled streaming),
 training windows per second and peak memory, stored in results/benchmarks/<machine>.json.
 
 Each model is measured in a fresh subprocess so its peak memory is its own.
@@ -26,7 +28,8 @@ import torch
 
 from stgkd.complexity import count_parameters
 from stgkd.data import load_series, make_windows, DEFAULT_SPLITS
-from stgkd.evaluate import forecast
+from stgkd.evaluate import forecast, rollout
+from stgkd.nn.streaming import streaming_rollout
 from stgkd.io import write_json
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.provenance import device_description, git_commit, now_iso
@@ -71,6 +74,25 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
     rollout_times = _timed(lambda: forecast(model, windows, data.n_his, data.n_pred,
                                             batch_size=args.eval_batch, device=device),
                            device, args.warmup, args.repeats)
+    # the first implementation: every rollout step re-runs the whole model
+    reference_times = _timed(lambda: forecast(model, windows, data.n_his, data.n_pred,
+                                              batch_size=args.eval_batch, device=device,
+                                              streaming=False),
+                             device, args.warmup, args.repeats)
+
+    # one window, 9 steps: the latency a deployed forecaster sees
+    single = windows[:1, None, :data.n_his]
+    compiled_streaming = torch.compile(lambda h: streaming_rollout(model, h, data.n_pred))
+    single_window = {}
+    with torch.no_grad():
+        for variant, fn in (("eager_reference", lambda: rollout(model, single, data.n_pred)),
+                            ("eager_streaming",
+                             lambda: streaming_rollout(model, single, data.n_pred)),
+                            ("compiled_streaming", lambda: compiled_streaming(single))):
+            times = _timed(fn, device, 10, args.latency_repeats)
+            single_window[variant] = {"p50_ms": 1000 * float(np.percentile(times, 50)),
+                                      "p95_ms": 1000 * float(np.percentile(times, 95)),
+                                      "runs": len(times)}
 
     model.train()
     optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)
@@ -91,6 +113,9 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
         "rollout_1140": {"mean_s": statistics.mean(rollout_times),
                          "std_s": statistics.stdev(rollout_times) if len(rollout_times) > 1 else 0.0,
                          "runs": len(rollout_times), "times_s": rollout_times},
+        "rollout_1140_reference": {"mean_s": statistics.mean(reference_times),
+                                   "runs": len(reference_times), "times_s": reference_times},
+        "single_window_9_steps": single_window,
         "train_windows_per_s": batch * args.train_steps / statistics.mean(train_times),
         # ru_maxrss is in KiB on Linux
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -115,6 +140,8 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=int, default=1, help="untimed rollouts first (default 1)")
     parser.add_argument("--eval-batch", type=int, default=32,
                         help="windows per forward pass inside the rollout (default 32)")
+    parser.add_argument("--latency-repeats", type=int, default=200,
+                        help="timed single-window forecasts per variant (default 200)")
     parser.add_argument("--train-steps", type=int, default=10, help="training steps of 50 windows")
     parser.add_argument("--train-repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
@@ -136,6 +163,10 @@ def main(argv=None) -> int:
         print(f"{name:13} {value['parameters']:>8,} params  rollout(1140) {value['rollout_1140']['mean_s']:.3f}s "
               f"± {value['rollout_1140']['std_s']:.3f}  train {value['train_windows_per_s']:.0f} windows/s  "
               f"peak RSS {value['peak_rss_mb']:.0f} MB", flush=True)
+        latency = value["single_window_9_steps"]
+        print(f"{'':13} rollout(1140) first implementation "
+              f"{value['rollout_1140_reference']['mean_s']:.3f}s; one window p50 " +
+              ", ".join(f"{k} {v['p50_ms']:.2f} ms" for k, v in latency.items()), flush=True)
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -148,6 +179,8 @@ def main(argv=None) -> int:
         "settings": {k: v for k, v in vars(args).items() if k != "out"} | {"windows": N_WINDOWS,
                      "rollout_steps": 9, "train_batch": 50, "dataset": "pemsd7m"},
         "rollout_1140": {k: v["rollout_1140"] for k, v in figures.items()},
+        "rollout_1140_reference": {k: v["rollout_1140_reference"] for k, v in figures.items()},
+        "single_window_9_steps": {k: v["single_window_9_steps"] for k, v in figures.items()},
         "train_windows_per_s": {k: v["train_windows_per_s"] for k, v in figures.items()},
         "peak_memory_mb": {k: {m: v[m] for m in ("peak_rss_mb", "peak_rss_increase_mb", "peak_gpu_memory_mb")
                                if m in v} for k, v in figures.items()},
