@@ -122,3 +122,23 @@ def test_fit_gives_an_index_taking_loss_every_training_row_once_per_epoch(synthe
     per_epoch = len(seen) // 2
     for epoch in (seen[:per_epoch], seen[per_epoch:]):
         assert sorted(torch.cat(epoch).tolist()) == list(range(n))
+
+
+@pytest.mark.parametrize("compiled", ["1", "0"])
+def test_fused_pairwise_mse_matches_the_definition(monkeypatch, compiled):
+    import stgkd.distill.pairwise as pairwise
+    monkeypatch.setenv("STGKD_FUSED_COMPILE", compiled)
+    monkeypatch.setattr(pairwise, "_ELEMENTS_PER_CHUNK", 2 * 3 * 5 * 5)  # chunks of 2 matrices
+    monkeypatch.setattr(pairwise, "_COMPILE_FROM_K", 2)                 # compile even K=5
+    torch.manual_seed(4)
+    x = torch.randn(2, 3, 5, 3, dtype=torch.float64)         # 6 matrices, K=5 rows, C=3
+    triangles = torch.rand(2, 3, 10, dtype=torch.float64)
+    ours = x.clone().requires_grad_()
+    loss = pairwise.pairwise_l1_mse(ours, triangles)
+    (2.5 * loss).backward()
+    reference = x.clone().requires_grad_()
+    # the definition: mean over the 6 matrices and 10 pairs i < j of (D_ij - T_ij)^2
+    expected = ((upper_triangle(broadcast_l1_mean(reference)) - triangles) ** 2).mean()
+    (2.5 * expected).backward()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-10)
+    assert torch.allclose(ours.grad, reference.grad, atol=1e-12)

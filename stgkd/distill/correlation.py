@@ -20,9 +20,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-import torch.nn.functional as F
 
-from stgkd.distill.pairwise import pairwise_l1_mean, upper_triangle
+from stgkd.distill.pairwise import pairwise_l1_mean, pairwise_l1_mse, upper_triangle
 from stgkd.distill.response import lord
 
 
@@ -56,20 +55,6 @@ def spatial_correlation(features: torch.Tensor) -> torch.Tensor:
     return pairwise_l1_mean(features)
 
 
-def _mean_squared_over_pairs(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
-    """``1 / (M * K(K-1)/2) * sum_m sum_{j>i} (S_mij - T_mij)^2`` for [..., K, K] tensors
-    that are symmetric with a zero diagonal (M = product of the leading dims).
-
-    The sum over the upper triangle is half the sum over the whole matrix, so no
-    triangle is gathered: ``sum_all / (M * K(K-1))``.
-    """
-    k = student.shape[-1]
-    if k < 2:
-        raise ValueError(f"expected at least two time steps / nodes to pair, found {k}")
-    n_matrices = student.numel() // (k * k)
-    return F.mse_loss(student, teacher, reduction="sum") / (n_matrices * k * (k - 1))
-
-
 def _check_pair(features_s: torch.Tensor, features_t: torch.Tensor) -> None:
     _check_features(features_s)
     _check_features(features_t)
@@ -78,33 +63,22 @@ def _check_pair(features_s: torch.Tensor, features_t: torch.Tensor) -> None:
                          f"{list(features_s.shape)} and {list(features_t.shape)}")
 
 
-def _mean_squared_to_teacher(student: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
-    """Mean over matrices and pairs j > i of (student - teacher)^2.
+def _teacher_term(correlation, student_rows, features_s: torch.Tensor,
+                  teacher: torch.Tensor) -> torch.Tensor:
+    """Mean over matrices and pairs j > i of (student - teacher)^2, the student's
+    matrices computed by :func:`pairwise_l1_mse` (fused, with their gradient).
 
-    ``student`` [M..., K, K] (symmetric, zero diagonal); ``teacher`` either the same
-    shape or its upper triangles [M..., K(K-1)/2] (any float dtype; compared in the
-    student's dtype).
+    ``teacher``: features [B, T, N, C_t] (their correlations are computed here, without
+    a graph) or precomputed upper triangles (3-d). ``student_rows`` turns F_s into the
+    [..., K, C] rows whose pairs are compared.
     """
-    k = student.shape[-1]
-    if teacher.shape == student.shape:
-        return _mean_squared_over_pairs(student, teacher)
-    if teacher.shape != student.shape[:-2] + (k * (k - 1) // 2,):
-        raise ValueError(f"teacher correlations: expected {list(student.shape)} or their upper "
-                         f"triangles {list(student.shape[:-2]) + [k * (k - 1) // 2]}, found "
-                         f"{list(teacher.shape)}")
-    return F.mse_loss(upper_triangle(student), teacher.to(student.dtype))
-
-
-def _teacher_term(correlation, features_s: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
-    """Student correlations vs the teacher's, from teacher features [B, T, N, C_t] or
-    precomputed upper triangles."""
     if teacher.dim() == 4:  # features; precomputed triangles are 3-d
         _check_pair(features_s, teacher)
         with torch.no_grad():
-            teacher = correlation(teacher.detach())
+            teacher = upper_triangle(correlation(teacher.detach()))
     else:
         _check_features(features_s)
-    return _mean_squared_to_teacher(correlation(features_s), teacher.detach())
+    return pairwise_l1_mse(student_rows(features_s), teacher)
 
 
 def ltcd(features_s: torch.Tensor, features_t: torch.Tensor) -> torch.Tensor:
@@ -114,7 +88,8 @@ def ltcd(features_s: torch.Tensor, features_t: torch.Tensor) -> torch.Tensor:
     Shapes: F_s [B, T, N, C_s], F_t [B, T, N, C_t] (or the teacher's TCD as upper
     triangles [B, N, T(T-1)/2]) -> scalar.
     """
-    return _teacher_term(temporal_correlation, features_s, features_t)
+    return _teacher_term(temporal_correlation, lambda f: f.transpose(1, 2), features_s,
+                         features_t)
 
 
 def lscd(features_s: torch.Tensor, features_t: torch.Tensor) -> torch.Tensor:
@@ -126,7 +101,7 @@ def lscd(features_s: torch.Tensor, features_t: torch.Tensor) -> torch.Tensor:
     this layer's term is computed (the student's stays in the autograd graph for the
     backward pass).
     """
-    return _teacher_term(spatial_correlation, features_s, features_t)
+    return _teacher_term(spatial_correlation, lambda f: f, features_s, features_t)
 
 
 def _mean_over_layers(term, student: Sequence[torch.Tensor],
