@@ -282,6 +282,11 @@ def test_load_benchmark_prefers_a_gpu_then_the_newest(tmp_path):
     assert report.load_benchmark(tmp_path)[1].name == "cuda-c.json"
     (folder / "cuda-c.json").unlink()
     assert report.load_benchmark(tmp_path)[1].name == "cpu-a.json"
+    # another benchmark's file (seconds per distillation step) is not a Table 1 benchmark
+    (folder / "distill-step-z.json").write_text('{"benchmark": "distill_step", '
+                                               '"machine": {"device": "NVIDIA H100"}, '
+                                               '"created": "2026-02-01"}')
+    assert report.load_benchmark(tmp_path)[1].name == "cpu-a.json"
 
 
 def test_benchmark_on_another_data_set_fills_its_own_cells():

@@ -77,12 +77,15 @@ def load_benchmark(root: str | Path | None = None) -> tuple[dict, Path] | None:
 
     Among ``<results>/benchmarks/*.json`` (written by ``benchmarks/stgcn_speed.py``,
     one per machine) a GPU benchmark is preferred, as the paper timed a GPU; among
-    equals, the newest by its ``created`` time, then the last by file name.
+    equals, the newest by its ``created`` time, then the last by file name. Files of
+    other benchmarks (their ``benchmark`` key is not ``stgcn_speed``) are skipped.
     """
     files = sorted((results_root(root) / "benchmarks").glob("*.json"))
-    if not files:
-        return None
     loaded = [(json.loads(path.read_text()), path) for path in files]
+    loaded = [(bench, path) for bench, path in loaded
+              if bench.get("benchmark", "stgcn_speed") == "stgcn_speed"]
+    if not loaded:
+        return None
     return max(loaded, key=lambda item: (_benchmark_preference(item[0]), item[1].name))
 
 
