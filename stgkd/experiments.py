@@ -17,7 +17,7 @@ from stgkd.evaluate import evaluate_split
 from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.provenance import now_iso, provenance
-from stgkd.results import load_result, result_path
+from stgkd.results import load_result, result_path, results_root
 from stgkd.train import TrainConfig, fit, supervised_mse
 
 
@@ -167,7 +167,9 @@ def _distillation_loss(experiment: Experiment, profile: str, results_dir, series
         loss_fn.cache = TeacherCache.build(teacher, data.train, data.n_his, progress=progress,
                                            **needs)
         cache_info = {**needs, "spatial_dtype": "float16", "bytes": loss_fn.cache.nbytes}
-    info = {"experiment": experiment.teacher, "seed": TEACHER_SEED, "checkpoint": str(path),
+    # the checkpoint's path inside the results folder: the same on every machine
+    relative = path.relative_to(results_root(results_dir)).as_posix()
+    info = {"experiment": experiment.teacher, "seed": TEACHER_SEED, "checkpoint": relative,
             "checkpoint_sha256": sha256_file(path), "cache": cache_info}
     return loss_fn, info
 

@@ -78,3 +78,9 @@ def test_paper_rows_match_with_or_without_the_ours_mark():
         lord = rows[(rows["metric"] == "MAE") & (rows["our_dataset"] == "pemsd7m")
                     & rows["model"].str.startswith("Student LORD")]
         assert lord["ours"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_teacher_checkpoint_is_recorded_inside_the_results_folder(teacher_root):
+    result = run_experiment("kd/losloop/student-lord", "smoke", 0, results_dir=teacher_root,
+                            progress=False)
+    assert result["teacher"]["checkpoint"] == "smoke/kd/losloop/teacher/seed0.pt"
