@@ -120,7 +120,28 @@ def _kd_students() -> dict[str, Experiment]:
     return experiments
 
 
-EXPERIMENTS: dict[str, Experiment] = {**_kd_baselines(), **_kd_students()}
+def _lord_mean_variants() -> dict[str, Experiment]:
+    """LSTCD with LORD averaged over the batch's B*N targets instead of summed (eq. 6).
+
+    Not a row of the paper: an investigation. With eq. 6's sum, LORD outweighs the
+    mean-normalised correlation terms of eq. 11 by about 1e5 on PeMSD7(M), so LSTCD
+    trains almost as LORD; the mean puts the terms on one scale.
+    """
+    experiments = {}
+    for dataset in ("pemsd7m", "losloop"):
+        name = f"kd/{dataset}/student-lstcd-mean"
+        hyper = dict(KD_SETTINGS[dataset]["lstcd"]["hyper"], lord_reduction="mean")
+        experiments[name] = Experiment(
+            name, dataset, STUDENT_BLOCKS,
+            f"STGCN student distilled from kd/{dataset}/teacher with LSTCD (Table 6 weights) "
+            f"whose LORD term is a mean over batch and nodes instead of eq. 6's sum, on "
+            f"{dataset}", "Student LSTCD, LORD as a mean (not in the paper)", loss="lstcd",
+            hyper=hyper, teacher=f"kd/{dataset}/teacher")
+    return experiments
+
+
+EXPERIMENTS: dict[str, Experiment] = {**_kd_baselines(), **_kd_students(),
+                                      **_lord_mean_variants()}
 
 
 def get_experiment(name: str) -> Experiment:

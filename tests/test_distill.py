@@ -336,3 +336,15 @@ def test_lstcd_term_means_add_up_to_the_loss():
     only_ltcd = make_kd_loss("ltcd", teacher, alpha1=0.5, alpha3=0.5)
     only_ltcd(student, x, y)
     assert set(only_ltcd.term_means) == {"lord", "ltcd", "weighted_lord", "weighted_ltcd"}
+
+
+def test_lord_mean_is_the_sum_over_batch_and_nodes():
+    y_s = t([[1.0, 1.0], [0.0, 1.0]])
+    y_t = t([[1.0, 3.0], [2.0, 2.0]])
+    target = t([[0.0, 0.0], [2.0, 2.0]])
+    # the by-hand case above: the sum is 10 over 2 samples x 2 nodes -> mean 2.5
+    loss, mask = lord(y_s, y_t, target, alpha1=0.5, reduction="mean")
+    assert loss.item() == pytest.approx(2.5)
+    assert mask.tolist() == [[False, True], [False, False]]
+    with pytest.raises(ValueError, match="reduction"):
+        lord(y_s, y_t, target, alpha1=0.5, reduction="max")

@@ -115,11 +115,11 @@ def _mean_over_layers(term, student: Sequence[torch.Tensor],
 def lstcd_terms(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor,
                 temporal_s: Sequence[torch.Tensor], temporal_t: Sequence[torch.Tensor],
                 spatial_s: Sequence[torch.Tensor], spatial_t: Sequence[torch.Tensor],
-                alpha1: float, alpha2: float, alpha3: float, normalise_over: str = "sample"
-                ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+                alpha1: float, alpha2: float, alpha3: float, normalise_over: str = "sample",
+                lord_reduction: str = "sum") -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """The unweighted terms of eq. 11: ``{"lord", "lscd", "ltcd"}`` (a term whose
     weight is zero is absent) and LORD's bool mask [B, N]. See :func:`lstcd`."""
-    loss, mask = lord(y_s, y_t, target, alpha1, normalise_over)
+    loss, mask = lord(y_s, y_t, target, alpha1, normalise_over, lord_reduction)
     terms = {"lord": loss}
     if alpha3 != 0 and alpha2 != 0:
         terms["lscd"] = _mean_over_layers(lscd, spatial_s, spatial_t)

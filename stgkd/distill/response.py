@@ -66,7 +66,8 @@ def normalised_teacher_error(y_t: torch.Tensor, target: torch.Tensor,
 
 
 def lord(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor, alpha1: float,
-         normalise_over: str = "sample") -> tuple[torch.Tensor, torch.Tensor]:
+         normalise_over: str = "sample", reduction: str = "sum"
+         ) -> tuple[torch.Tensor, torch.Tensor]:
     """LORD, eqs. 4-6: per (sample, node), learn from the teacher where the teacher
     disagrees with the data target by more than the threshold, else from the target.
 
@@ -76,10 +77,17 @@ def lord(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor, alpha1: flo
     ``D_bi == alpha1`` keeps the target (eq. 6's ``<=``). With per-sample normalisation
     and alpha1 < 1 the node with the largest D in each sample always uses the teacher.
 
+    ``reduction="mean"`` divides by B*N: not the paper's eq. 6, but it puts LORD on
+    the scale of the mean-normalised correlation terms of eq. 11 (see
+    :class:`stgkd.distill.LSTCDLoss`).
+
     Shapes: y_s, y_t, target [B, N] -> (scalar loss, bool mask [B, N]).
     """
     _check_same_shape(y_s=y_s, y_t=y_t, target=target)
     y_t = y_t.detach()
+    if reduction not in ("sum", "mean"):
+        raise ValueError(f"reduction: expected 'sum' (eq. 6) or 'mean', found {reduction!r}")
     mask = normalised_teacher_error(y_t, target, normalise_over) > alpha1
     reference = torch.where(mask, y_t, target)
-    return ((y_s - reference) ** 2).sum(), mask
+    squared = (y_s - reference) ** 2
+    return (squared.sum() if reduction == "sum" else squared.mean()), mask
