@@ -103,6 +103,22 @@ def _cmd_predict(args) -> int:
     return 0
 
 
+def _cmd_export(args) -> int:
+    from stgkd.export import export_onnx
+    from stgkd.predict import load_checkpoint
+    weights = None
+    if args.graph is not None:
+        from stgkd.data.readers import check_square, read_numeric_csv
+        weights = read_numeric_csv(args.graph, header=False)
+        check_square(args.graph, weights, what="weight matrix")
+    model, scaler = load_checkpoint(args.checkpoint, weights)
+    path = export_onnx(model, args.output, args.steps)
+    print(f"wrote {path}: input 'history' [B, 1, {model.config['n_his']}, "
+          f"{model.config['n_nodes']}] z-scored with mean {scaler.mean:.4f} and std "
+          f"{scaler.std:.4f}; output 'forecast' [B, {args.steps}, {model.config['n_nodes']}]")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stgkd", description="Reproduce the STGCN knowledge-distillation and pruning paper "
@@ -160,6 +176,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CSV [N, N] weight matrix (default: the graph of the checkpoint's data set)")
     p.add_argument("--header", action="store_true", help="the input's first row is a header")
     p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("export", help="export a checkpoint's whole forecast to ONNX",
+                       description="Write the model's multi-step forecast (streaming rollout, "
+                       "graph baked in) as an ONNX file that onnxruntime runs on a CPU. "
+                       "Needs pip install -e '.[deploy]'.")
+    p.add_argument("checkpoint", help="a run checkpoint, results/<profile>/<experiment>/seed<S>.pt")
+    p.add_argument("--output", required=True, help="the ONNX file to write")
+    p.add_argument("--steps", type=int, default=9, help="steps ahead (default 9 = 45 min)")
+    p.add_argument("--graph", default=None,
+                   help="CSV [N, N] weight matrix (default: the graph of the checkpoint's data set)")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("data", help="fetch data sets or describe the ones found")
     p.add_argument("action", choices=["fetch", "info"])

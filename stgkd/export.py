@@ -1,0 +1,85 @@
+"""Export a trained STGCN's whole multi-step forecast to ONNX and run it with onnxruntime.
+
+The exported graph is the streaming rollout (:mod:`stgkd.nn.streaming`) unrolled over
+the forecast steps: input the last ``n_his`` z-scored steps [B, 1, n_his, N], output
+the ``n_pred`` forecasts [B, n_pred, N]; the batch size is free. The graph (the scaled
+Laplacian) is baked in as a constant. Needs the ``deploy`` extra
+(``pip install -e .[deploy]``: onnx, onnxruntime).
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from stgkd.nn.stgcn import STGCN
+from stgkd.nn.streaming import streaming_rollout
+
+
+class RolloutModule(nn.Module):
+    """An STGCN and its forecast length as one module: [B, 1, n_his, N] -> [B, n_pred, N]."""
+
+    def __init__(self, model: STGCN, n_pred: int = 9):
+        super().__init__()
+        self.model, self.n_pred = model.eval(), n_pred
+
+    def forward(self, history: torch.Tensor) -> torch.Tensor:
+        return streaming_rollout(self.model, history, self.n_pred)
+
+
+def _require(module: str):
+    try:
+        return __import__(module)
+    except ImportError:
+        raise ImportError(f"{module} is needed to export or run ONNX models: "
+                          f"pip install -e '.[deploy]'") from None
+
+
+def export_onnx(model: STGCN, path: str | Path, n_pred: int = 9, opset: int = 17) -> Path:
+    """Write ``model``'s ``n_pred``-step forecast as an ONNX file (written atomically).
+
+    Returns the path. The model's graph must be set (:meth:`STGCN.set_graph`).
+    """
+    _require("onnx")
+    path = Path(path)
+    module = RolloutModule(model, n_pred)
+    example = torch.zeros(1, 1, model.config["n_his"], model.config["n_nodes"])
+    tmp = path.with_name(path.name + ".tmp")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about Python control flow: fixed here
+        torch.onnx.export(module, (example,), str(tmp), input_names=["history"],
+                          output_names=["forecast"], opset_version=opset, dynamo=False,
+                          dynamic_axes={"history": {0: "batch"}, "forecast": {0: "batch"}})
+    tmp.replace(path)
+    return path
+
+
+class OnnxForecaster:
+    """An exported forecast run by onnxruntime on the CPU.
+
+    ``predict(history)``: history [B, 1, n_his, N] float32 (z-scored) -> [B, n_pred, N].
+    """
+
+    def __init__(self, path: str | Path, threads: int = 1):
+        ort = _require("onnxruntime")
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: expected an ONNX file written by export_onnx, "
+                                    f"found no file")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(path), options,
+                                            providers=["CPUExecutionProvider"])
+        shape = self.session.get_inputs()[0].shape      # ['batch', 1, n_his, N]
+        self.n_his, self.n_nodes = int(shape[2]), int(shape[3])
+
+    def predict(self, history: np.ndarray) -> np.ndarray:
+        history = np.ascontiguousarray(history, dtype=np.float32)
+        if history.ndim != 4 or history.shape[1:] != (1, self.n_his, self.n_nodes):
+            raise ValueError(f"history: expected [B, 1, {self.n_his}, {self.n_nodes}], found "
+                             f"{list(history.shape)}")
+        return self.session.run(None, {"history": history})[0]
