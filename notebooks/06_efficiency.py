@@ -1,0 +1,148 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Efficiency
+#
+# The KD paper exists because of execution time: a student that answers much faster than
+# its teacher with almost its accuracy. This chapter measures that, and what each of
+# our optimisations bought, from the stored benchmark files (`results/benchmarks/`,
+# written by `make benchmark` and `python benchmarks/distill_step.py`) and the stored
+# runs. Every timing names the machine it was taken on; timings from different machines
+# are not compared.
+#
+# The optimisations, each checked against the first implementation by a test:
+#
+# - **streaming rollout** (`stgkd.nn.streaming`): every STGCN layer is local in time, so
+#   after the first full pass a forecast step computes one new time step per layer
+#   instead of re-running the whole model (same numbers to 1e-5);
+# - **torch.compile** of the model (`stgkd run --compile`) and of the streaming rollout
+#   for single-window forecasts;
+# - **ONNX export** (`stgkd export`), run by onnxruntime without PyTorch;
+# - for distillation: the **teacher cache** (the frozen teacher's outputs and
+#   correlations computed once, not in every step) and the **fused correlation loss**
+#   (the student's pairwise matrices, their error and its gradient in one compiled pass).
+
+# %% tags=["parameters"]
+results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
+dataset = "pemsd7m"  # runs shown in the error-against-speed plot
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from stgkd.report import display_frame
+from stgkd.report.efficiency import (distillation_steps, load_benchmarks, pareto_frame,
+                                     rollout_speedups, single_window_latency)
+from stgkd.reference import kd_table
+from stgkd.results import load_results
+
+pd.set_option("display.width", 200)
+speed = load_benchmarks("stgcn_speed", results_dir)
+distill = load_benchmarks("distill_step", results_dir)
+benchmark = speed[0][0] if speed else None
+for bench, path in speed[:1] + distill[:1]:
+    print(f"{path.name}: {bench['machine']['device']}, torch {bench['machine']['torch']}, "
+          f"commit {bench['commit'][:7]}, {bench['created']}")
+if benchmark is None:
+    print("no speed benchmark stored yet: run `make benchmark`")
+
+# %% [markdown]
+# ## The 9-step rollout of 1140 windows
+#
+# Table 1's test time: the first implementation re-runs the whole model at each of the
+# 9 steps; the streaming rollout computes only the newest step of each layer. The
+# teacher's output layer (a temporal convolution over its last 4 steps with 128
+# channels) must still be recomputed at every step, which bounds the gain.
+
+# %%
+rollout_speedups(benchmark) if benchmark else "no benchmark"
+
+# %% [markdown]
+# ## One window, 9 steps ahead
+#
+# What a deployed forecaster sees: p50 and p95 latency of a single-window forecast.
+# A plain eager rollout pays Python and operator overhead for each of its ~100 small
+# operations per step; compiling the streaming rollout removes most of it.
+
+# %%
+single_window_latency(benchmark) if benchmark else "no benchmark"
+
+# %% [markdown]
+# ## Student against teacher: Table 1's ratio
+#
+# The paper reports the student's rollout time as 0.547 s against the teacher's 3.423 s
+# on a GTX 1080 (ratio 0.160). Ours, on the machine above:
+
+# %%
+if benchmark:
+    paper = kd_table(1)
+    paper = paper[(paper["metric"] == "test_time_s") & (paper["dataset"] == "PeMSD7")]
+    paper_times = dict(zip(paper["model"], paper["value"]))
+    ours = {k: v["mean_s"] for k, v in benchmark["rollout_1140"].items()}
+    ratio = pd.DataFrame({
+        "teacher_s": [paper_times.get("Teacher"), ours.get("teacher")],
+        "student_s": [paper_times.get("Student"), ours.get("student")]},
+        index=["paper (GTX 1080)", f"ours ({benchmark['machine']['device']})"])
+    ratio["student / teacher"] = ratio["student_s"] / ratio["teacher_s"]
+    display(display_frame(ratio))  # noqa: F821 - IPython's display
+
+# %% [markdown]
+# ## Training throughput
+#
+# Training windows per second (batch 50, forward and backward, RMSProp step).
+
+# %%
+if benchmark:
+    display(pd.Series(benchmark["train_windows_per_s"], name="windows/s").round(0))  # noqa: F821
+
+# %% [markdown]
+# ## A distillation step
+#
+# Seconds per training step of the student under each loss, on PeMSD7(M). `cdist`: the
+# teacher runs on every batch and the correlation losses are differentiated through
+# PyTorch's `cdist`; `running`: the teacher runs on every batch, our kernels; `cached`:
+# the teacher's answers come from the teacher cache. `epoch_min_best` is the epoch
+# time the fastest variant implies (183 steps of 50 windows; LSKD's Table 6 batch is 16).
+
+# %%
+if distill:
+    display(display_frame(distillation_steps(distill[0][0])))  # noqa: F821
+else:
+    print("no distillation-step benchmark stored yet: python benchmarks/distill_step.py")
+
+# %% [markdown]
+# ## Error against size and speed
+#
+# Every stored run on the data set: test MAE 45 minutes ahead against the measured
+# rollout time of its architecture, the marker size growing with the parameter count.
+# Circled runs are on the Pareto front (no run is both faster and more accurate).
+
+# %%
+frame = pareto_frame(load_results(results_dir), benchmark, dataset)
+if frame.empty or frame["rollout_s"].isna().all():
+    print("no runs or no benchmark to plot yet")
+else:
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for _, row in frame.iterrows():
+        ax.scatter(row["rollout_s"], row["error"], s=20 + row["parameters"] / 1500, alpha=0.6)
+        if row["pareto"]:
+            ax.scatter(row["rollout_s"], row["error"], s=60 + row["parameters"] / 1500,
+                       facecolors="none", edgecolors="black")
+        ax.annotate(row["paper_row"] or row["experiment"], (row["rollout_s"], row["error"]),
+                    fontsize=7, xytext=(4, 2), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("rollout of 1140 windows, 9 steps (s, log scale)")
+    ax.set_ylabel("test MAE at 45 min (mph)")
+    ax.set_title(f"{dataset}: error against rollout time")
+    plt.show()
+display_frame(frame) if not frame.empty else "no runs"

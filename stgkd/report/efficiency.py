@@ -1,0 +1,108 @@
+"""The efficiency chapter: what each optimisation bought, and error against size and speed.
+
+Figures come from the stored benchmark files (``results/benchmarks/``):
+``benchmarks/stgcn_speed.py`` (rollout, single-window latency, training throughput per
+architecture) and ``benchmarks/distill_step.py`` (seconds per distillation step), and
+from the run results (test errors, parameter counts).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS
+from stgkd.results import results_root
+
+# benchmark model keys -> the architectures they time
+ARCHITECTURES: dict[str, list] = {"teacher": TEACHER_BLOCKS, "pruning_base": PRUNING_BASE_BLOCKS,
+                                  "student": STUDENT_BLOCKS}
+
+
+def load_benchmarks(kind: str, root: str | Path | None = None) -> list[tuple[dict, Path]]:
+    """Every stored benchmark file of one kind (its ``benchmark`` key, e.g.
+    ``"stgcn_speed"`` or ``"distill_step"``), newest first."""
+    files = sorted((results_root(root) / "benchmarks").glob("*.json"))
+    loaded = [(json.loads(path.read_text()), path) for path in files]
+    loaded = [(b, p) for b, p in loaded if b.get("benchmark", "stgcn_speed") == kind]
+    return sorted(loaded, key=lambda item: item[0].get("created", ""), reverse=True)
+
+
+def rollout_speedups(benchmark: dict) -> pd.DataFrame:
+    """The 1140-window, 9-step rollout per architecture: the first implementation
+    (the whole model re-run each step) against the streaming one.
+
+    Returns columns ``model, parameters, first_s, streaming_s, speedup``; a benchmark
+    without the first implementation's timing gives NaN there.
+    """
+    rows = []
+    for model, timing in benchmark.get("rollout_1140", {}).items():
+        first = benchmark.get("rollout_1140_reference", {}).get(model, {}).get("mean_s")
+        rows.append({"model": model, "parameters": benchmark.get("parameters", {}).get(model),
+                     "first_s": first, "streaming_s": timing["mean_s"]})
+    frame = pd.DataFrame(rows, columns=["model", "parameters", "first_s", "streaming_s"])
+    frame["first_s"] = frame["first_s"].astype(float)
+    frame["speedup"] = frame["first_s"] / frame["streaming_s"]
+    return frame
+
+
+def single_window_latency(benchmark: dict) -> pd.DataFrame:
+    """One window, 9 steps ahead: p50 and p95 in milliseconds per architecture and
+    variant (``eager_reference``, ``eager_streaming``, ``compiled_streaming``, ...)."""
+    rows = [{"model": model, "variant": variant, "p50_ms": v["p50_ms"], "p95_ms": v["p95_ms"],
+             "runs": v["runs"]}
+            for model, variants in benchmark.get("single_window_9_steps", {}).items()
+            for variant, v in variants.items()]
+    return pd.DataFrame(rows, columns=["model", "variant", "p50_ms", "p95_ms", "runs"])
+
+
+def distillation_steps(benchmark: dict) -> pd.DataFrame:
+    """Seconds per distillation training step per loss: PyTorch's cdist backward, the
+    hand-written / fused kernels with the teacher run on every batch, and the teacher
+    cache; with the epoch time they imply on PeMSD7(M)."""
+    rows = []
+    for loss, row in benchmark.get("losses", {}).items():
+        steps = row.get("steps_per_epoch")
+        out = {"loss": loss, "batch": row.get("batch"), "steps_per_epoch": steps}
+        for variant in ("cdist", "running", "cached"):
+            out[f"{variant}_s"] = row.get(f"{variant}_s_per_step")
+        best = out["cached_s"] if out["cached_s"] is not None else out["running_s"]
+        out["speedup"] = out["cdist_s"] / best if best else None
+        out["epoch_min_best"] = steps * best / 60 if steps and best else None
+        rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def _architecture(blocks) -> str | None:
+    for name, reference in ARCHITECTURES.items():
+        if [list(b) for b in blocks] == [list(b) for b in reference]:
+            return name
+    return None
+
+
+def pareto_frame(results: Iterable[dict], benchmark: dict | None, dataset: str = "pemsd7m",
+                 horizon: str = "45min", metric: str = "mae") -> pd.DataFrame:
+    """Every stored run on ``dataset``: its test error at ``horizon``, parameters, and the
+    measured 1140-window rollout time of its architecture (NaN for architectures the
+    benchmark did not time). One row per (profile, experiment, seed); ``pareto``
+    marks the runs no other run beats in both error and rollout time."""
+    rows = []
+    times = (benchmark or {}).get("rollout_1140", {})
+    for result in results:
+        if result.get("dataset") != dataset or horizon not in result.get("test", {}):
+            continue
+        architecture = _architecture(result.get("blocks", []))
+        rows.append({"profile": result["profile"], "experiment": result["experiment"],
+                     "seed": result["seed"], "paper_row": result.get("paper_row", ""),
+                     "architecture": architecture, "parameters": result.get("parameters"),
+                     "error": result["test"][horizon][metric],
+                     "rollout_s": times.get(architecture, {}).get("mean_s", float("nan"))})
+    frame = pd.DataFrame(rows, columns=["profile", "experiment", "seed", "paper_row",
+                                        "architecture", "parameters", "error", "rollout_s"])
+    frame["pareto"] = [
+        not ((frame["error"] <= e) & (frame["rollout_s"] <= t)
+             & ((frame["error"] < e) | (frame["rollout_s"] < t))).any()
+        for e, t in zip(frame["error"], frame["rollout_s"])]
+    return frame

@@ -1,0 +1,67 @@
+"""The efficiency chapter's tables from hand-made benchmark and result dicts."""
+import json
+import math
+
+import pytest
+
+from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
+from stgkd.report.efficiency import (distillation_steps, load_benchmarks, pareto_frame,
+                                     rollout_speedups, single_window_latency)
+
+BENCH = {"benchmark": "stgcn_speed",
+         "rollout_1140": {"teacher": {"mean_s": 10.0}, "student": {"mean_s": 1.0}},
+         "rollout_1140_reference": {"teacher": {"mean_s": 25.0}},
+         "parameters": {"teacher": 333604, "student": 10144},
+         "single_window_9_steps": {"student": {"eager_reference": {"p50_ms": 7.0, "p95_ms": 9.0,
+                                                                   "runs": 10}}}}
+
+
+def test_rollout_speedup_is_first_over_streaming():
+    table = rollout_speedups(BENCH).set_index("model")
+    assert table.loc["teacher", "speedup"] == pytest.approx(2.5)
+    assert math.isnan(table.loc["student", "speedup"])   # no first-implementation timing
+
+
+def test_single_window_latency_rows():
+    table = single_window_latency(BENCH)
+    assert table.to_dict("records") == [{"model": "student", "variant": "eager_reference",
+                                         "p50_ms": 7.0, "p95_ms": 9.0, "runs": 10}]
+
+
+def test_distillation_steps_speedup_and_epoch_time():
+    bench = {"losses": {"lscd": {"batch": 50, "steps_per_epoch": 183, "cdist_s_per_step": 1.2,
+                                 "running_s_per_step": 1.0, "cached_s_per_step": 0.4},
+                        "lskd": {"batch": 16, "steps_per_epoch": 570, "cdist_s_per_step": 0.07,
+                                 "running_s_per_step": 0.07}}}
+    table = distillation_steps(bench).set_index("loss")
+    assert table.loc["lscd", "speedup"] == pytest.approx(3.0)
+    assert table.loc["lscd", "epoch_min_best"] == pytest.approx(183 * 0.4 / 60)
+    assert table.loc["lskd", "speedup"] == pytest.approx(1.0)   # no cache: the running kernel
+
+
+def result(experiment, blocks, mae, params):
+    return {"profile": "paper", "experiment": experiment, "seed": 0, "dataset": "pemsd7m",
+            "paper_row": "", "blocks": blocks, "parameters": params,
+            "test": {"45min": {"mae": mae}}}
+
+
+def test_pareto_marks_runs_nobody_beats_in_error_and_time():
+    runs = [result("teacher", TEACHER_BLOCKS, 3.6, 333604),
+            result("student-a", STUDENT_BLOCKS, 4.4, 10144),
+            result("student-b", STUDENT_BLOCKS, 4.5, 10144)]
+    frame = pareto_frame(runs, BENCH).set_index("experiment")
+    # teacher: lowest error; student-a: fastest with the lower student error;
+    # student-b: as fast as student-a but worse -> dominated
+    assert frame["pareto"].to_dict() == {"teacher": True, "student-a": True, "student-b": False}
+    assert frame.loc["teacher", "rollout_s"] == 10.0
+
+
+def test_load_benchmarks_by_kind_newest_first(tmp_path):
+    folder = tmp_path / "benchmarks"
+    folder.mkdir()
+    for name, kind, created in (("a.json", "distill_step", "2026-01-01"),
+                                ("b.json", "distill_step", "2026-02-01"),
+                                ("c.json", "stgcn_speed", "2026-03-01")):
+        (folder / name).write_text(json.dumps({"benchmark": kind, "created": created}))
+    assert [p.name for _, p in load_benchmarks("distill_step", tmp_path)] == ["b.json", "a.json"]
+    assert [p.name for _, p in load_benchmarks("stgcn_speed", tmp_path)] == ["c.json"]
