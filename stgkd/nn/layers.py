@@ -4,25 +4,89 @@ Tensors are [B, C, T, N]: batch, channels, time steps, nodes.
 """
 from __future__ import annotations
 
+from typing import Union
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+# How a residual path matches channel counts (see ChannelAlign): None (STGCN's rule),
+# "project" (a 1x1 convolution) or a list of source channels per output channel (-1: none).
+Residual = Union[str, list[int], None]
+
 
 class ChannelAlign(nn.Module):
-    """Residual path that matches channel counts: identity, zero-padding when the
-    channels grow, a bias-free 1x1 convolution when they shrink (as in STGCN)."""
+    """Residual path that matches channel counts.
 
-    def __init__(self, c_in: int, c_out: int):
+    ``residual`` says how (:data:`Residual`):
+
+    * ``None`` (the default): as STGCN, identity, zero-padding when the channels
+      grow, a bias-free 1x1 convolution when they shrink;
+    * ``"project"``: always the bias-free 1x1 convolution, whatever the counts (a pruned
+      projection ``W[O][:, I]`` may have more outputs than inputs);
+    * a list ``source`` of ``c_out`` input indices: output channel ``b`` is input
+      channel ``source[b]``, or zero where ``source[b] == -1``. This is what an
+      identity or zero-padding residual becomes after pruning (kept input ``I[a]``
+      feeds kept output ``O[b]`` where ``I[a] == O[b]``). The map is kept in the
+      persistent buffer ``source`` (so state dicts carry it; loading a different
+      map is refused) and in the model's ``config``.
+
+    Shapes: [B, c_in, T, N] -> [B, c_out, T, N].
+    """
+
+    def __init__(self, c_in: int, c_out: int, residual: Residual = None):
         super().__init__()
         self.c_in, self.c_out = c_in, c_out
-        self.project = nn.Conv2d(c_in, c_out, 1, bias=False) if c_in > c_out else None
+        if residual is not None and residual != "project" and not isinstance(residual, (list, tuple)):
+            raise ValueError(f"residual: expected None, 'project' or a list of {c_out} input "
+                             f"indices, found {residual!r}")
+        project = residual == "project" or (residual is None and c_in > c_out)
+        self.project = nn.Conv2d(c_in, c_out, 1, bias=False) if project else None
+        self.mode = "project" if project else "identity" if c_in == c_out else "pad"
+        if isinstance(residual, (list, tuple)):
+            source = [int(a) for a in residual]
+            if len(source) != c_out or any(a < -1 or a >= c_in for a in source):
+                raise ValueError(f"residual: expected {c_out} input indices in [-1, {c_in}), "
+                                 f"found {list(residual)}")
+            self.register_buffer("source", torch.tensor(source, dtype=torch.long))
+            # where the map is the plain identity or padding, compute it as such (same numbers,
+            # no gather); -1 reads an appended zero channel
+            if source == list(range(c_in)) + [-1] * (c_out - c_in):
+                self.mode = "identity" if c_in == c_out else "pad"
+            else:
+                self.mode = "gather"
+                self.register_buffer("gather", torch.tensor([c_in if a < 0 else a for a in source]),
+                                     persistent=False)
+
+    def source_map(self) -> list[int]:
+        """The input channel feeding each output channel (-1: none) of a residual without
+        projection: the stored map, else ``b`` for ``b < c_in`` and -1 beyond (padding)."""
+        if self.project is not None:
+            raise ValueError("source_map: expected an identity, padding or index-map residual, "
+                             "found a 1x1 projection")
+        if hasattr(self, "source"):
+            return self.source.tolist()
+        return [b if b < self.c_in else -1 for b in range(self.c_out)]
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        # the map also decides the forward path: it must be the one the config built
+        key = prefix + "source"
+        if hasattr(self, "source") and key in state_dict:
+            found = state_dict[key]
+            if found.shape != self.source.shape or not torch.equal(found.cpu(), self.source.cpu()):
+                error_msgs.append(f"{key}: expected the residual map {self.source.tolist()} of the "
+                                  f"model's config, found {found.tolist()}")
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.project is not None:
             return self.project(x)
-        if self.c_in < self.c_out:
+        if self.mode == "pad":
             return F.pad(x, (0, 0, 0, 0, 0, self.c_out - self.c_in))
+        if self.mode == "gather":
+            return F.pad(x, (0, 0, 0, 0, 0, 1)).index_select(1, self.gather)
         return x
 
 
@@ -31,19 +95,24 @@ class TemporalConv(nn.Module):
 
     ``activation``: ``"glu"`` gives ``(P + x_res) * sigmoid(Q)`` with ``[P, Q]`` the
     convolution's two halves; ``"relu"`` gives ``relu(conv + x_res)``;
-    ``"sigmoid"`` gives ``sigmoid(conv)`` without residual.
+    ``"sigmoid"`` gives ``sigmoid(conv)`` without residual. ``residual``: how the
+    residual ``x_res`` matches channels (:class:`ChannelAlign`; STGCN's rule by default).
 
     Shapes: [B, c_in, T, N] -> [B, c_out, T - kernel + 1, N].
     """
 
-    def __init__(self, c_in: int, c_out: int, kernel: int, activation: str = "relu"):
+    def __init__(self, c_in: int, c_out: int, kernel: int, activation: str = "relu",
+                 residual: Residual = None):
         super().__init__()
         if activation not in ("glu", "relu", "sigmoid"):
             raise ValueError(f"activation: expected glu, relu or sigmoid, found {activation!r}")
+        if activation == "sigmoid" and residual is not None:
+            raise ValueError(f"residual: expected None for a sigmoid convolution (it has no "
+                             f"residual), found {residual!r}")
         self.c_out, self.kernel, self.activation = c_out, kernel, activation
         width = 2 * c_out if activation == "glu" else c_out
         self.conv = nn.Conv2d(c_in, width, (kernel, 1))
-        self.align = ChannelAlign(c_in, c_out) if activation != "sigmoid" else None
+        self.align = ChannelAlign(c_in, c_out, residual) if activation != "sigmoid" else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.conv(x)
@@ -64,15 +133,17 @@ class ChebGraphConv(nn.Module):
     The orders are stacked as channels, so ``Theta`` [Ks, c_in, c_out] is applied
     as a single 1x1 convolution without moving the node axis.
 
+    ``residual``: how ``X`` matches ``c_out`` (:class:`ChannelAlign`; STGCN's rule by default).
+
     Shapes: [B, c_in, T, N] -> [B, c_out, T, N].
     """
 
-    def __init__(self, c_in: int, c_out: int, order: int):
+    def __init__(self, c_in: int, c_out: int, order: int, residual: Residual = None):
         super().__init__()
         self.order = order
         self.theta = nn.Parameter(torch.empty(order, c_in, c_out))
         self.bias = nn.Parameter(torch.zeros(c_out))
-        self.align = ChannelAlign(c_in, c_out)
+        self.align = ChannelAlign(c_in, c_out, residual)
         self.register_buffer("laplacian", torch.empty(0), persistent=False)
 
     def set_graph(self, scaled_laplacian: torch.Tensor) -> None:

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from stgkd.data.graph import scaled_laplacian
-from stgkd.nn.layers import ChebGraphConv, NodeChannelNorm, TemporalConv
+from stgkd.nn.layers import ChebGraphConv, NodeChannelNorm, Residual, TemporalConv
 
 TEACHER_BLOCKS = [[1, 32, 64], [64, 32, 128]]
 STUDENT_BLOCKS = [[1, 2, 4], [4, 2, 8]]
@@ -32,15 +32,24 @@ class Hidden:
 class STBlock(nn.Module):
     """Temporal GLU conv -> Chebyshev graph conv -> temporal ReLU conv -> LayerNorm -> dropout.
 
-    ``channels`` = [c_in, c_hidden, c_out]. Shapes: [B, c_in, T, N] -> [B, c_out, T - 2(Kt-1), N].
+    ``channels`` = [c_in, c_hidden, c_out]: c_hidden is the temporal GLU's output and,
+    unless ``spatial_channels`` gives another count (a pruned block), the graph conv's.
+    ``residuals``: optional ``{"temporal_in" | "spatial" | "temporal_out": residual}``
+    (see :class:`~stgkd.nn.layers.ChannelAlign`); a layer not named uses STGCN's rule.
+
+    Shapes: [B, c_in, T, N] -> [B, c_out, T - 2(Kt-1), N].
     """
 
-    def __init__(self, n_nodes: int, channels: list[int], ks: int, kt: int, dropout: float):
+    def __init__(self, n_nodes: int, channels: list[int], ks: int, kt: int, dropout: float,
+                 spatial_channels: int | None = None,
+                 residuals: dict[str, Residual] | None = None):
         super().__init__()
         c_in, c_hidden, c_out = channels
-        self.temporal_in = TemporalConv(c_in, c_hidden, kt, "glu")
-        self.spatial = ChebGraphConv(c_hidden, c_hidden, ks)
-        self.temporal_out = TemporalConv(c_hidden, c_out, kt, "relu")
+        c_spatial = c_hidden if spatial_channels is None else spatial_channels
+        residuals = residuals or {}
+        self.temporal_in = TemporalConv(c_in, c_hidden, kt, "glu", residuals.get("temporal_in"))
+        self.spatial = ChebGraphConv(c_hidden, c_spatial, ks, residuals.get("spatial"))
+        self.temporal_out = TemporalConv(c_spatial, c_out, kt, "relu", residuals.get("temporal_out"))
         self.norm = NodeChannelNorm(n_nodes, c_out)
         self.dropout = nn.Dropout(dropout)
 
@@ -60,20 +69,44 @@ class OutputLayer(nn.Module):
     """GLU temporal conv over the remaining ``width`` steps -> LayerNorm -> 1x1 conv with
     sigmoid -> 1x1 conv to one channel with a bias per node.
 
+    The GLU and the sigmoid conv have ``channels`` outputs each unless
+    ``temporal_channels`` / ``gate_channels`` say otherwise (a pruned output layer);
+    ``residual`` is the GLU's (see :class:`~stgkd.nn.layers.ChannelAlign`).
+
     Shapes: [B, C, width, N] -> [B, N].
     """
 
-    def __init__(self, n_nodes: int, channels: int, width: int):
+    def __init__(self, n_nodes: int, channels: int, width: int, temporal_channels: int | None = None,
+                 gate_channels: int | None = None, residual: Residual = None):
         super().__init__()
-        self.temporal = TemporalConv(channels, channels, width, "glu")
-        self.norm = NodeChannelNorm(n_nodes, channels)
-        self.gate = TemporalConv(channels, channels, 1, "sigmoid")
-        self.fc = nn.Conv2d(channels, 1, 1, bias=False)
+        c_temporal = channels if temporal_channels is None else temporal_channels
+        c_gate = channels if gate_channels is None else gate_channels
+        self.temporal = TemporalConv(channels, c_temporal, width, "glu", residual)
+        self.norm = NodeChannelNorm(n_nodes, c_temporal)
+        self.gate = TemporalConv(c_temporal, c_gate, 1, "sigmoid")
+        self.fc = nn.Conv2d(c_gate, 1, 1, bias=False)
         self.node_bias = nn.Parameter(torch.zeros(n_nodes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.gate(self.norm(self.temporal(x)))
         return self.fc(x)[:, 0, 0, :] + self.node_bias
+
+
+def _check_counts(name: str, counts: list[int] | None, expected: int) -> None:
+    if counts is not None and (len(counts) != expected or min(counts) < 1):
+        raise ValueError(f"{name}: expected {expected} positive channel counts, found {counts}")
+
+
+def _check_residuals(residuals: dict[str, Residual] | None, n_blocks: int) -> dict[str, Residual]:
+    """The residual options by layer name; unknown names are refused (a typo would
+    silently fall back to STGCN's rule)."""
+    residuals = dict(residuals or {})
+    known = [f"blocks.{i}.{layer}" for i in range(n_blocks)
+             for layer in ("temporal_in", "spatial", "temporal_out")] + ["output.temporal"]
+    unknown = sorted(set(residuals) - set(known))
+    if unknown:
+        raise ValueError(f"residuals: expected layer names among {known}, found {unknown}")
+    return residuals
 
 
 class STGCN(nn.Module):
@@ -89,11 +122,29 @@ class STGCN(nn.Module):
         dropout: drop probability after each block (0, as the original trains).
         weights: optional [N, N] adjacency; else call :meth:`set_graph` before use.
 
+    Per-layer channel counts (a pruned model, see :mod:`stgkd.prune`); left out, the
+    model is exactly the one ``blocks`` describes:
+
+        spatial_channels: the graph conv's output channels per block (default: each
+            block's c_hidden, which is then only the temporal GLU's output).
+        output_channels: ``[c_temporal, c_gate]``, the output layer's GLU and sigmoid-conv
+            outputs (default: both the last block's c_out).
+        residuals: ``{layer name: residual}`` for the layers with a residual path
+            (``"blocks.<i>.temporal_in"``, ``"blocks.<i>.spatial"``,
+            ``"blocks.<i>.temporal_out"``, ``"output.temporal"``): ``"project"`` or a list of
+            source channels (see :class:`~stgkd.nn.layers.ChannelAlign`); a layer not named
+            uses STGCN's rule (identity, zero-pad, or a projection when channels shrink).
+
+    ``config`` holds the arguments (the three above only when given), plain lists and
+    dicts, so ``STGCN(**model.config)`` rebuilds the architecture.
+
     Forward: x [B, C_in, n_his, N] (z-scored readings) -> one step ahead [B, N].
     """
 
     def __init__(self, n_nodes: int, blocks: list[list[int]], n_his: int = 12, ks: int = 3,
-                 kt: int = 3, dropout: float = 0.0, weights: np.ndarray | None = None):
+                 kt: int = 3, dropout: float = 0.0, weights: np.ndarray | None = None,
+                 spatial_channels: list[int] | None = None, output_channels: list[int] | None = None,
+                 residuals: dict[str, Residual] | None = None):
         super().__init__()
         for i, channels in enumerate(blocks):
             if len(channels) != 3 or min(channels) < 1:
@@ -107,10 +158,29 @@ class STGCN(nn.Module):
         if width < 1:
             raise ValueError(f"n_his: {n_his} steps are too few for {len(blocks)} blocks with "
                              f"temporal kernel {kt}")
+        _check_counts("spatial_channels", spatial_channels, len(blocks))
+        _check_counts("output_channels", output_channels, 2)
+        residuals = _check_residuals(residuals, len(blocks))
         self.config = dict(n_nodes=n_nodes, blocks=[list(b) for b in blocks], n_his=n_his,
                            ks=ks, kt=kt, dropout=dropout)
-        self.blocks = nn.ModuleList(STBlock(n_nodes, ch, ks, kt, dropout) for ch in blocks)
-        self.output = OutputLayer(n_nodes, blocks[-1][2], width)
+        # the per-layer options enter the config only when given, so an unpruned model's
+        # config (and every checkpoint written before them) stays as it was
+        if spatial_channels is not None:
+            self.config["spatial_channels"] = [int(c) for c in spatial_channels]
+        if output_channels is not None:
+            self.config["output_channels"] = [int(c) for c in output_channels]
+        if residuals:
+            self.config["residuals"] = {name: r if isinstance(r, str) else [int(a) for a in r]
+                                        for name, r in residuals.items()}
+        self.blocks = nn.ModuleList(
+            STBlock(n_nodes, ch, ks, kt, dropout,
+                    None if spatial_channels is None else spatial_channels[i],
+                    {name[len(f"blocks.{i}."):]: r for name, r in residuals.items()
+                     if name.startswith(f"blocks.{i}.")})
+            for i, ch in enumerate(blocks))
+        c_temporal, c_gate = output_channels if output_channels is not None else (None, None)
+        self.output = OutputLayer(n_nodes, blocks[-1][2], width, c_temporal, c_gate,
+                                  residuals.get("output.temporal"))
         self.reset_parameters()
         if weights is not None:
             self.set_graph(weights)

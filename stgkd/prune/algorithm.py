@@ -1,0 +1,286 @@
+"""Algorithm 1 of the KD paper (jointly KD-pruning) and its pieces.
+
+* :func:`prune_step` - lines 16-20: remove the lowest-scored share of every layer's
+  remaining channels;
+* :func:`compacted_parameter_count` / :func:`pruning_level` - how large the pruned
+  network is, without building it;
+* :func:`algorithm1` - the loop: train the masked model with a loss (LSTCD for KDIS,
+  MSE for Molchanov's plain Taylor pruning) for ``interval`` minibatches while
+  accumulating channel scores, prune, repeat until a size target is met, then
+  compact and fine-tune with the supervised loss (lines 24-26).
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from stgkd.data.windows import WindowedData
+from stgkd.nn.stgcn import STGCN
+from stgkd.prune.compact import compact
+from stgkd.prune.importance import TaylorImportance
+from stgkd.prune.layout import parameter_slices
+from stgkd.prune.masks import Masks, MaskedSTGCN, check_masks, full_masks, kept_counts
+from stgkd.train import LossFn, supervised_mse
+
+
+def removal_count(remaining: int, fraction: float) -> int:
+    """Channels one step removes from a layer with ``remaining`` channels: ``fraction``
+    of them rounded half up, never the last one."""
+    return max(0, min(remaining - 1, math.floor(fraction * remaining + 0.5)))
+
+
+def prune_step(masks: Masks, scores: dict[str, torch.Tensor], fraction: float) -> Masks:
+    """New masks with the lowest-scored ``fraction`` of every layer's *remaining* channels
+    removed (Algorithm 1, lines 16-20; count per layer: :func:`removal_count`).
+
+    Removed channels' scores are ignored; equal scores go lowest index first, so the
+    step is deterministic. Every layer keeps at least one channel. ``masks`` is not
+    changed.
+
+    Shapes: masks and scores ``{layer: [channels]}`` with the same layers.
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction: expected a share in [0, 1], found {fraction}")
+    if sorted(scores) != sorted(masks):
+        raise ValueError(f"scores: expected the layers of masks {sorted(masks)}, found {sorted(scores)}")
+    pruned = {}
+    for name, mask in masks.items():
+        mask = torch.as_tensor(mask).detach().cpu() != 0
+        score = torch.as_tensor(scores[name]).detach().cpu().double()
+        if score.shape != mask.shape:
+            raise ValueError(f"scores[{name!r}]: expected shape {list(mask.shape)}, "
+                             f"found {list(score.shape)}")
+        kept = torch.nonzero(mask).flatten().tolist()
+        if not kept:
+            raise ValueError(f"masks[{name!r}]: expected at least one kept channel, found none")
+        if not torch.isfinite(score[kept]).all():
+            raise ValueError(f"scores[{name!r}]: expected finite scores, found {score.tolist()}")
+        order = sorted(kept, key=lambda c: (float(score[c]), c))
+        new = mask.clone()
+        new[order[:removal_count(len(kept), fraction)]] = False
+        pruned[name] = new
+    return pruned
+
+
+def _kept_shape(shape: list[int], spec, counts: dict[str, int]) -> list[int]:
+    shape = list(shape)
+    if spec.out_layer is not None:
+        shape[spec.out_dim] = counts[spec.out_layer] * (2 if spec.halves else 1)
+    if spec.in_layer is not None:
+        shape[spec.in_dim] = counts[spec.in_layer]
+    return shape
+
+
+def compacted_parameter_count(model: nn.Module, masks: Masks) -> int:
+    """Parameters of the compacted model for ``masks`` (equals
+    ``count_parameters(compact(model, masks))``), computed from the shapes alone."""
+    counts = kept_counts(check_masks(model, masks))
+    params = dict(getattr(model, "model", model).named_parameters())
+    return sum(math.prod(_kept_shape(params[s.name].shape, s, counts))
+               for s in parameter_slices(model))
+
+
+def prunable_parameter_count(model: nn.Module) -> int:
+    """Parameters that removing some channel can remove: all except those no mask
+    touches (the output layer's per-node bias)."""
+    params = dict(getattr(model, "model", model).named_parameters())
+    return sum(params[s.name].numel() for s in parameter_slices(model)
+               if s.out_layer is not None or s.in_layer is not None)
+
+
+def pruning_level(model: nn.Module, masks: Masks) -> float:
+    """Share of the prunable parameters that ``masks`` removes (Table 8's "25/50/75%"
+    read as pruning levels; see :func:`prunable_parameter_count`)."""
+    prunable = prunable_parameter_count(model)
+    fixed = sum(p.numel() for p in getattr(model, "model", model).parameters()) - prunable
+    return 1.0 - (compacted_parameter_count(model, masks) - fixed) / prunable
+
+
+def minibatches(data: WindowedData | Iterable, batch_size: int = 50, seed: int = 0,
+                device: str | torch.device = "cpu") -> Iterator[tuple]:
+    """Training minibatches ``(x [B, 1, n_his, N], y [B, N], index [B] or None)``.
+
+    A :class:`WindowedData` gives endless epochs over ``data.train``, shuffled as
+    :func:`stgkd.train.fit` does (generator seeded by ``(seed, epoch)``), with each
+    batch's row indices (for losses that look precomputed teacher answers up). Any
+    other iterable is passed through; its items are ``(x, y)`` or ``(x, y, index)``.
+    """
+    if not isinstance(data, WindowedData):
+        for item in data:
+            if len(item) not in (2, 3):
+                raise ValueError(f"data: expected (x, y) or (x, y, index) items, found "
+                                 f"{len(item)} elements")
+            yield (item[0], item[1], item[2] if len(item) == 3 else None)
+        return
+    if batch_size < 1:
+        raise ValueError(f"batch_size: expected a positive count, found {batch_size}")
+    train, n_his = data.train.to(device), data.n_his
+    epoch = 0
+    while True:
+        order = torch.randperm(train.shape[0],
+                               generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+        for start in range(0, train.shape[0], batch_size):
+            index = order[start:start + batch_size]
+            batch = train[index.to(train.device)]
+            yield batch[:, None, :n_his], batch[:, n_his], index
+        epoch += 1
+
+
+def _loss(loss_fn: LossFn, model: nn.Module, batch: tuple) -> torch.Tensor:
+    x, y, index = batch
+    if getattr(loss_fn, "takes_sample_index", False):
+        if index is None:
+            raise ValueError("data: the loss looks samples up by index, found batches without "
+                             "one; pass a WindowedData or (x, y, index) items")
+        return loss_fn(model, x, y, index=index)
+    return loss_fn(model, x, y)
+
+
+def _next(batches: Iterator[tuple], used: int) -> tuple:
+    try:
+        return next(batches)
+    except StopIteration:
+        raise ValueError(f"data: expected more minibatches, found the data exhausted after "
+                         f"{used}; pass a WindowedData (endless epochs) or a longer iterable") from None
+
+
+def _optimizer(model: nn.Module, loss_fn: LossFn, lr: float, alpha: float) -> torch.optim.Optimizer:
+    params = list(model.parameters())
+    if isinstance(loss_fn, nn.Module):   # a loss with weights of its own (LSKD's adapter) trains too
+        params += [p for p in loss_fn.parameters() if p.requires_grad]
+    return torch.optim.RMSprop(params, lr=lr, alpha=alpha)
+
+
+@dataclass
+class PruneResult:
+    """What :func:`algorithm1` returns.
+
+    ``masks``: the final mask M over the base model's channels; ``model``: the
+    compacted, fine-tuned STGCN; ``history``: one dict per pruning step (``step``,
+    ``minibatches`` so far, mean ``loss`` of its interval, ``parameters`` and
+    ``level`` after it, kept ``channels`` per layer); ``finetune_losses``: the
+    fine-tuning loss per minibatch.
+    """
+
+    masks: Masks
+    model: STGCN
+    history: list[dict] = field(default_factory=list)
+    finetune_losses: list[float] = field(default_factory=list)
+
+    @property
+    def parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+
+def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, *,
+               interval: int, fraction: float, target_parameters: int | None = None,
+               target_level: float | None = None, finetune_loss: LossFn = supervised_mse,
+               finetune_batches: int = 0, batch_size: int = 50, lr: float = 1e-3,
+               rmsprop_alpha: float = 0.9, seed: int = 0, masks: Masks | None = None,
+               log: Callable[[str], None] | None = None) -> PruneResult:
+    """Jointly KD-pruning (KD paper, Algorithm 1).
+
+    Repeats: train the masked ``model`` with ``prune_loss`` for ``interval``
+    minibatches (line 11; RMSProp as :func:`stgkd.train.fit`), accumulating each
+    channel's Taylor score from that loss's gradients (line 12; KDIS when
+    ``prune_loss`` is a distillation loss such as LSTCD), then remove ``fraction`` of
+    each layer's remaining channels with the lowest mean score (lines 13-20) - until
+    the compacted model has at most ``target_parameters`` parameters, or at least
+    ``target_level`` of the prunable parameters are removed (:func:`pruning_level`;
+    exactly one of the two). The last step may overshoot the target. Then the model is
+    compacted and fine-tuned for ``finetune_batches`` minibatches with
+    ``finetune_loss`` (lines 24-26; the plain supervised loss by default; use
+    :func:`stgkd.train.fit` on ``result.model`` instead for epoch-wise fine-tuning with
+    validation).
+
+    Args:
+        model: the pre-trained base STGCN; trained in place (its removed channels'
+            weights stay, masked).
+        data: a :class:`WindowedData` (endless shuffled epochs of ``train``) or an
+            iterable of ``(x, y)`` / ``(x, y, index)`` minibatches (see :func:`minibatches`).
+        prune_loss, finetune_loss: ``loss_fn(model, x, y)`` as for :func:`stgkd.train.fit`;
+            during pruning ``model`` is a :class:`MaskedSTGCN` whose hidden outputs
+            hold the kept channels only.
+        interval: minibatches between pruning steps (line 5).
+        fraction: share n of each layer's remaining channels removed per step (line 8).
+        masks: masks to start from (default: all ones).
+        log: called with one line per pruning step.
+    """
+    if interval < 1:
+        raise ValueError(f"interval: expected a positive number of minibatches, found {interval}")
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"fraction: expected a share in (0, 1], found {fraction}")
+    if (target_parameters is None) == (target_level is None):
+        raise ValueError(f"target_parameters, target_level: expected exactly one, found "
+                         f"{target_parameters} and {target_level}")
+    if target_level is not None and not 0.0 <= target_level < 1.0:
+        raise ValueError(f"target_level: expected a share in [0, 1), found {target_level}")
+    if finetune_batches < 0:
+        raise ValueError(f"finetune_batches: expected a count >= 0, found {finetune_batches}")
+
+    def reached(m: Masks) -> bool:
+        if target_parameters is not None:
+            return compacted_parameter_count(model, m) <= target_parameters
+        return pruning_level(model, m) >= target_level
+
+    smallest = {name: torch.arange(mask.numel()) == 0 for name, mask in full_masks(model).items()}
+    if not reached(smallest):
+        raise ValueError(f"target_parameters / target_level: expected a size one channel per layer "
+                         f"can reach ({compacted_parameter_count(model, smallest)} parameters, "
+                         f"level {pruning_level(model, smallest):.4f}), found {target_parameters} "
+                         f"parameters / level {target_level}")
+    device = next(model.parameters()).device
+    batches = minibatches(data, batch_size, seed, device)
+    was_training = model.training
+    model.train()
+    masked = MaskedSTGCN(model, full_masks(model) if masks is None else masks)
+    history, used = [], 0
+    try:
+        optimizer = _optimizer(model, prune_loss, lr, rmsprop_alpha)
+        importance = TaylorImportance()
+        while not reached(masked.masks):
+            losses = []
+            for _ in range(interval):
+                loss = _loss(prune_loss, masked, _next(batches, used))
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                importance.accumulate(model)      # (g * w)^2 at the weights g was taken at
+                optimizer.step()
+                losses.append(loss.item())
+                used += 1
+            new = prune_step(masked.masks, importance.scores(), fraction)
+            importance.reset()
+            if all(torch.equal(new[k], masked.masks[k]) for k in new):
+                raise ValueError(f"fraction: {fraction} removes no channel of any layer (kept "
+                                 f"{kept_counts(new)}); the target cannot be reached")
+            masked.masks = new
+            history.append({"step": len(history) + 1, "minibatches": used,
+                            "loss": sum(losses) / len(losses),
+                            "parameters": compacted_parameter_count(model, new),
+                            "level": pruning_level(model, new), "channels": kept_counts(new)})
+            if log is not None:
+                h = history[-1]
+                log(f"pruning step {h['step']}: {h['parameters']} parameters (level "
+                    f"{h['level']:.3f}), loss {h['loss']:.4f}, channels {h['channels']}")
+    finally:
+        final = masked.masks
+        masked.remove()
+    # fine-tuning the compacted model equals fine-tuning the masked one (removed channels
+    # get no gradient) and is faster
+    small = compact(model, final).train()
+    finetune_losses = []
+    if finetune_batches:
+        optimizer = _optimizer(small, finetune_loss, lr, rmsprop_alpha)
+        for _ in range(finetune_batches):
+            loss = _loss(finetune_loss, small, _next(batches, used))
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            finetune_losses.append(loss.item())
+            used += 1
+    model.train(was_training)
+    return PruneResult(final, small.train(was_training), history, finetune_losses)
