@@ -105,12 +105,8 @@ def _cmd_predict(args) -> int:
 
 def _cmd_export(args) -> int:
     from stgkd.export import export_onnx
-    from stgkd.predict import load_checkpoint
-    weights = None
-    if args.graph is not None:
-        from stgkd.data.readers import check_square, read_numeric_csv
-        weights = read_numeric_csv(args.graph, header=False)
-        check_square(args.graph, weights, what="weight matrix")
+    from stgkd.predict import load_checkpoint, read_graph_csv
+    weights = read_graph_csv(args.graph) if args.graph is not None else None
     model, scaler = load_checkpoint(args.checkpoint, weights)
     path = export_onnx(model, args.output, args.steps)
     print(f"wrote {path}: input 'history' [B, 1, {model.config['n_his']}, "

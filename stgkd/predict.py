@@ -70,15 +70,19 @@ def predict(model: STGCN, scaler: ZScore, history: np.ndarray, n_pred: int = 9) 
     return scaler.inverse(out)
 
 
+def read_graph_csv(path: str | Path) -> np.ndarray:
+    """A square [N, N] weight matrix from a CSV without header (DataFormatError otherwise)."""
+    weights = read_numeric_csv(path, header=False)
+    check_square(path, weights, what="weight matrix")
+    return weights
+
+
 def predict_file(checkpoint: str | Path, input_csv: str | Path, output_csv: str | Path | None,
                  n_pred: int = 9, graph_csv: str | Path | None = None,
                  header: bool = False) -> pd.DataFrame:
     """Read a speed matrix CSV (rows: time steps, columns: nodes), forecast, and write
     the forecast CSV (rows: steps ahead 1..n_pred, columns: nodes) when ``output_csv``."""
-    weights = None
-    if graph_csv is not None:
-        weights = read_numeric_csv(graph_csv, header=False)
-        check_square(graph_csv, weights, what="weight matrix")
+    weights = read_graph_csv(graph_csv) if graph_csv is not None else None
     model, scaler = load_checkpoint(checkpoint, weights)
     n_nodes = model.config["n_nodes"]
     values = read_numeric_csv(input_csv, header=header)

@@ -1,4 +1,5 @@
 """Shared fixtures: a small synthetic data set and quick training settings."""
+import numpy as np
 import pytest
 import torch
 
@@ -19,3 +20,14 @@ def synthetic():
 @pytest.fixture(scope="session")
 def synthetic_windows(synthetic):
     return make_windows(synthetic, (2, 1, 1))
+
+
+def random_graph(n: int, seed: int = 0, threshold: float = 0.4) -> np.ndarray:
+    """A symmetric [n, n] weight matrix with a zero diagonal; weights below
+    ``threshold`` (uniform in [0, 1) before symmetrising) are dropped."""
+    rng = np.random.default_rng(seed)
+    w = rng.random((n, n))
+    w = (w + w.T) / 2
+    w[w < threshold] = 0
+    np.fill_diagonal(w, 0)
+    return w

@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 import torch
+from conftest import random_graph
 
 from stgkd.evaluate import rollout
 from stgkd.nn import STUDENT_BLOCKS, STGCN
@@ -11,11 +12,7 @@ from stgkd.export import OnnxForecaster, export_onnx  # noqa: E402
 
 
 def graph(n=6):
-    w = np.random.default_rng(0).random((n, n))
-    w = (w + w.T) / 2
-    w[w < 0.4] = 0
-    np.fill_diagonal(w, 0)
-    return w
+    return random_graph(n, 0, threshold=0.4)
 
 
 def test_onnx_forecast_equals_the_pytorch_rollout(tmp_path):

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from conftest import random_graph
 
 from stgkd.complexity import count_parameters
 from stgkd.evaluate import rollout
@@ -24,12 +25,7 @@ LAYERS = ["blocks.0.temporal_in", "blocks.0.spatial", "blocks.0.temporal_out",
 
 
 def graph(n, seed=0):
-    rng = np.random.default_rng(seed)
-    w = rng.random((n, n))
-    w = (w + w.T) / 2
-    w[w < 0.4] = 0
-    np.fill_diagonal(w, 0)
-    return w
+    return random_graph(n, seed, threshold=0.4)
 
 
 def trained_looking(blocks, n=N, seed=0, **kwargs):

@@ -3,6 +3,7 @@ must equal re-running the whole model on each shifted window (the reference)."""
 import numpy as np
 import pytest
 import torch
+from conftest import random_graph
 
 from stgkd.evaluate import forecast, rollout
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, STGCN
@@ -10,12 +11,7 @@ from stgkd.nn.streaming import streaming_rollout
 
 
 def graph(n, seed=0):
-    rng = np.random.default_rng(seed)
-    w = rng.random((n, n))
-    w = (w + w.T) / 2
-    w[w < 0.5] = 0
-    np.fill_diagonal(w, 0)
-    return w
+    return random_graph(n, seed, threshold=0.5)
 
 
 @pytest.mark.parametrize("blocks", [STUDENT_BLOCKS, PRUNING_BASE_BLOCKS, [[1, 8, 16], [16, 4, 8]]])
