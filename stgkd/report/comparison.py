@@ -172,15 +172,30 @@ def attach_ours(cells: pd.DataFrame, results: Iterable[dict], profile: str = "be
     candidates = candidates[(candidates["paper_setting"] == "")
                             | (candidates["paper_setting"] == candidates["setting"])]
     best = _best_candidates(candidates).set_index("cell")
-    out = table.copy()
-    out["ours"] = best["ours"].reindex(out.index).astype(float)
+    missing_label = pd.Series(np.where(table["our_dataset"].isna(), NO_DATA, NOT_YET_RUN),
+                              index=table.index)
+    out = fill_from_best(table, best, "ours", "paper_value", missing_label)
+    out.insert(out.columns.get_loc("difference") + 1, "relative_difference_pct",
+               100.0 * out["difference"] / out["paper_value"])
+    return out
+
+
+def fill_from_best(cells: pd.DataFrame, best: pd.DataFrame, ours: str, paper: str,
+                   missing_profile: str | pd.Series = NOT_YET_RUN) -> pd.DataFrame:
+    """``cells`` (indexed by cell) with the chosen run of each cell beside it.
+
+    ``best`` (indexed by cell, from :func:`_best_candidates`) holds the mean in column
+    ``ours``, ``ours_std``, ``seeds``, ``profile`` and ``experiment``. Adds ``ours``,
+    ``ours_std``, ``seeds`` (0 where no run), ``difference`` (``ours - cells[paper]``),
+    ``profile`` (``missing_profile`` where no run: a label, or one per cell) and
+    ``experiment`` ("" where no run).
+    """
+    out = cells.copy()
+    out[ours] = best[ours].reindex(out.index).astype(float)
     out["ours_std"] = best["ours_std"].reindex(out.index).astype(float)
     out["seeds"] = best["seeds"].reindex(out.index).fillna(0).astype(int)
-    out["difference"] = out["ours"] - out["paper_value"]
-    out["relative_difference_pct"] = 100.0 * out["difference"] / out["paper_value"]
-    missing_label = np.where(out["our_dataset"].isna(), NO_DATA, NOT_YET_RUN)
-    out["profile"] = best["profile"].reindex(out.index).fillna(
-        pd.Series(missing_label, index=out.index)).astype(str)
+    out["difference"] = out[ours] - out[paper]
+    out["profile"] = best["profile"].reindex(out.index).fillna(missing_profile).astype(str)
     out["experiment"] = best["experiment"].reindex(out.index).fillna("").astype(str)
     return out
 

@@ -26,8 +26,8 @@ from stgkd.data.windows import WindowedData
 from stgkd.experiments import EXPERIMENTS, KD_ROWS, KD_SETTINGS, load_model
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.comparison import (NOT_YET_RUN, PROFILE_PREFERENCE, _best_candidates,
-                                     _check_profile, canonical_row, profile_rank,
-                                     result_cells, seed_statistics)
+                                     _check_profile, canonical_row, fill_from_best,
+                                     profile_rank, result_cells, seed_statistics)
 from stgkd.results import result_path
 
 # Error metrics of the KD tables: lower is better.
@@ -140,14 +140,7 @@ def teacher_share_table(results: Iterable[dict], profile: str = "best") -> pd.Da
                   .merge(shares.assign(match=shares["paper_row"].map(canonical_row)),
                          on=["our_dataset", "match"]))
     best = _best_candidates(candidates).set_index("cell")
-    out = cells.copy()
-    out["ours_pct"] = best["ours_pct"].reindex(out.index).astype(float)
-    out["ours_std"] = best["ours_std"].reindex(out.index).astype(float)
-    out["seeds"] = best["seeds"].reindex(out.index).fillna(0).astype(int)
-    out["difference"] = out["ours_pct"] - out["paper_pct"]
-    out["profile"] = best["profile"].reindex(out.index).fillna(NOT_YET_RUN).astype(str)
-    out["experiment"] = best["experiment"].reindex(out.index).fillna("").astype(str)
-    return out
+    return fill_from_best(cells, best, "ours_pct", "paper_pct")
 
 
 # ----------------------------------------------------------------------------- Table 6
