@@ -7,9 +7,10 @@ student and the teacher may have different channel counts, and adding a constant
 every channel (even a different constant per channel) changes nothing.
 
 The pairwise tensors are built by :func:`stgkd.distill.pairwise.pairwise_l1_mean`
-(``torch.cdist(p=1)`` forward, a channel-by-channel backward), which never
-materialises the [..., K, K, C] difference tensor, in the features' own dtype.
-Teacher features are detached and their correlations computed without a graph.
+(``torch.cdist(p=1)``), which never materialises the [..., K, K, C] difference
+tensor, in the features' own dtype. Teacher features are detached and their
+correlations computed without a graph; the student's side of a loss is
+:func:`stgkd.distill.pairwise.pairwise_l1_mse` (loss and gradient in one pass).
 
 A teacher's correlations may also come precomputed (:class:`stgkd.distill.TeacherCache`)
 as their upper triangles [..., K(K-1)/2]; :func:`ltcd` and :func:`lscd` accept either

@@ -1,14 +1,10 @@
 """Mean absolute difference between every pair of rows: the kernel of eqs. 7 and 9.
 
 ``pairwise_l1_mean(x)[..., i, j] = 1/C sum_c |x[..., i, c] - x[..., j, c]|`` for x
-[..., K, C]. The forward pass is ``torch.cdist(p=1)``, which never builds the
-[..., K, K, C] difference tensor. Its backward is written here because PyTorch's
-``cdist`` backward for p=1 is slow on the CPU (it dominated an LSCD training step):
-with G the incoming gradient [..., K, K],
-
-    dL/dx[..., i, c] = 1/C sum_j (G_ij + G_ji) sign(x_ic - x_jc),
-
-computed one channel at a time, so memory stays at one [..., K, K] tensor.
+[..., K, C], by ``torch.cdist(p=1)``, which never builds the [..., K, K, C]
+difference tensor. The correlation losses do not differentiate through it: their
+student side is :func:`pairwise_l1_mse`, which computes the loss and its gradient
+together (PyTorch's ``cdist`` backward for p=1 is slow on the CPU).
 """
 from __future__ import annotations
 
@@ -18,34 +14,14 @@ import warnings
 import torch
 
 
-class _PairwiseL1Mean(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(x)
-        return torch.cdist(x, x, p=1) / x.shape[-1]
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        (x,) = ctx.saved_tensors
-        symmetric = grad + grad.transpose(-1, -2)       # d/dx_i sees both (i, j) and (j, i)
-        grad_x = torch.empty_like(x)
-        for c in range(x.shape[-1]):
-            column = x[..., c]                          # [..., K]
-            sign = torch.sign(column.unsqueeze(-1) - column.unsqueeze(-2))  # [..., K, K]
-            grad_x[..., c] = (symmetric * sign).sum(-1)
-        return grad_x / x.shape[-1]
-
-
 def pairwise_l1_mean(x: torch.Tensor) -> torch.Tensor:
     """``1/C sum_c |x_ic - x_jc|`` for every pair (i, j). Shapes: [..., K, C] -> [..., K, K].
 
-    Differentiable (sub-gradient 0 where two entries are equal, as ``torch.abs``).
+    Differentiable (through ``torch.cdist``).
     """
     if x.dim() < 2:
         raise ValueError(f"x: expected [..., K, C], found {list(x.shape)}")
-    if not x.requires_grad:
-        return torch.cdist(x, x, p=1) / x.shape[-1]
-    return _PairwiseL1Mean.apply(x)
+    return torch.cdist(x, x, p=1) / x.shape[-1]
 
 
 def upper_triangle(matrices: torch.Tensor) -> torch.Tensor:
@@ -96,8 +72,9 @@ def _kernel(use_compile: bool):
 
 def fused_compile_enabled() -> bool:
     """Whether the fused correlation loss uses torch.compile (default yes; set
-    ``STGKD_FUSED_COMPILE=0`` to run it eagerly, e.g. without a C++ compiler)."""
-    return os.environ.get("STGKD_FUSED_COMPILE", "1") != "0"
+    ``STGKD_FUSED_COMPILE=0`` to run it eagerly, e.g. without a C++ compiler; after a
+    failed compile this process runs it eagerly)."""
+    return os.environ.get("STGKD_FUSED_COMPILE", "1") != "0" and "failed" not in _compiled
 
 
 class _PairwiseL1MSE(torch.autograd.Function):
@@ -126,7 +103,7 @@ class _PairwiseL1MSE(torch.autograd.Function):
                     raise
                 warnings.warn(f"fused correlation loss: torch.compile failed ({error!r:.200}); "
                               f"running eagerly", RuntimeWarning)
-                os.environ["STGKD_FUSED_COMPILE"] = "0"
+                _compiled["failed"] = True
                 kernel = _loss_and_grad
                 part, grad[start:start + chunk] = kernel(x_part, teacher_part, index,
                                                          off_diagonal)
