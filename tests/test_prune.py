@@ -435,3 +435,38 @@ def test_algorithm1_refuses_unreachable_settings(synthetic_windows, kwargs, mess
     settings = dict(interval=1, fraction=0.5, batch_size=8) | kwargs
     with pytest.raises(ValueError, match=message):
         algorithm1(model, synthetic_windows, supervised_mse, **settings)
+
+
+class _Interrupt(Exception):
+    pass
+
+
+def test_algorithm1_resumes_after_an_interruption_on_the_same_minibatches(synthetic_windows,
+                                                                            tmp_path):
+    n = synthetic_windows.n_nodes
+    settings = dict(interval=2, fraction=0.2, target_level=0.7, batch_size=8, seed=3)
+
+    def fresh():
+        torch.manual_seed(0)
+        return STGCN(n, [[1, 4, 6], [6, 3, 8]], weights=graph(n, 1))
+
+    straight = algorithm1(fresh(), synthetic_windows, supervised_mse, **settings)
+    assert len(straight.history) >= 3
+
+    def stop_after_two(line):
+        if line.startswith("pruning step 2:"):
+            raise _Interrupt
+    state = tmp_path / "prune.pt"
+    with pytest.raises(_Interrupt):
+        algorithm1(fresh(), synthetic_windows, supervised_mse, log=stop_after_two,
+                   state_path=state, **settings)
+    assert state.is_file()
+    resumed = algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state, **settings)
+    assert [h["step"] for h in resumed.history] == [h["step"] for h in straight.history]
+    assert [h["minibatches"] for h in resumed.history] == [h["minibatches"] for h in straight.history]
+    assert all(torch.equal(resumed.masks[k], straight.masks[k]) for k in straight.masks)
+    for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6), name
+    with pytest.raises(ValueError, match="settings"):
+        algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state,
+                   **{**settings, "fraction": 0.5})

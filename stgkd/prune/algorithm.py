@@ -14,9 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from torch import nn
+
+from stgkd.io import save_torch
 
 from stgkd.data.windows import WindowedData
 from stgkd.nn.stgcn import STGCN
@@ -155,6 +158,25 @@ def _optimizer(model: nn.Module, loss_fn: LossFn, lr: float, alpha: float) -> to
     return torch.optim.RMSprop(params, lr=lr, alpha=alpha)
 
 
+def _restore(path: Path, settings: dict, model: nn.Module, optimizer: torch.optim.Optimizer,
+             masked: MaskedSTGCN, loss_fn: LossFn, data) -> tuple[list[dict], int]:
+    """Load :func:`algorithm1`'s saved state into ``model``, ``optimizer``, ``masked``
+    and ``loss_fn``; return the history and the minibatches used so far."""
+    if not isinstance(data, WindowedData):
+        raise ValueError(f"state_path: resuming {path} needs the same minibatches again; "
+                         f"expected data as a WindowedData, found {type(data).__name__}")
+    state = torch.load(path, map_location=next(model.parameters()).device, weights_only=False)
+    if state["settings"] != settings:
+        raise ValueError(f"{path}: expected a pruning state of the settings {settings}, found "
+                         f"{state['settings']}; delete it to start afresh")
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    masked.masks = state["masks"]
+    if state.get("loss_fn") is not None and hasattr(loss_fn, "load_state_dict"):
+        loss_fn.load_state_dict(state["loss_fn"])
+    return state["history"], state["used"]
+
+
 @dataclass
 class PruneResult:
     """What :func:`algorithm1` returns.
@@ -181,7 +203,8 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
                target_level: float | None = None, finetune_loss: LossFn = supervised_mse,
                finetune_batches: int = 0, batch_size: int = 50, lr: float = 1e-3,
                rmsprop_alpha: float = 0.9, seed: int = 0, masks: Masks | None = None,
-               log: Callable[[str], None] | None = None) -> PruneResult:
+               log: Callable[[str], None] | None = None,
+               state_path: str | Path | None = None) -> PruneResult:
     """Jointly KD-pruning (KD paper, Algorithm 1).
 
     Repeats: train the masked ``model`` with ``prune_loss`` for ``interval``
@@ -209,6 +232,11 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
         fraction: share n of each layer's remaining channels removed per step (line 8).
         masks: masks to start from (default: all ones).
         log: called with one line per pruning step.
+        state_path: after every pruning step the state (weights, optimiser, masks,
+            history, the loss's own state) is written here atomically; called again
+            with the same file and settings, the run continues after the last saved
+            step, on the same minibatches as an uninterrupted run (a
+            :class:`WindowedData` only). The caller deletes the file when done.
     """
     if interval < 1:
         raise ValueError(f"interval: expected a positive number of minibatches, found {interval}")
@@ -237,10 +265,18 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
     batches = minibatches(data, batch_size, seed, device)
     was_training = model.training
     model.train()
+    settings = {"interval": interval, "fraction": fraction, "target_parameters": target_parameters,
+                "target_level": target_level, "batch_size": batch_size, "lr": lr,
+                "rmsprop_alpha": rmsprop_alpha, "seed": seed}
     masked = MaskedSTGCN(model, full_masks(model) if masks is None else masks)
     history, used = [], 0
     try:
         optimizer = _optimizer(model, prune_loss, lr, rmsprop_alpha)
+        if state_path is not None and Path(state_path).is_file():
+            history, used = _restore(Path(state_path), settings, model, optimizer, masked,
+                                     prune_loss, data)
+            for _ in range(used):           # the stream an uninterrupted run would see
+                _next(batches, used)
         importance = TaylorImportance()
         while not reached(masked.masks):
             losses = []
@@ -266,6 +302,12 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
                 h = history[-1]
                 log(f"pruning step {h['step']}: {h['parameters']} parameters (level "
                     f"{h['level']:.3f}), loss {h['loss']:.4f}, channels {h['channels']}")
+            if state_path is not None:
+                save_torch(state_path, {
+                    "settings": settings, "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(), "masks": masked.masks,
+                    "history": history, "used": used,
+                    "loss_fn": prune_loss.state_dict() if hasattr(prune_loss, "state_dict") else None})
     finally:
         final = masked.masks
         masked.remove()
