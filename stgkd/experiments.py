@@ -15,7 +15,8 @@ from stgkd.data.fetch import sha256_file
 from stgkd.distill import TeacherCache, make_kd_loss
 from stgkd.evaluate import evaluate_split
 from stgkd.io import save_torch, write_json
-from stgkd.nn.stgcn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
+from stgkd.nn.stgcn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
+from stgkd.prune import algorithm1
 from stgkd.provenance import now_iso, provenance
 from stgkd.results import load_result, result_path, results_root
 from stgkd.train import TrainConfig, fit, supervised_mse
@@ -41,6 +42,28 @@ PROFILES: dict[str, Profile] = {
 
 
 @dataclass(frozen=True)
+class PruningPlan:
+    """How a pruning experiment shrinks a trained STGCN (KD paper, Algorithm 1).
+
+    The seed-0 checkpoint of ``start_from`` (same profile) is trained with
+    ``prune_loss`` (``"supervised"``: plain first-order Taylor pruning, Molchanov et
+    al.; a distillation kind such as ``"lstcd"``: KDIS, with the experiment's teacher
+    and ``hyper``) while channel scores accumulate; every ``interval_epochs`` epochs of
+    minibatches the lowest ``fraction`` of each layer's remaining channels is removed,
+    until ``target_level`` of the prunable parameters is gone or the model is no larger
+    than a fresh ``target_blocks`` STGCN. The compacted model is then fine-tuned with
+    the experiment's ``loss`` for the profile's epochs, selected on validation MAE.
+    """
+
+    start_from: str
+    prune_loss: str
+    fraction: float
+    interval_epochs: float = 2.0
+    target_level: float | None = None
+    target_blocks: tuple | None = field(default=None, hash=False)
+
+
+@dataclass(frozen=True)
 class Experiment:
     """One trainable configuration: a data set, an STGCN size and a loss.
 
@@ -59,6 +82,8 @@ class Experiment:
     teacher: str | None = None
     batch_size: int = 50
     learning_rate: float = 1e-3
+    paper_setting: str = ""      # the paper's column for the row, e.g. "pruned 25%"
+    pruning: PruningPlan | None = None
 
 
 def _kd_baselines() -> dict[str, Experiment]:
@@ -140,8 +165,76 @@ def _lord_mean_variants() -> dict[str, Experiment]:
     return experiments
 
 
+# Table 9: batch size and LSTCD weights of Algorithm 1 per pruning level ("97%" is
+# Table 7's teacher pruned to the student's size). Los-loop runs with the PeMSD7 values.
+PRUNING_SETTINGS: dict[str, dict[int, dict]] = {
+    "pemsd7m": {97: dict(batch_size=25, hyper=dict(alpha1=0.099, alpha2=0.091, alpha3=0.531)),
+                75: dict(batch_size=50, hyper=dict(alpha1=0.963, alpha2=0.716, alpha3=0.081)),
+                50: dict(batch_size=50, hyper=dict(alpha1=0.935, alpha2=0.981, alpha3=0.129)),
+                25: dict(batch_size=50, hyper=dict(alpha1=0.971, alpha2=0.234, alpha3=0.684))},
+    "pems08": {97: dict(batch_size=25, hyper=dict(alpha1=0.746, alpha2=0.445, alpha3=0.020)),
+               75: dict(batch_size=50, hyper=dict(alpha1=0.996, alpha2=0.720, alpha3=0.405)),
+               50: dict(batch_size=50, hyper=dict(alpha1=0.946, alpha2=0.516, alpha3=0.094)),
+               25: dict(batch_size=50, hyper=dict(alpha1=0.748, alpha2=0.324, alpha3=0.868))},
+}
+PRUNING_SETTINGS["losloop"] = PRUNING_SETTINGS["pemsd7m"]
+
+# The share of each layer's remaining channels one pruning step removes. The paper
+# does not give it. LayerNorm's per-node scales make the parameter count nearly linear
+# in the channels, so s steps of a share f keep about (1 - f)^s of the parameters:
+# these reach each level in about five steps (ten epochs) for the pruning base, and the
+# teacher's 97% in about ten one-epoch steps. The level a run reached is stored with
+# its result (the last step may overshoot).
+PRUNING_FRACTIONS: dict[int, float] = {25: 0.06, 50: 0.13, 75: 0.25, 97: 0.25}
+
+
+def _pruning_experiments() -> dict[str, Experiment]:
+    experiments = {}
+    for dataset, levels in PRUNING_SETTINGS.items():
+        base = f"prune/{dataset}/base"
+        experiments[base] = Experiment(
+            base, dataset, PRUNING_BASE_BLOCKS,
+            f"STGCN pruning base [1,8,16],[16,8,32] trained on the data alone, on {dataset}",
+            "Base Model")
+        teacher = f"kd/{dataset}/teacher"
+        for level in (25, 50, 75):
+            setting = f"pruned {level}%"
+            name = f"prune/{dataset}/taylor-{level}"
+            experiments[name] = Experiment(
+                name, dataset, PRUNING_BASE_BLOCKS,
+                f"{base} pruned by {level}% with first-order Taylor scores of the supervised "
+                f"loss (Molchanov et al.), every two epochs, then fine-tuned on the data, on "
+                f"{dataset}", "Pruned W/O KD", batch_size=levels[level]["batch_size"],
+                paper_setting=setting,
+                pruning=PruningPlan(base, "supervised", PRUNING_FRACTIONS[level],
+                                    target_level=level / 100))
+            name = f"prune/{dataset}/kdis-lstcd-{level}"
+            hyper = levels[level]["hyper"]
+            weights = ", ".join(f"{k}={v:g}" for k, v in hyper.items())
+            experiments[name] = Experiment(
+                name, dataset, PRUNING_BASE_BLOCKS,
+                f"{base} pruned by {level}% with Algorithm 1 (KDIS from LSTCD, {weights}, "
+                f"teacher {teacher}), every two epochs, then fine-tuned on the data, on "
+                f"{dataset}", "Pruned W LSTCD(ours)", hyper=hyper, teacher=teacher,
+                batch_size=levels[level]["batch_size"], paper_setting=setting,
+                pruning=PruningPlan(base, "lstcd", PRUNING_FRACTIONS[level],
+                                    target_level=level / 100))
+        name = f"prune/{dataset}/teacher-kdis-lstcd"
+        hyper = levels[97]["hyper"]
+        experiments[name] = Experiment(
+            name, dataset, TEACHER_BLOCKS,
+            f"{teacher} pruned with Algorithm 1 (KDIS from LSTCD, "
+            f"{', '.join(f'{k}={v:g}' for k, v in hyper.items())}) to at most the student's "
+            f"parameter count, one pruning step per epoch, then trained with the same LSTCD, "
+            f"on {dataset}", "Student W pruning algorithm", loss="lstcd", hyper=hyper,
+            teacher=teacher, batch_size=levels[97]["batch_size"],
+            pruning=PruningPlan(teacher, "lstcd", PRUNING_FRACTIONS[97], interval_epochs=1.0,
+                                target_blocks=tuple(map(tuple, STUDENT_BLOCKS))))
+    return experiments
+
+
 EXPERIMENTS: dict[str, Experiment] = {**_kd_baselines(), **_kd_students(),
-                                      **_lord_mean_variants()}
+                                      **_lord_mean_variants(), **_pruning_experiments()}
 
 
 def get_experiment(name: str) -> Experiment:
@@ -166,24 +259,33 @@ def seed_everything(seed: int) -> None:
 TEACHER_SEED = 0  # every student, whatever its seed, distils from the seed-0 teacher
 
 
-def _distillation_loss(experiment: Experiment, profile: str, results_dir, series, data,
-                       device: str, teacher_cache: bool, progress: bool):
-    """The experiment's distillation loss around its trained teacher, with the teacher's
-    answers for the training windows cached when ``teacher_cache``; and the teacher's
-    provenance for the result JSON."""
-    path = result_path(profile, experiment.teacher, TEACHER_SEED, results_dir, ".pt")
+def _trained_checkpoint(experiment: Experiment, needed: str, profile: str, results_dir,
+                        what: str) -> Path:
+    """The seed-0 checkpoint of ``needed`` (same profile), or a clear error saying how
+    to make it."""
+    path = result_path(profile, needed, TEACHER_SEED, results_dir, ".pt")
     if not path.is_file():
         raise FileNotFoundError(
-            f"{experiment.name} distils from {experiment.teacher}: expected its {profile}-profile "
-            f"checkpoint {path}, found none; train it first with `stgkd run {experiment.teacher} "
-            f"--profile {profile} --seed {TEACHER_SEED}`")
+            f"{experiment.name} {what} {needed}: expected its {profile}-profile checkpoint "
+            f"{path}, found none; train it first with `stgkd run {needed} --profile {profile} "
+            f"--seed {TEACHER_SEED}`")
+    return path
+
+
+def _distillation_loss(experiment: Experiment, profile: str, results_dir, series, data,
+                       device: str, teacher_cache: bool, progress: bool, kind: str | None = None):
+    """The distillation loss ``kind`` (default: the experiment's loss) around the
+    experiment's trained teacher, with the teacher's answers for the training windows
+    cached when ``teacher_cache``; and the teacher's provenance for the result JSON."""
+    kind = kind or experiment.loss
+    path = _trained_checkpoint(experiment, experiment.teacher, profile, results_dir, "distils from")
     teacher = load_model(path, weights=series.weights).to(device)
     hyper = dict(experiment.hyper)
-    if experiment.loss == "lskd":
+    if kind == "lskd":
         hyper["student_channels"] = [block[2] for block in experiment.blocks]
-    loss_fn = make_kd_loss(experiment.loss, teacher, **hyper)
+    loss_fn = make_kd_loss(kind, teacher, **hyper)
     cache_info = None
-    if teacher_cache and experiment.loss != "lskd":  # LSKD's block outputs are not cached
+    if teacher_cache and kind != "lskd":  # LSKD's block outputs are not cached
         needs = getattr(loss_fn, "needs", {"temporal": False, "spatial": False})
         loss_fn.cache = TeacherCache.build(teacher, data.train, data.n_his, progress=progress,
                                            **needs)
@@ -222,9 +324,15 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
     data = make_windows(series, split)
     model = STGCN(series.n_nodes, experiment.blocks, n_his=data.n_his, weights=series.weights)
     loss_fn, teacher_info = supervised_mse, None
-    if experiment.teacher is not None:
+    if experiment.loss != "supervised":
         loss_fn, teacher_info = _distillation_loss(experiment, profile, results_dir, series, data,
                                                    device, teacher_cache, progress)
+    pruning_info = None
+    if experiment.pruning is not None:
+        model, pruning_info, prune_teacher = _prune(
+            experiment, profile, seed, device, results_dir, series, data, loss_fn,
+            teacher_cache, progress)
+        teacher_info = teacher_info or prune_teacher
     config = TrainConfig(epochs=prof.epochs, seed=seed, device=device, compile=compile,
                          batch_size=experiment.batch_size, lr=experiment.learning_rate)
     fitted = fit(model, data, config, loss_fn, state_path=resume_path, progress=progress)
@@ -236,7 +344,8 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
     result = {
         "experiment": name, "profile": profile, "seed": seed, "dataset": experiment.dataset,
         "description": experiment.description, "paper_row": experiment.paper_row,
-        "blocks": experiment.blocks, "parameters": count_parameters(model),
+        "paper_setting": experiment.paper_setting,
+        "blocks": model.config["blocks"], "parameters": count_parameters(model),
         "flops_per_window": flops_per_window(model, data.n_his, series.n_nodes),
         "split_days": list(split), "n_imputed": series.n_imputed,
         "windows": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
@@ -254,6 +363,8 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
     }
     if teacher_info is not None:
         result["teacher"] = teacher_info
+    if pruning_info is not None:
+        result["pruning"] = pruning_info
     if hasattr(loss_fn, "teacher_share"):
         # Table 3: share of the (sample, node) targets of all training steps that used
         # the teacher's output
@@ -261,7 +372,58 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
         result["loss_terms"] = loss_fn.term_means
     write_json(json_path, result)
     resume_path.unlink(missing_ok=True)
+    result_path(profile, name, seed, results_dir, ".prune.pt").unlink(missing_ok=True)
     return result
+
+
+def _prune(experiment: Experiment, profile: str, seed: int, device: str, results_dir, series,
+           data, finetune_loss, teacher_cache: bool, progress: bool):
+    """Algorithm 1 on the experiment's start checkpoint (see :class:`PruningPlan`).
+
+    Returns the compacted model, the ``pruning`` block of the result JSON and the
+    teacher's provenance when the pruning loss distils. Resumable: the state after each
+    pruning step is kept in ``seed<S>.prune.pt`` until the whole run is stored.
+    """
+    plan = experiment.pruning
+    start_path = _trained_checkpoint(experiment, plan.start_from, profile, results_dir, "prunes")
+    model = load_model(start_path, weights=series.weights).to(device)
+    teacher_info = None
+    if plan.prune_loss == "supervised":
+        prune_loss = supervised_mse
+    elif plan.prune_loss == experiment.loss:
+        prune_loss = finetune_loss               # one loss (and one teacher cache) for both phases
+    else:
+        prune_loss, teacher_info = _distillation_loss(experiment, profile, results_dir, series,
+                                                      data, device, teacher_cache, progress,
+                                                      kind=plan.prune_loss)
+    batches_per_epoch = -(-len(data.train) // experiment.batch_size)
+    interval = max(1, round(plan.interval_epochs * batches_per_epoch))
+    target = {}
+    if plan.target_level is not None:
+        target["target_level"] = plan.target_level
+    if plan.target_blocks is not None:
+        target["target_parameters"] = count_parameters(
+            STGCN(series.n_nodes, [list(b) for b in plan.target_blocks], n_his=data.n_his))
+    state_path = result_path(profile, experiment.name, seed, results_dir, ".prune.pt")
+    start_parameters = count_parameters(model)
+    say = print if progress else None
+    pruned = algorithm1(model, data, prune_loss, interval=interval, fraction=plan.fraction,
+                        batch_size=experiment.batch_size, lr=experiment.learning_rate, seed=seed,
+                        log=say, state_path=state_path, **target)
+    info = {"start_from": {"experiment": plan.start_from, "seed": TEACHER_SEED,
+                           "checkpoint": start_path.relative_to(results_root(results_dir)).as_posix(),
+                           "checkpoint_sha256": sha256_file(start_path),
+                           "parameters": start_parameters},
+            "prune_loss": plan.prune_loss, "fraction": plan.fraction,
+            "interval_minibatches": interval, "interval_epochs": plan.interval_epochs,
+            **target, "steps": len(pruned.history),
+            "level": pruned.history[-1]["level"] if pruned.history else 0.0,
+            "parameters": pruned.parameters, "channels": pruned.history[-1]["channels"]
+            if pruned.history else None, "history": pruned.history,
+            "model_config": pruned.model.config}
+    if hasattr(prune_loss, "teacher_share") and prune_loss is not finetune_loss:
+        info["teacher_share"] = prune_loss.teacher_share
+    return pruned.model.to(device), info, teacher_info
 
 
 def load_model(checkpoint: str | Path, weights=None) -> STGCN:

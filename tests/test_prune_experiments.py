@@ -1,0 +1,74 @@
+"""Pruning experiments end to end on real data (smoke profile): Table 9's settings,
+the start checkpoint, the level reached, and a stored model that is the compacted one."""
+import json
+import math
+
+import pytest
+
+from stgkd.cli import main
+from stgkd.complexity import count_parameters
+from stgkd.experiments import EXPERIMENTS, load_model, run_experiment
+from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, STGCN
+
+
+@pytest.fixture(scope="module")
+def base_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("results")
+    for name in ("prune/losloop/base", "kd/losloop/teacher"):
+        run_experiment(name, "smoke", 0, results_dir=root, progress=False)
+    return root
+
+
+def test_pruning_experiments_carry_table_9_settings():
+    kdis = EXPERIMENTS["prune/pemsd7m/kdis-lstcd-25"]
+    # Table 9, PeMSD7, 25%: batch 50, alpha1 0.971, alpha2 0.234, alpha3 0.684
+    assert kdis.hyper == dict(alpha1=0.971, alpha2=0.234, alpha3=0.684) and kdis.batch_size == 50
+    assert kdis.pruning.prune_loss == "lstcd" and kdis.loss == "supervised"
+    assert kdis.pruning.start_from == "prune/pemsd7m/base" and kdis.pruning.target_level == 0.25
+    assert kdis.paper_row == "Pruned W LSTCD(ours)" and kdis.paper_setting == "pruned 25%"
+    taylor = EXPERIMENTS["prune/pems08/taylor-75"]
+    assert taylor.pruning.prune_loss == "supervised" and taylor.teacher is None
+    assert taylor.pruning.interval_epochs == 2.0          # "pruning every two cycles"
+    table7 = EXPERIMENTS["prune/pemsd7m/teacher-kdis-lstcd"]
+    # Table 9, PeMSD7, 97%: batch 25, alpha1 0.099, alpha2 0.091, alpha3 0.531
+    assert table7.batch_size == 25 and table7.loss == "lstcd"
+    assert table7.hyper == dict(alpha1=0.099, alpha2=0.091, alpha3=0.531)
+    assert table7.pruning.start_from == "kd/pemsd7m/teacher"
+    assert [list(b) for b in table7.pruning.target_blocks] == STUDENT_BLOCKS
+    assert EXPERIMENTS["prune/losloop/base"].blocks == PRUNING_BASE_BLOCKS
+
+
+def test_pruning_without_its_base_is_a_clear_error(tmp_path, capsys):
+    code = main(["--results-dir", str(tmp_path), "run", "prune/losloop/taylor-25",
+                 "--profile", "smoke", "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "prune/losloop/base" in err and "stgkd run prune/losloop/base --profile smoke" in err
+
+
+@pytest.mark.parametrize("name, level", [("prune/losloop/taylor-50", 0.5),
+                                         ("prune/losloop/kdis-lstcd-75", 0.75)])
+def test_pruned_run_stores_the_compacted_model(base_root, name, level):
+    result = run_experiment(name, "smoke", 0, results_dir=base_root, progress=False)
+    stored = json.loads((base_root / "smoke" / name / "seed0.json").read_text())
+    assert stored == result
+    pruning = result["pruning"]
+    base_parameters = count_parameters(STGCN(207, PRUNING_BASE_BLOCKS))
+    assert pruning["start_from"]["experiment"] == "prune/losloop/base"
+    assert pruning["start_from"]["parameters"] == base_parameters
+    # the level was reached by the last step and not before
+    levels = [h["level"] for h in pruning["history"]]
+    assert levels[-1] >= level and all(v < level for v in levels[:-1])
+    # pruning every two epochs: 2 x ceil(train windows / batch) minibatches apart
+    assert pruning["interval_minibatches"] == 2 * math.ceil(result["windows"]["train"] / 50)
+    assert [h["minibatches"] for h in pruning["history"]] == [
+        pruning["interval_minibatches"] * (i + 1) for i in range(len(levels))]
+    # the checkpoint is the physically smaller model with the counted parameters
+    model = load_model(base_root / "smoke" / name / "seed0.pt")
+    assert count_parameters(model) == result["parameters"] == pruning["parameters"] < base_parameters
+    assert model.config == pruning["model_config"]
+    assert result["blocks"] == model.config["blocks"]
+    assert not (base_root / "smoke" / name / "seed0.prune.pt").exists()
+    if pruning["prune_loss"] == "lstcd":
+        assert result["teacher"]["experiment"] == "kd/losloop/teacher"
+        assert 0 < pruning["teacher_share"] <= 1
