@@ -84,6 +84,7 @@ class Experiment:
     learning_rate: float = 1e-3
     paper_setting: str = ""      # the paper's column for the row, e.g. "pruned 25%"
     pruning: PruningPlan | None = None
+    model: str = "stgcn"         # "stgcn", or a DMST-GNODE comparison model (stgkd.dmst.MODELS)
 
 
 def _kd_baselines() -> dict[str, Experiment]:
@@ -233,8 +234,23 @@ def _pruning_experiments() -> dict[str, Experiment]:
     return experiments
 
 
+def _dmst_experiments() -> dict[str, Experiment]:
+    """The DMST-GNODE paper's comparison: ``dmst/<dataset>/<model>`` for each of its ten
+    models (multi-step, Box-Cox scaled; see :mod:`stgkd.dmst`)."""
+    from stgkd.dmst.models import MODEL_DESCRIPTIONS, MODELS
+    experiments = {}
+    for dataset in ("losloop", "pemsd7m", "pems08"):
+        for model in MODELS:
+            name = f"dmst/{dataset}/{model.lower()}"
+            experiments[name] = Experiment(name, dataset, [], f"{model} on {dataset}, 12 steps "
+                                           f"in, 12 out: {MODEL_DESCRIPTIONS[model]}", model,
+                                           model=model, batch_size=32)
+    return experiments
+
+
 EXPERIMENTS: dict[str, Experiment] = {**_kd_baselines(), **_kd_students(),
-                                      **_lord_mean_variants(), **_pruning_experiments()}
+                                      **_lord_mean_variants(), **_pruning_experiments(),
+                                      **_dmst_experiments()}
 
 
 def get_experiment(name: str) -> Experiment:
@@ -310,6 +326,9 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
     (see :class:`stgkd.distill.TeacherCache`; several GB for LSCD/LSTCD on PeMSD7(M)).
     """
     experiment, prof = get_experiment(name), get_profile(profile)
+    if experiment.model != "stgcn":
+        from stgkd.dmst.run import run_dmst
+        return run_dmst(experiment, profile, seed, device, results_dir, force, progress)
     json_path = result_path(profile, name, seed, results_dir)
     if json_path.is_file() and not force:
         return load_result(profile, name, seed, results_dir)

@@ -1,4 +1,5 @@
-"""Forecast errors in original units: MAE, MAPE (%), RMSE at chosen horizons."""
+"""Forecast errors in original units: MAE, MAPE (%), RMSE (and the DMST-GNODE paper's
+accuracy) at chosen horizons."""
 from __future__ import annotations
 
 import numpy as np
@@ -27,7 +28,20 @@ def error_metrics(pred, true) -> dict[str, float]:
             "rmse": float(np.sqrt(np.mean(error ** 2)))}
 
 
-def horizon_metrics(pred, true, steps=(3, 6, 9), step_minutes: int = 5) -> dict[str, dict[str, float]]:
+def accuracy(pred, true) -> float:
+    """The DMST-GNODE paper's (and T-GCN's) accuracy ``1 - ||Y - Yhat||_F / ||Y||_F``."""
+    pred = _as_numpy(pred).astype(np.float64)
+    true = _as_numpy(true).astype(np.float64)
+    if pred.shape != true.shape:
+        raise ValueError(f"pred: expected shape {true.shape} (as true), found {pred.shape}")
+    norm = np.linalg.norm(true.ravel())
+    if norm == 0:
+        raise ValueError("true: expected some non-zero value, found all zeros (accuracy undefined)")
+    return float(1.0 - np.linalg.norm((true - pred).ravel()) / norm)
+
+
+def horizon_metrics(pred, true, steps=(3, 6, 9), step_minutes: int = 5,
+                    with_accuracy: bool = False) -> dict[str, dict[str, float]]:
     """Errors at each forecast step in ``steps`` (1-based).
 
     Args:
@@ -39,8 +53,13 @@ def horizon_metrics(pred, true, steps=(3, 6, 9), step_minutes: int = 5) -> dict[
     pred, true = _as_numpy(pred), _as_numpy(true)
     if pred.ndim != 3 or pred.shape[1] < max(steps):
         raise ValueError(f"pred: expected [S, H>={max(steps)}, N], found {list(pred.shape)}")
-    return {horizon_key(step, step_minutes): error_metrics(pred[:, step - 1], true[:, step - 1])
-            for step in steps}
+    metrics = {}
+    for step in steps:
+        metrics[horizon_key(step, step_minutes)] = error_metrics(pred[:, step - 1], true[:, step - 1])
+        if with_accuracy:
+            metrics[horizon_key(step, step_minutes)]["accuracy"] = accuracy(pred[:, step - 1],
+                                                                            true[:, step - 1])
+    return metrics
 
 
 def _as_numpy(values) -> np.ndarray:

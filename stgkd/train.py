@@ -44,6 +44,9 @@ class TrainConfig:
     device: str = "cpu"
     eval_batch_size: int = 32       # small batches keep activations in cache: fastest on a CPU
     compile: bool = False           # torch.compile the forward pass (same weights, faster steps)
+    optimizer: str = "rmsprop"      # "rmsprop" (the KD paper) or "adam" (the DMST-GNODE runs)
+    patience: int | None = None     # stop after this many epochs without a better validation MAE
+    multi_step: bool = False        # targets are all n_pred steps [B, n_pred, N], not step n_his
 
 
 # Settings that change how a run executes, not what it computes: a run may resume with others.
@@ -73,11 +76,13 @@ def _set_rng_state(state: dict) -> None:
 
 
 def _mean_mae(metrics: dict) -> float:
-    return float(np.mean([m["mae"] for m in metrics.values()]))
+    # horizons are dicts of metrics; a validation may add scalars such as its loss
+    return float(np.mean([m["mae"] for m in metrics.values() if isinstance(m, dict)]))
 
 
 def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: LossFn = supervised_mse,
-        state_path: str | Path | None = None, progress: bool = True) -> FitResult:
+        state_path: str | Path | None = None, progress: bool = True,
+        validate: Callable[[nn.Module], dict] | None = None) -> FitResult:
     """Train ``model`` on ``data.train`` and keep the epoch with the lowest validation MAE.
 
     Each epoch shuffles the training windows with a generator seeded by
@@ -89,14 +94,24 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
     completed epoch. On return the model holds the best weights.
 
     Validation MAE is the mean over the evaluated horizons of the rollout MAE in
-    original units.
+    original units; ``validate(model)`` replaces the rollout (it returns
+    ``{horizon: {"mae": ..}}``). With ``config.multi_step`` a batch is
+    ``x = window[:, :n_his]`` [B, n_his, N] and ``y = window[:, n_his:]``
+    [B, n_pred, N] (direct multi-step models); otherwise ``x`` is [B, 1, n_his, N]
+    and ``y`` step ``n_his`` [B, N]. With ``config.patience`` training stops once
+    that many epochs in a row bring no better validation MAE.
     """
     device = torch.device(config.device)
     model.to(device)
     params = list(model.parameters())
     if isinstance(loss_fn, nn.Module):  # a loss with weights of its own (LSKD's adapter) trains too
         params += list(loss_fn.to(device).parameters())
-    optimizer = torch.optim.RMSprop(params, lr=config.lr, alpha=config.rmsprop_alpha)
+    if config.optimizer == "rmsprop":
+        optimizer = torch.optim.RMSprop(params, lr=config.lr, alpha=config.rmsprop_alpha)
+    elif config.optimizer == "adam":
+        optimizer = torch.optim.Adam(params, lr=config.lr)
+    else:
+        raise ValueError(f"config.optimizer: expected 'rmsprop' or 'adam', found {config.optimizer!r}")
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, config.lr_decay_every, config.lr_decay)
     result = FitResult()
     best_state = copy.deepcopy(model.state_dict())
@@ -104,7 +119,9 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
     state_path = Path(state_path) if state_path is not None else None
     if state_path is not None and state_path.is_file():
         state = torch.load(state_path, map_location=device, weights_only=False)
-        saved = {k: v for k, v in state["config"].items() if k not in EXECUTION_SETTINGS}
+        # settings added since the file was written take their defaults
+        saved = {k: v for k, v in {**asdict(TrainConfig()), **state["config"]}.items()
+                 if k not in EXECUTION_SETTINGS}
         wanted = {k: v for k, v in asdict(config).items() if k not in EXECUTION_SETTINGS}
         if saved != wanted:
             raise ValueError(f"{state_path}: expected a checkpoint of this run's settings "
@@ -129,6 +146,9 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
     earlier_sessions_s = result.wall_time_s
     session_start = time.perf_counter()
     for epoch in range(start_epoch, config.epochs):
+        if (config.patience is not None and result.best_epoch > 0
+                and epoch - result.best_epoch >= config.patience):
+            break                                       # early stopping (also after a resume)
         epoch_start = time.perf_counter()
         model.train()
         order = torch.randperm(train.shape[0],
@@ -140,7 +160,10 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         for start in bar:
             index = order[start:start + config.batch_size]
             batch = train[index.to(device)]
-            x, y = batch[:, None, :n_his], batch[:, n_his]
+            if config.multi_step:
+                x, y = batch[:, :n_his], batch[:, n_his:]
+            else:
+                x, y = batch[:, None, :n_his], batch[:, n_his]
             loss = (loss_fn(forward_model, x, y, index=index) if takes_index
                     else loss_fn(forward_model, x, y))
             optimizer.zero_grad(set_to_none=True)
@@ -152,8 +175,9 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         lr = optimizer.param_groups[0]["lr"]
         scheduler.step()
         # validation runs the eager model: its streaming rollout beats a compiled full one
-        val = evaluate_split(model, data, "val", batch_size=config.eval_batch_size,
-                             device=device)
+        val = (validate(model) if validate is not None else
+               evaluate_split(model, data, "val", batch_size=config.eval_batch_size,
+                              device=device))
         val_mae = _mean_mae(val)
         if val_mae < result.best_val_mae:
             result.best_val_mae, result.best_epoch = val_mae, epoch + 1

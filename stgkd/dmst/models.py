@@ -1,0 +1,48 @@
+"""Every model of the DMST-GNODE paper's comparison, by the paper's name.
+
+Neural models map Box-Cox-scaled windows [B, n_his, N] to the next n_pred steps
+[B, n_pred, N]; the classical ones (ARIMA, SVR) are fitted on the training readings and
+predict windows in the same scale (:mod:`stgkd.baselines.classical`).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from torch import nn
+
+from stgkd.baselines import CLASSICAL, DESCRIPTIONS
+from stgkd.nn.baselines import BASELINES
+from stgkd.nn.dmst_gnode import DMSTGNODE
+from stgkd.nn.stnode import STNODE
+
+
+def _stnode(n_nodes: int, graphs: dict[str, np.ndarray], n_his: int = 12, n_pred: int = 12):
+    return STNODE(n_nodes, graphs["distance"], graphs["pattern"], n_his=n_his, n_pred=n_pred)
+
+
+def _dmst_gnode(n_nodes: int, graphs: dict[str, np.ndarray], n_his: int = 12, n_pred: int = 12):
+    return DMSTGNODE(n_nodes, graphs["distance"], graphs["pattern"], n_his=n_his, n_pred=n_pred)
+
+
+NEURAL_MODELS: dict[str, Callable[..., nn.Module]] = {**BASELINES, "ST-NODE": _stnode,
+                                                       "DMST-GNODE": _dmst_gnode}
+CLASSICAL_MODELS = dict(CLASSICAL)
+# the paper's table order: statistical, machine learning, deep baselines, then its model
+MODELS: tuple[str, ...] = ("ARIMA", "SVR", "FC-LSTM", "TGC-LSTM", "AST-GCN", "MAST-GCN",
+                           "ST-GCN", "MST-GCN", "ST-NODE", "DMST-GNODE")
+MODEL_DESCRIPTIONS: dict[str, str] = {
+    **DESCRIPTIONS,
+    "ST-NODE": "STGODE: temporal convolutions around a continuous graph ODE (torchdiffeq) on "
+               "the distance and DTW pattern graphs, max-pooled, then an output MLP.",
+    "DMST-GNODE": "The paper's model: a graph-ODE module on the distance, pattern and learned "
+                  "dynamic graphs (max-pooled) fused with a two-block ST-Conv module.",
+}
+
+
+def build_model(name: str, n_nodes: int, graphs: dict[str, np.ndarray], n_his: int = 12,
+                n_pred: int = 12) -> nn.Module:
+    """The neural model ``name`` (one of :data:`NEURAL_MODELS`) for ``n_nodes`` nodes."""
+    if name not in NEURAL_MODELS:
+        raise KeyError(f"model: expected one of {sorted(NEURAL_MODELS)}, found {name!r}")
+    return NEURAL_MODELS[name](n_nodes, graphs, n_his=n_his, n_pred=n_pred)
