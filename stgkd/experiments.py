@@ -18,7 +18,7 @@ from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.prune import algorithm1
 from stgkd.provenance import now_iso, provenance
-from stgkd.results import load_result, result_path, results_root
+from stgkd.results import result_path, stored_or_resume_path, results_root
 from stgkd.train import TrainConfig, fit, supervised_mse
 
 
@@ -330,11 +330,9 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
         from stgkd.dmst.run import run_dmst
         return run_dmst(experiment, profile, seed, device, results_dir, force, progress)
     json_path = result_path(profile, name, seed, results_dir)
-    if json_path.is_file() and not force:
-        return load_result(profile, name, seed, results_dir)
-    resume_path = result_path(profile, name, seed, results_dir, ".resume.pt")
-    if force:
-        resume_path.unlink(missing_ok=True)
+    stored, resume_path = stored_or_resume_path(profile, name, seed, results_dir, force)
+    if stored is not None:
+        return stored
     started, clock = now_iso(), time.perf_counter()
 
     seed_everything(seed)

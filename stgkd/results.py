@@ -41,3 +41,14 @@ def load_results(root: str | Path | None = None, profile: str | None = None) -> 
     pattern = f"{profile}/**/seed*.json" if profile else "*/**/seed*.json"
     return [json.loads(path.read_text()) for path in sorted(base.glob(pattern))]
 
+
+
+def stored_or_resume_path(profile: str, experiment: str, seed: int, root: str | Path | None = None,
+                          force: bool = False) -> tuple[dict | None, Path]:
+    """The stored result of a finished run (``None`` when there is none or ``force``) and
+    the path of the run's resume file; ``force`` deletes that file, so the run starts afresh."""
+    resume_path = result_path(profile, experiment, seed, root, ".resume.pt")
+    if force:
+        resume_path.unlink(missing_ok=True)
+        return None, resume_path
+    return load_result(profile, experiment, seed, root), resume_path

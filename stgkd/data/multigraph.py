@@ -42,7 +42,7 @@ def distance_graph(weights: np.ndarray | None = None, *, distances: np.ndarray |
         raise ValueError("distance_graph: expected exactly one of weights= or distances=")
     if distances is not None:
         return gaussian_weights(distances, sigma2=sigma2, epsilon=epsilon, scale=scale)
-    w = _check_square("weights", weights)
+    w = check_square_weights("weights", weights)
     np.fill_diagonal(w, 0.0)
     return w
 
@@ -164,13 +164,13 @@ def normalized_adjacency(weights, scale: float = 1.0) -> np.ndarray:
     Returns:
         [N, N] float64.
     """
-    w = _check_square("weights", weights)
+    w = check_square_weights("weights", weights)
     a = w + np.eye(w.shape[0])
     inv_sqrt = 1.0 / np.sqrt(a.sum(axis=1))
     return scale * inv_sqrt[:, None] * a * inv_sqrt[None, :]
 
 
-def _check_square(name: str, matrix) -> np.ndarray:
+def check_square_weights(name: str, matrix) -> np.ndarray:
     """A float64 copy of ``matrix``; raises ValueError unless it is square, finite and >= 0."""
     if hasattr(matrix, "detach"):
         matrix = matrix.detach().cpu().numpy()

@@ -18,7 +18,7 @@ from stgkd.dmst.models import CLASSICAL_MODELS, build_model
 from stgkd.io import save_torch, write_json
 from stgkd.metrics import horizon_metrics
 from stgkd.provenance import now_iso, provenance
-from stgkd.results import load_result, result_path
+from stgkd.results import result_path, stored_or_resume_path
 from stgkd.train import TrainConfig, fit, supervised_mse
 
 
@@ -83,11 +83,9 @@ def run_dmst(experiment, profile: str = "quick", seed: int = 0, device: str = "c
     name = experiment.name
     settings = DMST_PROFILES[profile]
     json_path = result_path(profile, name, seed, results_dir)
-    if json_path.is_file() and not force:
-        return load_result(profile, name, seed, results_dir)
-    resume_path = result_path(profile, name, seed, results_dir, ".resume.pt")
-    if force:
-        resume_path.unlink(missing_ok=True)
+    stored, resume_path = stored_or_resume_path(profile, name, seed, results_dir, force)
+    if stored is not None:
+        return stored
     started, clock = now_iso(), time.perf_counter()
     torch.manual_seed(seed)
     np.random.seed(seed)

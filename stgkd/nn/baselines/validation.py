@@ -6,6 +6,8 @@ import torch
 
 from stgkd.data.graph import chebyshev_polynomials, scaled_laplacian
 
+from stgkd.data.multigraph import check_square_weights
+
 
 def check_sizes(n_nodes: int, n_his: int, n_pred: int) -> None:
     """Raise ValueError unless the three sizes are positive integers."""
@@ -23,11 +25,7 @@ def check_graph(weights: np.ndarray, n_nodes: int, name: str = "adjacency") -> n
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (n_nodes, n_nodes):
         raise ValueError(f"{name}: expected shape [{n_nodes}, {n_nodes}], found {list(w.shape)}")
-    if not np.isfinite(w).all():
-        raise ValueError(f"{name}: expected finite weights, found {int((~np.isfinite(w)).sum())} "
-                         f"NaN or infinite cells")
-    if (w < 0).any():
-        raise ValueError(f"{name}: expected non-negative weights, found minimum {w.min()}")
+    w = check_square_weights(name, w)          # finite and non-negative
     if np.any(np.diag(w) != 0):
         raise ValueError(f"{name}: expected a zero diagonal, found {int((np.diag(w) != 0).sum())} "
                          f"non-zero diagonal cells")
