@@ -4,6 +4,7 @@
   tables, the reproduction dashboard and its summary, provenance;
 - :mod:`stgkd.report.table1`: Table 1 (model size and cost);
 - :mod:`stgkd.report.kd`: Tables 3 and 6, the central claim, Figure 3 and the t-SNE plot;
+- :mod:`stgkd.report.pruning`: the pruning runs, Table 9, the pruning claims and figures;
 - :mod:`stgkd.report.display`: number formatting and the views shown in the book.
 
 The summaries of the data chapter are in :mod:`stgkd.data.overview`.
@@ -24,6 +25,10 @@ from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, ERROR_METRICS, TABLE
                              output_layer_inputs, pick_runs, prediction_trace, run_checkpoint,
                              teacher_share_table, teacher_shares, training_curves,
                              tsne_embedding, window_clock, within_tolerance)
+from stgkd.report.pruning import (PRUNING_LEVELS, SIZE_KINDS, TABLE9_LEVELS, channel_string,
+                                  experiment_kind, pruning_claim, pruning_experiments,
+                                  pruning_history_frame, pruning_runs, size_and_error,
+                                  table9_as_run, table9_view)
 from stgkd.report.table1 import (BENCHMARK, BENCHMARK_MODELS, BENCHMARK_ROLLOUT, COMPUTED,
                                  NOT_YET_MEASURED, TABLE1_BLOCKS, TABLE1_NODES,
                                  architecture_costs, benchmark_dataset, benchmark_times,
@@ -45,4 +50,7 @@ __all__ = [
     "horizon_view", "load_benchmark", "ours_without_paper_cell", "parse_horizon",
     "profile_rank", "provenance_table", "relative_to_teacher", "result_cells", "ring_graph",
     "seed_statistics", "table1_comparison", "table1_ours", "table1_overview",
+    "PRUNING_LEVELS", "SIZE_KINDS", "TABLE9_LEVELS", "channel_string", "experiment_kind",
+    "pruning_claim", "pruning_experiments", "pruning_history_frame", "pruning_runs",
+    "size_and_error", "table9_as_run", "table9_view",
 ]

@@ -45,11 +45,20 @@ METRIC_NAMES: dict[str, str] = {"mae": "MAE", "mape": "MAPE", "rmse": "RMSE",
 CELL_KEYS = ["our_dataset", "model", "metric", "horizon_min"]
 
 
+# Paper rows that are another table's row under a second name: Table 7's student
+# "W/O pruning algorithm" is the predetermined student distilled with LSTCD (its
+# numbers are Table 4's "Student LSTCD"), so kd/<dataset>/student-lstcd fills it.
+ROW_ALIASES: dict[str, str] = {"Student W/O pruning algorithm": "Student LSTCD"}
+
+
 def canonical_row(model: str) -> str:
     """A paper row name without the paper's "(ours)" mark, which it prints in some tables
     and not in others (Table 2 "Student LORD(ours)", Table 5 "Student LORD"):
-    ``"Student LSTCD(ours)"`` -> ``"Student LSTCD"``."""
-    return re.sub(r"\s*\(ours\)\s*$", "", model).strip()
+    ``"Student LSTCD(ours)"`` -> ``"Student LSTCD"``; a row of :data:`ROW_ALIASES`
+    becomes the row it stands for (``"Student W/O pruning algorithm"`` ->
+    ``"Student LSTCD"``)."""
+    row = re.sub(r"\s*\(ours\)\s*$", "", model).strip()
+    return ROW_ALIASES.get(row, row)
 
 
 OURS_COLUMNS = ["ours", "ours_std", "seeds", "difference", "relative_difference_pct",

@@ -1,0 +1,479 @@
+"""The KD paper's pruning results (Section 4.5): the pruning runs as run, Table 9 (the
+hyperparameters of Algorithm 1) beside ours, the paper's two pruning claims, and the
+data of the pruning figures.
+
+Tables 7 and 8 themselves are :func:`~stgkd.report.comparison.comparison_table` (7)
+and (8). A pruning run (``prune/<dataset>/taylor-<level>``, ``kdis-lstcd-<level>``,
+``teacher-kdis-lstcd``; see :class:`stgkd.experiments.PruningPlan`) stores a
+``pruning`` block in its result JSON: the run it started from, the loss whose
+gradients scored the channels, the share of each layer's channels one step removed,
+the pruning interval, the target, one ``history`` entry per pruning step, and the
+channels kept per layer.
+
+Every function takes run results in the form of the result JSON files
+(``stgkd.results.load_results()``); paper numbers come from :mod:`stgkd.reference`.
+
+>>> from stgkd.report import pruning_runs
+>>> len(pruning_runs([]))                                  # no runs yet
+0
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from stgkd.experiments import EXPERIMENTS, PRUNING_SETTINGS
+from stgkd.reference import kd_table, paper_datasets
+from stgkd.report.comparison import (NOT_YET_RUN, _check_profile, canonical_row, profile_rank,
+                                     result_cells, seed_statistics)
+from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, TABLE6_COLUMN, TABLE6_LABELS,
+                             best_profile_results)
+
+# Table 8's pruning levels (percent of the prunable parameters removed) and Table 9's
+# rows in the paper's order ("97%" is Table 7's teacher pruned to the student's size).
+PRUNING_LEVELS: tuple[int, ...] = (25, 50, 75)
+TABLE9_LEVELS: tuple[int, ...] = (97, 75, 50, 25)
+TABLE9_SETTINGS: tuple[str, ...] = ("batch_size", "learning_rate", "alpha1", "alpha2", "alpha3")
+# Our data set -> the Table 9 column its settings follow (Los-loop: PeMSD7's, as Table 6).
+TABLE9_COLUMN: dict[str, str] = dict(TABLE6_COLUMN)
+
+# Kinds of run in the size-against-error figure, in legend order.
+SIZE_KINDS: tuple[str, ...] = ("teacher", "student W/O KD", "student LSTCD", "pruning base",
+                               "pruned W/O KD (Taylor)", "pruned W LSTCD (Algorithm 1)",
+                               "teacher pruned W LSTCD")
+
+_HORIZON_KEYS = {15.0: "15min", 30.0: "30min", 45.0: "45min"}
+
+
+# ----------------------------------------------------------------------------- names
+
+
+def pruning_experiments(dataset: str) -> list[str]:
+    """The pruning experiments of one data set: the base, then Taylor and Algorithm 1
+    at each level of :data:`PRUNING_LEVELS`, then the pruned teacher of Table 7.
+
+    Raises:
+        ValueError: ``dataset`` has no pruning experiments.
+    """
+    if dataset not in PRUNING_SETTINGS:
+        raise ValueError(f"dataset: expected one of {sorted(PRUNING_SETTINGS)}, found {dataset!r}")
+    return [f"prune/{dataset}/base",
+            *(f"prune/{dataset}/{kind}-{level}" for level in PRUNING_LEVELS
+              for kind in ("taylor", "kdis-lstcd")),
+            f"prune/{dataset}/teacher-kdis-lstcd"]
+
+
+def experiment_kind(name: str) -> str | None:
+    """The kind of run of :data:`SIZE_KINDS` an experiment is, None for other experiments:
+    ``"prune/pemsd7m/taylor-25"`` -> ``"pruned W/O KD (Taylor)"``."""
+    family, _, key = name.split("/", 2) if name.count("/") >= 2 else ("", "", "")
+    if family == "kd":
+        return {"teacher": "teacher", "student-no-kd": "student W/O KD",
+                "student-lstcd": "student LSTCD"}.get(key)
+    if family == "prune":
+        if key == "base":
+            return "pruning base"
+        if key == "teacher-kdis-lstcd":
+            return "teacher pruned W LSTCD"
+        if key.startswith("taylor-"):
+            return "pruned W/O KD (Taylor)"
+        if key.startswith("kdis-lstcd-"):
+            return "pruned W LSTCD (Algorithm 1)"
+    return None
+
+
+# ----------------------------------------------------------------------------- channels
+
+
+def channel_string(channels: dict[str, int] | None, c_in: int = 1) -> str:
+    """Kept channels per layer in the paper's block notation (Table 1: "[1, 2, 4][4, 2, 8]").
+
+    Each ST block is ``[input, GLU temporal conv, ReLU temporal conv]``; the graph
+    conv's channels follow (``graph a,b``) only where they differ from the first
+    temporal conv's, as a pruned model may have; then the output layer's GLU
+    (``out``) and sigmoid (``gate``) channels::
+
+        {"blocks.0.temporal_in": 6, "blocks.0.spatial": 6, "blocks.0.temporal_out": 13,
+         "blocks.1.temporal_in": 6, "blocks.1.spatial": 5, "blocks.1.temporal_out": 28,
+         "output.temporal": 28, "output.gate": 27}
+        -> "[1,6,13],[13,6,28] graph 6,5 out 28 gate 27"
+
+    Args:
+        channels: ``{layer: kept channels}`` (a pruning history's ``channels``).
+        c_in: the model's input channels.
+
+    Returns:
+        The string, or "" for no channels.
+    """
+    if not channels:
+        return ""
+    n_blocks = 1 + max(int(k.split(".")[1]) for k in channels if k.startswith("blocks."))
+    blocks, graph, previous = [], [], c_in
+    for i in range(n_blocks):
+        t_in, t_out = channels[f"blocks.{i}.temporal_in"], channels[f"blocks.{i}.temporal_out"]
+        blocks.append(f"[{previous},{t_in},{t_out}]")
+        graph.append(channels.get(f"blocks.{i}.spatial", t_in))
+        previous = t_out
+    text = ",".join(blocks)
+    if any(g != channels[f"blocks.{i}.temporal_in"] for i, g in enumerate(graph)):
+        text += " graph " + ",".join(str(g) for g in graph)
+    if "output.temporal" in channels:
+        text += f" out {channels['output.temporal']}"
+    if "output.gate" in channels:
+        text += f" gate {channels['output.gate']}"
+    return text
+
+
+def _input_channels(pruning: dict) -> int:
+    blocks = (pruning.get("model_config") or {}).get("blocks")
+    return int(blocks[0][0]) if blocks else 1
+
+
+# ----------------------------------------------------------------------------- the runs
+
+
+def _target(pruning: dict) -> tuple[float, str]:
+    """(nominal level in percent or NaN, the target in words) of a pruning block."""
+    if pruning.get("target_level") is not None:
+        level = 100.0 * float(pruning["target_level"])
+        return level, f"level {level:g}%"
+    if pruning.get("target_parameters") is not None:
+        return np.nan, f"≤ {int(pruning['target_parameters']):,} parameters"
+    return np.nan, ""
+
+
+def _test_value(result: dict, metric: str, horizon: float) -> float:
+    value = result.get("test", {}).get(_HORIZON_KEYS[horizon], {}).get(metric)
+    return float(value) if value is not None else np.nan
+
+
+RUN_COLUMNS = ["experiment", "profile", "seed", "dataset", "prune_loss", "target",
+               "nominal_level_pct", "level_pct", "start_parameters", "parameters", "kept_pct",
+               "steps", "fraction", "interval_minibatches", "channels",
+               *(f"{m} {h:g}" for m in CLAIM_METRICS for h in CLAIM_HORIZONS), "wall_time_s"]
+
+
+def pruning_runs(results: Iterable[dict], profile: str = "best") -> pd.DataFrame:
+    """One row per stored pruning run (a result with a ``pruning`` block), of each
+    experiment's best profile (or of ``profile``).
+
+    Returns:
+        Columns :data:`RUN_COLUMNS`: ``experiment, profile, seed, dataset, prune_loss``
+        ("supervised": Taylor; "lstcd": KDIS), ``target`` (in words),
+        ``nominal_level_pct`` (Table 8's 25/50/75, NaN for a parameter target),
+        ``level_pct`` (share of the prunable parameters removed, as reached),
+        ``start_parameters`` (the model pruned), ``parameters`` (the compacted model),
+        ``kept_pct`` (100 * parameters / start_parameters), ``steps``, ``fraction``
+        (share of each layer's channels one step removes), ``interval_minibatches``,
+        ``channels`` (:func:`channel_string`), test ``MAE 15`` ... ``RMSE 45`` and
+        ``wall_time_s``; sorted by experiment and seed.
+    """
+    rows = []
+    for r in best_profile_results(results, profile):
+        pruning = r.get("pruning")
+        if not pruning:
+            continue
+        nominal, target = _target(pruning)
+        start = (pruning.get("start_from") or {}).get("parameters")
+        parameters = pruning.get("parameters", r.get("parameters"))
+        rows.append({
+            "experiment": r["experiment"], "profile": r["profile"], "seed": r["seed"],
+            "dataset": r["dataset"], "prune_loss": pruning.get("prune_loss", ""),
+            "target": target, "nominal_level_pct": nominal,
+            "level_pct": 100.0 * float(pruning.get("level", np.nan)),
+            "start_parameters": start, "parameters": parameters,
+            "kept_pct": 100.0 * parameters / start if start and parameters else np.nan,
+            "steps": pruning.get("steps", len(pruning.get("history", []))),
+            "fraction": pruning.get("fraction", np.nan),
+            "interval_minibatches": pruning.get("interval_minibatches"),
+            "channels": channel_string(pruning.get("channels"), _input_channels(pruning)),
+            **{f"{m} {h:g}": _test_value(r, m.lower(), h)
+               for m in CLAIM_METRICS for h in CLAIM_HORIZONS},
+            "wall_time_s": (r.get("provenance") or {}).get("wall_time_s", np.nan)})
+    frame = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    return frame.sort_values(["experiment", "seed"]).reset_index(drop=True)
+
+
+def pruning_history_frame(result: dict) -> pd.DataFrame:
+    """The pruning steps of one run, for a plot of size and loss against minibatches.
+
+    Row 0 is the model before pruning (``start_from.parameters``, level 0, no loss);
+    then one row per entry of ``pruning.history``.
+
+    Returns:
+        Columns ``experiment, profile, seed, step, minibatches, epoch`` (minibatches
+        divided by the minibatches of one epoch, as the interval gives them), ``loss``
+        (mean pruning loss over the interval before the step), ``parameters``
+        (compacted), ``level_pct`` and ``channels`` (:func:`channel_string`).
+        Empty (same columns) for a result without a ``pruning`` block.
+    """
+    columns = ["experiment", "profile", "seed", "step", "minibatches", "epoch", "loss",
+               "parameters", "level_pct", "channels"]
+    pruning = result.get("pruning")
+    if not pruning:
+        return pd.DataFrame(columns=columns)
+    per_epoch = (pruning["interval_minibatches"] / pruning["interval_epochs"]
+                 if pruning.get("interval_minibatches") and pruning.get("interval_epochs")
+                 else np.nan)
+    c_in = _input_channels(pruning)
+    start = (pruning.get("start_from") or {}).get("parameters", np.nan)
+    steps = [{"step": 0, "minibatches": 0, "loss": np.nan, "parameters": start,
+              "level_pct": 0.0, "channels": ""}]
+    steps += [{"step": h["step"], "minibatches": h["minibatches"], "loss": h.get("loss", np.nan),
+               "parameters": h["parameters"], "level_pct": 100.0 * h["level"],
+               "channels": channel_string(h.get("channels"), c_in)}
+              for h in pruning.get("history", [])]
+    frame = pd.DataFrame(steps)
+    frame["epoch"] = frame["minibatches"] / per_epoch
+    frame.insert(0, "experiment", result["experiment"])
+    frame.insert(1, "profile", result["profile"])
+    frame.insert(2, "seed", result["seed"])
+    frame["loss"] = frame["loss"].astype(float)
+    return frame[columns]
+
+
+def size_and_error(results: Iterable[dict], dataset: str, profile: str = "best",
+                   metric: str = "MAE", horizon_min: float = 15.0) -> pd.DataFrame:
+    """Parameter count against one test error for every teacher, student and pruning
+    run of ``dataset`` (the kinds of :data:`SIZE_KINDS`), each experiment in its best
+    profile (or ``profile``), averaged over seeds.
+
+    Returns:
+        Columns ``experiment, kind, profile, seeds, parameters, value`` (the mean test
+        ``metric`` at ``horizon_min``), in :data:`SIZE_KINDS` order then by size.
+    """
+    rows = []
+    for r in best_profile_results(results, profile):
+        kind = experiment_kind(r["experiment"])
+        if r["dataset"] != dataset or kind is None or "parameters" not in r:
+            continue
+        rows.append({"experiment": r["experiment"], "kind": kind, "profile": r["profile"],
+                     "parameters": r["parameters"],
+                     "value": _test_value(r, metric.lower(), horizon_min)})
+    frame = pd.DataFrame(rows, columns=["experiment", "kind", "profile", "parameters", "value"])
+    frame = (frame.groupby(["experiment", "kind", "profile"], sort=False)
+             .agg(seeds=("value", "count"), parameters=("parameters", "mean"),
+                  value=("value", "mean")).reset_index())
+    order = frame["kind"].map(SIZE_KINDS.index)
+    return (frame.assign(_order=order).sort_values(["_order", "parameters"])
+            .drop(columns="_order").reset_index(drop=True))
+
+
+# ----------------------------------------------------------------------------- Table 9
+
+
+def _table9_experiment(dataset: str, level: int) -> str:
+    return (f"prune/{dataset}/teacher-kdis-lstcd" if level == 97
+            else f"prune/{dataset}/kdis-lstcd-{level}")
+
+
+def _stored_pruning_settings(runs: list[dict]) -> dict[str, set]:
+    """The Table 9 settings, fraction and interval the stored runs recorded."""
+    seen: dict[str, set] = {}
+    for run in runs:
+        config, pruning = run.get("train_config", {}), run.get("pruning", {})
+        values = {"batch_size": config.get("batch_size"), "learning_rate": config.get("lr"),
+                  **run.get("hyperparameters", {}), "fraction": pruning.get("fraction"),
+                  "interval_epochs": pruning.get("interval_epochs"),
+                  "interval_minibatches": pruning.get("interval_minibatches")}
+        for key, value in values.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                seen.setdefault(key, set()).add(float(value))
+    return seen
+
+
+def table9_as_run(results: Iterable[dict] | None = None) -> pd.DataFrame:
+    """KD paper Table 9 (Algorithm 1's batch size, learning rate and LSTCD weights per
+    pruning level) beside our experiment definitions, with what the paper leaves out:
+    the share of each layer's channels one pruning step removes and the interval.
+
+    Level 97% is Table 7's teacher pruned to the student's size
+    (``prune/<dataset>/teacher-kdis-lstcd``), the others Table 8's
+    ``prune/<dataset>/kdis-lstcd-<level>``. Los-loop is compared with the PeMSD7
+    column (:data:`TABLE9_COLUMN`).
+
+    Args:
+        results: optional run results; the stored runs of each experiment's best
+            profile then give ``interval_minibatches`` and ``stored`` ("agree", "differ"
+            or "none" when no run is stored).
+
+    Returns:
+        One row per (data set, level): ``our_dataset, table9_column, level_pct,
+        experiment``, our ``batch_size, learning_rate, alpha1, alpha2, alpha3`` and
+        the paper's as ``paper_<setting>``, ``same_as_paper`` (all five equal),
+        ``fraction``, ``interval_epochs``, ``interval_minibatches`` (stored runs;
+        NaN without one) and ``stored``.
+    """
+    paper = kd_table(9)
+    stored_runs = best_profile_results(results) if results is not None else []
+    rows = []
+    for dataset in PRUNING_SETTINGS:
+        column = TABLE9_COLUMN[dataset]
+        for level in TABLE9_LEVELS:
+            name = _table9_experiment(dataset, level)
+            experiment = EXPERIMENTS[name]
+            ours = {"batch_size": float(experiment.batch_size),
+                    "learning_rate": float(experiment.learning_rate),
+                    **{k: float(experiment.hyper.get(k, np.nan)) for k in ("alpha1", "alpha2",
+                                                                          "alpha3")}}
+            cells = paper[(paper["dataset"] == column) & (paper["setting"] == f"pruned {level}%")]
+            theirs = dict(zip(cells["metric"], cells["value"].astype(float)))
+            plan = experiment.pruning
+            row = {"our_dataset": dataset, "table9_column": column, "level_pct": level,
+                   "experiment": name, **ours,
+                   **{f"paper_{k}": theirs.get(k, np.nan) for k in TABLE9_SETTINGS},
+                   "same_as_paper": all(np.isclose(ours[k], theirs.get(k, np.nan))
+                                        for k in TABLE9_SETTINGS),
+                   "fraction": plan.fraction, "interval_epochs": plan.interval_epochs}
+            runs = [r for r in stored_runs if r["experiment"] == name]
+            seen = _stored_pruning_settings(runs)
+            minibatches = seen.get("interval_minibatches", set())
+            row["interval_minibatches"] = (minibatches.copy().pop() if len(minibatches) == 1
+                                           else np.nan)
+            expected = {**ours, "fraction": plan.fraction, "interval_epochs": plan.interval_epochs}
+            agree = all(len(values) == 1 and np.isclose(next(iter(values)), expected[k])
+                        for k, values in seen.items() if k in expected)
+            row["stored"] = "none" if not runs else "agree" if agree else "differ"
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    return table if results is not None else table.drop(columns=["interval_minibatches",
+                                                                 "stored"])
+
+
+def table9_view(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`table9_as_run` in Table 9's layout: one row per (data set, pruned %), one
+    column per setting (our value; "(paper x)" added where the paper's differs), then
+    our fraction per step and interval, which the paper does not give, and, when
+    present, the stored runs' minibatches per interval and agreement."""
+    rows = {}
+    for _, row in table.iterrows():
+        out = {}
+        for setting in TABLE9_SETTINGS:
+            ours, theirs = row[setting], row[f"paper_{setting}"]
+            differs = not np.isnan(theirs) and not np.isclose(ours, theirs)
+            out[TABLE6_LABELS[setting]] = f"{ours:g} (paper {theirs:g})" if differs else f"{ours:g}"
+        agree = "all equal" if row["same_as_paper"] else "differs"
+        out["Table 9"] = f"{row['table9_column']}: {agree}"
+        out["channels removed per step (ours)"] = f"{100 * row['fraction']:g}% of each layer's"
+        epochs = row["interval_epochs"]
+        interval = f"{epochs:g} epoch{'' if epochs == 1 else 's'}"
+        if "interval_minibatches" in row and not np.isnan(row["interval_minibatches"]):
+            interval += f" ({row['interval_minibatches']:.0f} minibatches)"
+        out["pruning interval (ours)"] = interval
+        if "stored" in row:
+            out["stored runs"] = row["stored"]
+        rows[(row["our_dataset"], f"{row['level_pct']}%")] = out
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index = pd.MultiIndex.from_tuples(frame.index, names=["dataset", "pruned"])
+    return frame
+
+
+# ----------------------------------------------------------------------------- the claims
+
+
+def _paper_cells(dataset: str, table: int, setting: str | None) -> pd.DataFrame:
+    cells = kd_table(table)
+    cells = cells[cells["dataset"].isin(paper_datasets(dataset))]
+    if setting is not None:
+        cells = cells[cells["setting"] == setting]
+    return cells.assign(row=cells["model"].map(canonical_row))
+
+
+def _cell_values(frame: pd.DataFrame, key: str, name: str, value: str) -> dict:
+    hit = frame[frame[key] == name]
+    return {(m, h): v for m, h, v in zip(hit["metric"], hit["horizon_min"], hit[value])}
+
+
+def _count(ours: dict, against: dict, strict: bool) -> tuple[int | None, bool | None]:
+    """(cells where ``ours`` is better, whether it is in all of them); (None, None)
+    unless both have every claim cell."""
+    keys = [(m, h) for m in CLAIM_METRICS for h in CLAIM_HORIZONS]
+    if any(k not in ours or k not in against or np.isnan(ours[k]) or np.isnan(against[k])
+           for k in keys):
+        return None, None
+    better = sum(bool(ours[k] < against[k] if strict else ours[k] <= against[k]) for k in keys)
+    return better, better == len(keys)
+
+
+def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") -> pd.DataFrame:
+    """The KD paper's two pruning claims on one data set, in our runs and in its own
+    numbers.
+
+    - Table 8: at each pruning level, Algorithm 1 (pruning with LSTCD,
+      ``prune/<dataset>/kdis-lstcd-<level>``) has lower MAE and RMSE than Taylor
+      pruning without distillation (``prune/<dataset>/taylor-<level>``) at 15, 30 and
+      45 min;
+    - Table 7: the teacher pruned with Algorithm 1 to the student's size
+      (``prune/<dataset>/teacher-kdis-lstcd``) is at least as accurate (MAE and RMSE no
+      higher) as the predetermined student distilled with LSTCD
+      (``kd/<dataset>/student-lstcd``).
+
+    The two runs of a comparison come from the same profile (the best that holds both,
+    or ``profile``); otherwise the comparison is not made.
+
+    Returns:
+        Four rows (three levels, then Table 7): ``table, level_pct`` (NaN for Table
+        7), ``ours, against`` (experiments), ``criterion``, ``profile`` (the profile
+        compared, :data:`NOT_YET_RUN` when neither run exists, else which one is
+        missing), ``cells`` (6), ``better`` (cells where ours wins; None when not
+        compared), ``holds`` (True / False / None when not compared), ``paper_better``
+        and ``paper_holds`` (the same in the paper's numbers; None for a data set the
+        paper does not use) and ``verdict`` (a sentence for the book, naming the
+        profile compared or what is missing).
+
+    Raises:
+        ValueError: ``dataset`` has no pruning experiments, or an unknown ``profile``.
+    """
+    _check_profile(profile)
+    pruning_experiments(dataset)                      # checks the data set
+    stats = seed_statistics(result_cells(results))
+    if profile != "best":
+        stats = stats[stats["profile"] == profile]
+    comparisons = [(8, level, f"prune/{dataset}/kdis-lstcd-{level}",
+                    f"prune/{dataset}/taylor-{level}", True, f"pruned {level}%",
+                    "Pruned W LSTCD", "Pruned W/O KD") for level in PRUNING_LEVELS]
+    comparisons.append((7, np.nan, f"prune/{dataset}/teacher-kdis-lstcd",
+                        f"kd/{dataset}/student-lstcd", False, None,
+                        "Student W pruning algorithm", "Student LSTCD"))
+    rows = []
+    for table, level, ours, against, strict, setting, paper_ours, paper_against in comparisons:
+        have = {name: set(stats.loc[stats["experiment"] == name, "profile"])
+                for name in (ours, against)}
+        common = have[ours] & have[against]
+        better = holds = None
+        if common:
+            chosen = min(common, key=profile_rank)
+            in_profile = stats[stats["profile"] == chosen]
+            better, holds = _count(_cell_values(in_profile, "experiment", ours, "ours"),
+                                   _cell_values(in_profile, "experiment", against, "ours"),
+                                   strict)
+        else:
+            missing = [name for name in (ours, against) if not have[name]]
+            chosen = (NOT_YET_RUN if len(missing) == 2 else
+                      f"{missing[0]} {NOT_YET_RUN}" if missing else
+                      "no common profile (" + ", ".join(
+                          f"{name}: {min(have[name], key=profile_rank)}"
+                          for name in (ours, against)) + ")")
+        paper = _paper_cells(dataset, table, setting)
+        paper_better, paper_holds = _count(_cell_values(paper, "row", paper_ours, "value"),
+                                           _cell_values(paper, "row", paper_against, "value"),
+                                           strict)
+        criterion = ("lower MAE and RMSE at 15, 30 and 45 min" if strict
+                     else "MAE and RMSE no higher at 15, 30 and 45 min")
+        cells = len(CLAIM_METRICS) * len(CLAIM_HORIZONS)
+        verdict = (f"not compared: {chosen}" if holds is None else
+                   f"holds in all {cells} cells ({chosen})" if holds else
+                   f"holds in {better} of {cells} cells ({chosen})")
+        rows.append({"table": f"Table {table}", "level_pct": level, "ours": ours,
+                     "against": against, "criterion": criterion, "profile": chosen,
+                     "cells": cells, "better": better, "holds": holds,
+                     "paper_better": paper_better, "paper_holds": paper_holds,
+                     "verdict": verdict})
+    frame = pd.DataFrame(rows)
+    for column in ("better", "paper_better"):
+        frame[column] = frame[column].astype("Int64")
+    for column in ("holds", "paper_holds"):
+        frame[column] = frame[column].astype(object)
+    return frame

@@ -1,0 +1,323 @@
+"""The pruning report (stgkd.report.pruning) and Table 7's alias row, on tiny hand-made
+results (no training). Paper values are read from stgkd.reference; expected numbers
+are worked out by hand in the comments."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stgkd import report
+from stgkd.experiments import EXPERIMENTS
+from stgkd.report.comparison import canonical_row
+
+HORIZONS = ("15min", "30min", "45min")
+
+# The channels of the pruning base [1,8,16],[16,8,32] after a step that kept these
+BASE_CHANNELS = {"blocks.0.temporal_in": 6, "blocks.0.spatial": 6, "blocks.0.temporal_out": 13,
+                 "blocks.1.temporal_in": 6, "blocks.1.spatial": 6,
+                 "blocks.1.temporal_out": 28, "output.temporal": 28, "output.gate": 28}
+
+
+def make_result(experiment: str, profile: str = "paper", seed: int = 0,
+                mae=(3.0, 4.0, 5.0), rmse=(5.0, 6.0, 7.0), parameters: int = 1000,
+                pruning: dict | None = None, wall_time_s: float = 60.0) -> dict:
+    """A run result of ``experiment`` (data set, paper row and setting from EXPERIMENTS)
+    with the given MAE and RMSE at 15/30/45 min and MAPE 10."""
+    definition = EXPERIMENTS[experiment]
+    result = {
+        "experiment": experiment, "profile": profile, "seed": seed,
+        "dataset": definition.dataset, "paper_row": definition.paper_row,
+        "paper_setting": definition.paper_setting, "parameters": parameters,
+        "test": {h: {"mae": m, "mape": 10.0, "rmse": r} for h, m, r in zip(HORIZONS, mae, rmse)},
+        "loss": definition.loss, "hyperparameters": dict(definition.hyper),
+        "train_config": {"batch_size": definition.batch_size, "lr": definition.learning_rate},
+        "provenance": {"wall_time_s": wall_time_s},
+    }
+    if pruning is not None:
+        result["pruning"] = pruning
+    return result
+
+
+def pruning_block(start: int = 40000, parameters: int = 30000, level: float = 0.26,
+                  fraction: float = 0.06, interval: int = 10, interval_epochs: float = 2.0,
+                  target_level: float | None = 0.25, target_parameters: int | None = None,
+                  history: list[dict] | None = None, prune_loss: str = "supervised") -> dict:
+    """A result's ``pruning`` block with two steps by default."""
+    history = history if history is not None else [
+        {"step": 1, "minibatches": interval, "loss": 2.0, "parameters": 35000, "level": 0.13,
+         "channels": {**BASE_CHANNELS, "blocks.1.temporal_out": 30, "output.temporal": 30,
+                      "output.gate": 30}},
+        {"step": 2, "minibatches": 2 * interval, "loss": 1.5, "parameters": parameters,
+         "level": level, "channels": BASE_CHANNELS}]
+    block = {"start_from": {"experiment": "prune/pemsd7m/base", "seed": 0, "parameters": start},
+             "prune_loss": prune_loss, "fraction": fraction, "interval_minibatches": interval,
+             "interval_epochs": interval_epochs, "steps": len(history), "level": level,
+             "parameters": parameters, "channels": history[-1]["channels"] if history else None,
+             "history": history,
+             "model_config": {"blocks": [[1, 6, 13], [13, 6, 28]]}}
+    if target_level is not None:
+        block["target_level"] = target_level
+    if target_parameters is not None:
+        block["target_parameters"] = target_parameters
+    return block
+
+
+def row_of(frame: pd.DataFrame, **where) -> pd.Series:
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in where.items():
+        mask &= (frame[column] == value).to_numpy()
+    assert mask.sum() == 1, f"{mask.sum()} rows match {where}"
+    return frame[mask].iloc[0]
+
+
+# ----------------------------------------------------------------------------- Table 7's alias
+
+
+def test_table7_student_without_pruning_is_the_lstcd_student():
+    assert canonical_row("Student W/O pruning algorithm") == "Student LSTCD"
+    assert canonical_row("Student W pruning algorithm") == "Student W pruning algorithm"
+    assert canonical_row("Student LSTCD(ours)") == "Student LSTCD"
+    results = [make_result("kd/pemsd7m/student-lstcd", "smoke", mae=(3.0, 4.0, 5.0)),
+               make_result("prune/pemsd7m/teacher-kdis-lstcd", "smoke", mae=(2.5, 3.5, 4.5))]
+    table7 = report.comparison_table(7, results)
+    filled = table7[table7["profile"] == "smoke"]
+    # 9 cells (3 metrics x 3 horizons) of each student row on PeMSD7; the teacher not run
+    assert sorted(set(filled["model"])) == ["Student W pruning algorithm",
+                                            "Student W/O pruning algorithm"]
+    assert len(filled) == 18
+    # the model column keeps the paper's name
+    cell = row_of(table7, dataset="PeMSD7", model="Student W/O pruning algorithm",
+                  metric="MAE", horizon_min=15.0)
+    # paper 2.615 (Table 7, equal to Table 4's LSTCD student); ours 3.0: +0.385
+    assert cell["paper_value"] == pytest.approx(2.615)
+    assert cell["ours"] == 3.0 and cell["difference"] == pytest.approx(0.385)
+    assert cell["experiment"] == "kd/pemsd7m/student-lstcd"
+    pruned = row_of(table7, dataset="PeMSD7", model="Student W pruning algorithm",
+                    metric="MAE", horizon_min=45.0)
+    # paper 4.754; ours 4.5: -0.254
+    assert pruned["difference"] == pytest.approx(-0.254)
+    # the same LSTCD run still fills Table 4's own row
+    table4 = report.comparison_table(4, results[:1])
+    assert (table4["profile"] == "smoke").sum() == 9
+
+
+# ----------------------------------------------------------------------------- names, channels
+
+
+def test_pruning_experiments_and_kinds():
+    names = report.pruning_experiments("losloop")
+    assert names == ["prune/losloop/base", "prune/losloop/taylor-25",
+                     "prune/losloop/kdis-lstcd-25", "prune/losloop/taylor-50",
+                     "prune/losloop/kdis-lstcd-50", "prune/losloop/taylor-75",
+                     "prune/losloop/kdis-lstcd-75", "prune/losloop/teacher-kdis-lstcd"]
+    assert all(name in EXPERIMENTS for name in names)
+    with pytest.raises(ValueError, match="dataset: expected one of .* found 'metr-la'"):
+        report.pruning_experiments("metr-la")
+    assert report.experiment_kind("prune/pemsd7m/taylor-50") == "pruned W/O KD (Taylor)"
+    assert report.experiment_kind("prune/pemsd7m/kdis-lstcd-75") == "pruned W LSTCD (Algorithm 1)"
+    assert report.experiment_kind("prune/pemsd7m/teacher-kdis-lstcd") == "teacher pruned W LSTCD"
+    assert report.experiment_kind("prune/pemsd7m/base") == "pruning base"
+    assert report.experiment_kind("kd/pemsd7m/student-lstcd") == "student LSTCD"
+    assert report.experiment_kind("kd/pemsd7m/student-lord") is None
+    assert report.experiment_kind("dmst/pemsd7m/stgcn") is None
+
+
+def test_channel_string_in_block_notation():
+    assert report.channel_string(BASE_CHANNELS) == "[1,6,13],[13,6,28] out 28 gate 28"
+    teacher = {"blocks.0.temporal_in": 32, "blocks.0.spatial": 32, "blocks.0.temporal_out": 64,
+               "blocks.1.temporal_in": 32, "blocks.1.spatial": 32,
+               "blocks.1.temporal_out": 128, "output.temporal": 128, "output.gate": 128}
+    assert report.channel_string(teacher) == "[1,32,64],[64,32,128] out 128 gate 128"
+    # a graph conv that kept fewer channels than its block's first temporal conv
+    uneven = {**BASE_CHANNELS, "blocks.1.spatial": 5, "output.gate": 27}
+    assert report.channel_string(uneven) == "[1,6,13],[13,6,28] graph 6,5 out 28 gate 27"
+    assert report.channel_string(BASE_CHANNELS, c_in=2).startswith("[2,6,13],[13,")
+    assert report.channel_string(None) == "" and report.channel_string({}) == ""
+
+
+# ----------------------------------------------------------------------------- the runs
+
+
+def test_pruning_runs_one_row_per_pruning_run_of_the_best_profile():
+    results = [
+        make_result("prune/pemsd7m/base", "paper", parameters=48628),       # not a pruning run
+        make_result("prune/pemsd7m/taylor-25", "smoke", mae=(9.0, 9.0, 9.0),
+                    pruning=pruning_block()),
+        make_result("prune/pemsd7m/taylor-25", "quick", mae=(3.1, 4.1, 5.1),
+                    rmse=(5.1, 6.1, 7.1), pruning=pruning_block(), wall_time_s=120.0),
+        make_result("prune/pemsd7m/teacher-kdis-lstcd", "smoke", pruning=pruning_block(
+            start=333604, parameters=10000, level=0.975, fraction=0.25, interval=6,
+            interval_epochs=1.0, target_level=None, target_parameters=10144,
+            prune_loss="lstcd"))]
+    runs = report.pruning_runs(results)
+    assert list(runs.columns) == report.pruning.RUN_COLUMNS
+    assert runs["experiment"].tolist() == ["prune/pemsd7m/taylor-25",
+                                           "prune/pemsd7m/teacher-kdis-lstcd"]
+    taylor = runs.iloc[0]
+    assert taylor["profile"] == "quick"          # quick beats smoke
+    assert taylor["prune_loss"] == "supervised" and taylor["target"] == "level 25%"
+    assert taylor["nominal_level_pct"] == 25.0 and taylor["level_pct"] == pytest.approx(26.0)
+    # 30,000 of 40,000 parameters kept: 75%
+    assert taylor["start_parameters"] == 40000 and taylor["parameters"] == 30000
+    assert taylor["kept_pct"] == pytest.approx(75.0)
+    assert taylor["steps"] == 2 and taylor["fraction"] == 0.06
+    assert taylor["interval_minibatches"] == 10
+    assert taylor["channels"] == "[1,6,13],[13,6,28] out 28 gate 28"
+    assert (taylor["MAE 15"], taylor["MAE 45"], taylor["RMSE 30"]) == (3.1, 5.1, 6.1)
+    assert taylor["wall_time_s"] == 120.0
+    teacher = runs.iloc[1]
+    assert teacher["target"] == "≤ 10,144 parameters" and math.isnan(teacher["nominal_level_pct"])
+    # 10,000 / 333,604 = 2.9976%
+    assert teacher["kept_pct"] == pytest.approx(2.99757, abs=1e-4)
+    assert len(report.pruning_runs(results, profile="smoke")) == 2
+    assert report.pruning_runs(results, profile="smoke").iloc[0]["MAE 15"] == 9.0
+    assert report.pruning_runs([]).empty
+
+
+def test_pruning_history_frame_starts_before_the_first_step():
+    result = make_result("prune/pemsd7m/taylor-25", "smoke", pruning=pruning_block())
+    frame = report.pruning_history_frame(result)
+    assert frame["step"].tolist() == [0, 1, 2]
+    assert frame["minibatches"].tolist() == [0, 10, 20]
+    # 10 minibatches are 2 epochs: 5 a epoch
+    assert frame["epoch"].tolist() == [0.0, 2.0, 4.0]
+    assert frame["parameters"].tolist() == [40000, 35000, 30000]
+    assert frame["level_pct"].tolist() == pytest.approx([0.0, 13.0, 26.0])
+    assert math.isnan(frame["loss"].iloc[0]) and frame["loss"].iloc[1:].tolist() == [2.0, 1.5]
+    assert frame["channels"].iloc[1] == "[1,6,13],[13,6,30] out 30 gate 30"
+    assert set(frame["experiment"]) == {"prune/pemsd7m/taylor-25"}
+    empty = report.pruning_history_frame(make_result("prune/pemsd7m/base"))
+    assert empty.empty and "parameters" in empty.columns
+
+
+def test_size_and_error_one_point_per_experiment_in_kind_order():
+    results = [make_result("kd/pemsd7m/teacher", "paper", parameters=333604, mae=(2.0, 3, 4)),
+               make_result("prune/pemsd7m/kdis-lstcd-50", "smoke", seed=0, parameters=20000,
+                           mae=(3.0, 4, 5)),
+               make_result("prune/pemsd7m/kdis-lstcd-50", "smoke", seed=1, parameters=20000,
+                           mae=(3.5, 4, 5)),
+               make_result("prune/pemsd7m/kdis-lstcd-25", "smoke", parameters=30000),
+               make_result("kd/pemsd7m/student-lord", "paper", parameters=10144),   # not a kind
+               make_result("kd/losloop/teacher", "paper", parameters=331000)]       # other data
+    frame = report.size_and_error(results, "pemsd7m")
+    assert frame["experiment"].tolist() == ["kd/pemsd7m/teacher", "prune/pemsd7m/kdis-lstcd-50",
+                                            "prune/pemsd7m/kdis-lstcd-25"]
+    two_seeds = frame.iloc[1]
+    # mean of 3.0 and 3.5
+    assert two_seeds["value"] == pytest.approx(3.25) and two_seeds["seeds"] == 2
+    assert two_seeds["parameters"] == 20000 and two_seeds["profile"] == "smoke"
+    rmse = report.size_and_error(results, "pemsd7m", metric="RMSE", horizon_min=45.0)
+    assert rmse["value"].iloc[0] == 7.0
+    assert report.size_and_error([], "pemsd7m").empty
+
+
+# ----------------------------------------------------------------------------- Table 9
+
+
+def test_table9_as_run_matches_the_paper():
+    table = report.table9_as_run()
+    assert len(table) == 12 and "stored" not in table.columns
+    assert table["same_as_paper"].all()
+    pemsd7m_97 = row_of(table, our_dataset="pemsd7m", level_pct=97)
+    # Table 9, PeMSD7, 97%: batch 25, 1E-03, 0.099 / 0.091 / 0.531
+    assert pemsd7m_97["experiment"] == "prune/pemsd7m/teacher-kdis-lstcd"
+    assert (pemsd7m_97["batch_size"], pemsd7m_97["alpha1"], pemsd7m_97["alpha3"]) == (25, 0.099,
+                                                                                      0.531)
+    assert pemsd7m_97["paper_batch_size"] == 25 and pemsd7m_97["paper_learning_rate"] == 0.001
+    assert pemsd7m_97["fraction"] == 0.25 and pemsd7m_97["interval_epochs"] == 1.0
+    pems08_25 = row_of(table, our_dataset="pems08", level_pct=25)
+    # PeMSD8, 25%: batch 50, 0.748 / 0.324 / 0.868; one step removes 6%, every two epochs
+    assert pems08_25["table9_column"] == "PeMSD8" and pems08_25["alpha2"] == 0.324
+    assert pems08_25["fraction"] == 0.06 and pems08_25["interval_epochs"] == 2.0
+    assert row_of(table, our_dataset="losloop", level_pct=75)["table9_column"] == "PeMSD7"
+
+
+def test_table9_as_run_reads_the_stored_runs():
+    agreeing = make_result("prune/pemsd7m/kdis-lstcd-25", "smoke",
+                           pruning=pruning_block(interval=40, prune_loss="lstcd"))
+    differing = make_result("prune/pemsd7m/kdis-lstcd-50", "smoke",
+                            pruning=pruning_block(interval=40, fraction=0.13, prune_loss="lstcd"))
+    differing["train_config"]["batch_size"] = 25
+    table = report.table9_as_run([agreeing, differing])
+    at25 = row_of(table, our_dataset="pemsd7m", level_pct=25)
+    assert at25["stored"] == "agree" and at25["interval_minibatches"] == 40
+    assert row_of(table, our_dataset="pemsd7m", level_pct=50)["stored"] == "differ"
+    at75 = row_of(table, our_dataset="pemsd7m", level_pct=75)
+    assert at75["stored"] == "none" and math.isnan(at75["interval_minibatches"])
+    view = report.table9_view(table)
+    assert view.loc[("pemsd7m", "25%"), "Batch Size"] == "50"
+    assert view.loc[("pemsd7m", "25%"), "α1"] == "0.971"
+    assert view.loc[("pemsd7m", "25%"), "pruning interval (ours)"] == "2 epochs (40 minibatches)"
+    assert view.loc[("pemsd7m", "97%"), "pruning interval (ours)"] == "1 epoch"
+    assert view.loc[("pemsd7m", "97%"), "channels removed per step (ours)"] == "25% of each layer's"
+    assert view.loc[("pemsd7m", "50%"), "stored runs"] == "differ"
+    assert view.loc[("losloop", "75%"), "Table 9"] == "PeMSD7: all equal"
+
+
+# ----------------------------------------------------------------------------- the claims
+
+
+def test_pruning_claim_in_our_runs_and_in_the_papers_numbers():
+    results = [
+        # 25%: Algorithm 1 lower in all six cells
+        make_result("prune/pemsd7m/kdis-lstcd-25", "smoke", mae=(2.9, 3.9, 4.9),
+                    rmse=(4.9, 5.9, 6.9)),
+        make_result("prune/pemsd7m/taylor-25", "smoke"),
+        # 50%: lower except RMSE at 45 min, which is equal (not lower): 5 of 6
+        make_result("prune/pemsd7m/kdis-lstcd-50", "quick", mae=(2.9, 3.9, 4.9),
+                    rmse=(4.9, 5.9, 7.0)),
+        make_result("prune/pemsd7m/taylor-50", "quick"),
+        make_result("prune/pemsd7m/taylor-50", "smoke", mae=(1, 1, 1), rmse=(1, 1, 1)),
+        # 75%: Taylor only
+        make_result("prune/pemsd7m/taylor-75", "smoke"),
+        # Table 7: equal at MAE 45 min (allowed: at least as accurate), lower elsewhere
+        make_result("prune/pemsd7m/teacher-kdis-lstcd", "paper", mae=(2.9, 3.9, 5.0),
+                    rmse=(4.9, 5.9, 6.9)),
+        make_result("kd/pemsd7m/student-lstcd", "paper"),
+        make_result("kd/pemsd7m/student-lstcd", "smoke", mae=(1, 1, 1), rmse=(1, 1, 1))]
+    claim = report.pruning_claim(results, "pemsd7m")
+    assert claim["table"].tolist() == ["Table 8"] * 3 + ["Table 7"]
+    assert claim["level_pct"].tolist()[:3] == [25, 50, 75] and math.isnan(claim["level_pct"][3])
+    first, second, third, table7 = (claim.iloc[i] for i in range(4))
+    assert (first["better"], first["holds"], first["profile"]) == (6, True, "smoke")
+    assert first["verdict"] == "holds in all 6 cells (smoke)"
+    # 50%: the quick pair is compared, not the smoke Taylor run (which would lose all six)
+    assert (second["better"], second["holds"], second["profile"]) == (5, False, "quick")
+    assert second["verdict"] == "holds in 5 of 6 cells (quick)"
+    assert third["holds"] is None and pd.isna(third["better"])
+    assert third["profile"] == "prune/pemsd7m/kdis-lstcd-75 not yet run"
+    assert third["verdict"] == "not compared: prune/pemsd7m/kdis-lstcd-75 not yet run"
+    assert (table7["better"], table7["holds"], table7["profile"]) == (6, True, "paper")
+    assert table7["against"] == "kd/pemsd7m/student-lstcd"
+    # The paper's PeMSD7 numbers. 25%: MAE 45 min 4.751 (LSTCD) > 4.728 (W/O KD), the
+    # other five lower: 5 of 6. 50% and 75%: all six lower. Table 7: MAE 45 min equal
+    # (4.754 both), the other five lower: holds with "no higher".
+    assert claim["paper_better"].tolist() == [5, 6, 6, 6]
+    assert claim["paper_holds"].tolist() == [False, True, True, True]
+    # with the smoke profile only, 50%'s Algorithm 1 run (quick) is not there, and 25%
+    # is as before
+    smoke = report.pruning_claim(results, "pemsd7m", profile="smoke")
+    assert smoke.iloc[0]["holds"] is True
+    assert smoke.iloc[1]["holds"] is None
+    assert smoke.iloc[1]["profile"] == "prune/pemsd7m/kdis-lstcd-50 not yet run"
+    # the pruned teacher is stored in the paper profile only
+    assert smoke.iloc[3]["holds"] is None
+    assert smoke.iloc[3]["profile"] == "prune/pemsd7m/teacher-kdis-lstcd not yet run"
+
+
+def test_pruning_claim_without_a_common_profile_or_a_paper_counterpart():
+    results = [make_result("prune/losloop/kdis-lstcd-25", "quick"),
+               make_result("prune/losloop/taylor-25", "smoke")]
+    claim = report.pruning_claim(results, "losloop")
+    assert claim.iloc[0]["holds"] is None
+    assert claim.iloc[0]["profile"] == ("no common profile (prune/losloop/kdis-lstcd-25: quick, "
+                                        "prune/losloop/taylor-25: smoke)")
+    assert claim.iloc[1]["profile"] == "not yet run"
+    # the KD paper does not use Los-loop
+    assert claim["paper_holds"].tolist() == [None] * 4
+    assert claim["paper_better"].isna().all()
+    with pytest.raises(ValueError, match="profile: expected 'best' or one of"):
+        report.pruning_claim(results, "losloop", profile="fast")
