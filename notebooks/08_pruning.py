@@ -1,0 +1,255 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Pruning guided by distillation: Tables 7-9
+#
+# Section 4.5 of the KD paper lets the distillation loss choose the student's
+# architecture. **Algorithm 1** fine-tunes a trained model with LSTCD, scores every
+# channel of its hidden layers from the gradients of that loss ("KDIS"), and every
+# pruning interval removes the lowest-scored channels; the pruned model is then
+# fine-tuned. The paper makes two claims:
+#
+# - **Table 7**: the teacher pruned by Algorithm 1 down to the student's size (about 3%
+#   of its parameters) and trained with LSTCD is more accurate than the predetermined
+#   student [1,2,4],[4,2,8] trained with LSTCD;
+# - **Table 8**: pruning the pruning base [1,8,16],[16,8,32] by 25, 50 or 75% with
+#   Algorithm 1 gives a more accurate model than the same pruning with first-order
+#   Taylor scores of the supervised loss (Molchanov et al., the paper's [6]), which
+#   uses no teacher.
+#
+# **How we read Algorithm 1** (see also *Reading the paper* and
+# `stgkd.experiments.PruningPlan`):
+#
+# - a prunable group is one output channel of a hidden layer (the two temporal convs
+#   and the graph conv of each ST block, the output layer's GLU and sigmoid gate);
+# - a parameter's score is the sum over minibatches of (g·w)², g the gradient of the
+#   pruning loss (LSTCD for Algorithm 1, the supervised MSE for Taylor pruning); a
+#   channel's score is the sum over all the parameters it owns (eq. 14), averaged over
+#   the pruning interval (line 15);
+# - one pruning step removes the lowest-scored share of each layer's *remaining*
+#   channels (lines 16-20), and the pruned model is compacted into a physically
+#   smaller STGCN;
+# - **the share per step and Table 7's interval are ours, not the paper's**: the paper
+#   gives neither. A step removes 6, 13 or 25% of each layer's channels for the 25, 50
+#   and 75% levels (about five steps) and 25% for the teacher
+#   (`stgkd.experiments.PRUNING_FRACTIONS`); Table 7 prunes once per epoch;
+# - **Table 8** prunes every two epochs ("pruning operations are performed after every
+#   two cycles") until the level is reached, then fine-tunes the compacted model with
+#   the supervised loss for the profile's epochs (50 in the paper profile);
+# - **Table 7** prunes the teacher until it has no more parameters than the student
+#   (10,144 on PeMSD7(M)), then trains the compacted model with the same LSTCD;
+# - Table 8's "25/50/75%" are read as **pruning levels**, the share of the prunable
+#   parameters removed. A step removes whole channels, so the last step usually
+#   overshoots: the level reached is shown beside the nominal one;
+# - since a step removes the same share of every layer, the number of channels each
+#   layer keeps does not depend on the scores: at one level, Taylor pruning and
+#   Algorithm 1 reach the same architecture. They differ in *which* channels survive
+#   and in the loss the model is trained with while it is pruned.
+#
+# **How the tables are filled**: as in the distillation chapter, each row uses the
+# best profile stored (paper, else quick, else smoke) and names it; a row nobody has
+# run says **not yet run**. Table 7's "Student W/O pruning algorithm" is the
+# predetermined LSTCD student (its paper numbers are Table 4's), so
+# `kd/<dataset>/student-lstcd` fills it; its "Teacher" is `kd/<dataset>/teacher`.
+# PeMSD8's rows stay "not yet run" until its full data file is supplied.
+
+# %% tags=["parameters"]
+profile = "best"     # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
+results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from stgkd.report import (SIZE_KINDS, best_profile_results, comparison_table, display_frame,
+                          horizon_view, ours_without_paper_cell, pruning_claim,
+                          pruning_history_frame, pruning_runs, size_and_error, table9_as_run,
+                          table9_view)
+from stgkd.results import load_results
+
+pd.set_option("display.max_rows", 300)
+pd.set_option("display.max_columns", 30)
+pd.set_option("display.width", 250)
+results = load_results(results_dir)
+if profile != "best":
+    results = [r for r in results if r["profile"] == profile]
+DATASETS = ("pemsd7m", "losloop", "pems08")
+tables = {n: comparison_table(n, results, profile) for n in (7, 8)}
+stored = sorted({r["experiment"] for r in results if r["experiment"].startswith("prune/")})
+print(f"{len(results)} stored runs; pruning runs: {stored if stored else 'none yet'}")
+
+# %% [markdown]
+# ## Table 7: the teacher pruned to the student's size
+#
+# For each horizon the paper's value, ours (mean over seeds) and the difference, ours
+# minus paper: a positive difference is a larger error than the paper's. The
+# "Parameter %" column of the paper is the setting (`params 100%`, `params 3%`).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+horizon_view(tables[7])
+
+# %% [markdown]
+# ## Table 8: Algorithm 1 against Taylor pruning without distillation
+#
+# The setting is the pruning level; `pruned 0%` is the unpruned base model.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+horizon_view(tables[8])
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for number, table in tables.items():
+    rows = table.groupby(["dataset", "model", "setting"], sort=False)["profile"].agg(
+        lambda p: ", ".join(dict.fromkeys(p)))
+    missing = rows[rows.str.contains("not yet run")]
+    print(f"Table {number}: {len(rows) - len(missing)} of {len(rows)} rows filled"
+          + (f"; not yet run: " + "; ".join(f"{d} {m} ({s})" for d, m, s in missing.index)
+             if len(missing) else ""))
+
+# %% [markdown]
+# ## Do the claims hold?
+#
+# Per comparison: Algorithm 1 against Taylor pruning at each level (lower MAE and RMSE at
+# 15, 30 and 45 min, six cells), and the pruned teacher against the predetermined LSTCD
+# student (MAE and RMSE no higher: the paper's own PeMSD7 numbers tie at 45 min). The
+# two runs of a comparison are taken from one profile; where one is missing the row says
+# which. `paper` applies the same test to the paper's own numbers: at 25% they do not
+# show Algorithm 1 ahead in every cell (PeMSD7: MAE at 45 min; PeMSD8: RMSE at 15 and 30
+# min), although the text says it "consistently" is. `verdict` names the profile compared.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+claims = pd.concat([pruning_claim(results, dataset, profile).assign(dataset=dataset)
+                    for dataset in DATASETS], ignore_index=True)
+claims["level"] = claims["level_pct"].map(lambda v: "to student size" if pd.isna(v)
+                                          else f"{v:g}%")
+claims["paper"] = [("no paper numbers" if pd.isna(b) else
+                    f"holds in {'all ' if h else ''}{b}{'' if h else f' of {c}'} cells")
+                   for b, h, c in zip(claims["paper_better"], claims["paper_holds"],
+                                      claims["cells"])]
+display_frame(claims[["dataset", "table", "level", "ours", "against", "verdict", "paper"]])
+
+# %% [markdown]
+# ## Table 9: hyperparameters of Algorithm 1 as run
+#
+# Batch size, learning rate and LSTCD weights per level come from the paper's Table 9
+# (`stgkd.experiments.PRUNING_SETTINGS`); "(paper x)" would mark a value that differs.
+# Level 97% is Table 7's pruned teacher. The last two columns are our choices, which the
+# paper does not give; the minibatches per interval are read from stored runs. The
+# Taylor runs of Table 8 use the same batch size, share per step and interval. Los-loop
+# runs with the PeMSD7 values.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+table9_view(table9_as_run(results))
+
+# %% [markdown]
+# ## The pruning runs
+#
+# One row per stored pruning run: the loss whose gradients scored the channels, the
+# target (nominal level, or a parameter count for Table 7's teacher), the level
+# reached, the size before and after (`kept_pct`: parameters kept, in percent), the
+# pruning steps, the channels kept per layer in Table 1's block notation (`[input,
+# temporal, temporal]` per ST block, then the output layer's GLU and gate; `graph`
+# lists the graph conv's channels where they differ from the first temporal conv's),
+# the test errors and the wall time (pruning and fine-tuning).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+runs = pruning_runs(results, profile)
+display_frame(runs, digits=3) if len(runs) else "pruning runs: not yet run"
+
+# %% [markdown]
+# ## How the models shrank
+#
+# Parameters after each pruning step (step 0 is the model before pruning) and the mean
+# pruning loss over the interval before the step (LSTCD for Algorithm 1, the supervised
+# MSE for Taylor: different scales, hence the log axis), one line per run, one column
+# per data set.
+
+# %%
+history = pd.concat([pruning_history_frame(r) for r in best_profile_results(results, profile)
+                     if r.get("pruning")] or [pruning_history_frame({})], ignore_index=True)
+if history.empty:
+    print("pruning history: no pruning run stored yet")
+else:
+    shown = [d for d in DATASETS if history["experiment"].str.startswith(f"prune/{d}/").any()]
+    fig, axes = plt.subplots(2, len(shown), figsize=(6.5 * len(shown), 7.5), squeeze=False)
+    for column, dataset in enumerate(shown):
+        top, bottom = axes[0, column], axes[1, column]
+        part = history[history["experiment"].str.startswith(f"prune/{dataset}/")]
+        for (name, seed, prof), run in part.groupby(["experiment", "seed", "profile"]):
+            label = f"{name.split('/')[-1]} (seed {seed}, {prof})"
+            top.plot(run["step"], run["parameters"], marker="o", ms=3, label=label)
+            bottom.plot(run["step"], run["loss"], marker="o", ms=3, label=label)
+        top.set(yscale="log", xlabel="pruning step", ylabel="parameters",
+                title=f"{dataset}: size after each pruning step")
+        bottom.set(yscale="log", xlabel="pruning step", ylabel="mean pruning loss",
+                   title=f"{dataset}: pruning loss over the interval before each step")
+        top.legend(fontsize=7)
+    fig.tight_layout()
+    plt.show()
+
+# %% [markdown]
+# ## Size against accuracy
+#
+# Test MAE 15 minutes ahead against the parameter count (log scale) for every teacher,
+# student and pruning run of each data set, each in its best profile (named in the
+# legend where it is not the paper profile). Points lower and further left are better.
+
+# %%
+points = {d: size_and_error(results, d, profile) for d in DATASETS}
+points = {d: frame for d, frame in points.items() if len(frame)}
+if not points:
+    print("size against accuracy: no run stored yet")
+else:
+    fig, axes = plt.subplots(1, len(points), figsize=(6.5 * len(points), 4.8), squeeze=False)
+    markers = dict(zip(SIZE_KINDS, "s^vDoPX"))
+    for ax, (dataset, frame) in zip(axes.flat, points.items()):
+        for kind, group in frame.groupby("kind", sort=False):
+            profiles = sorted(set(group["profile"]) - {"paper"})
+            ax.scatter(group["parameters"], group["value"], marker=markers[kind], s=45,
+                       label=kind + (f" ({', '.join(profiles)})" if profiles else ""))
+            # the level beside each pruned base (Taylor above, Algorithm 1 below: at one
+            # level both have the same size)
+            offset = {"pruned W/O KD (Taylor)": (4, 3),
+                      "pruned W LSTCD (Algorithm 1)": (4, -10)}.get(kind)
+            for _, point in group.iterrows() if offset else ():
+                ax.annotate(point["experiment"].rsplit("-", 1)[-1] + "%",
+                            (point["parameters"], point["value"]), fontsize=7,
+                            xytext=offset, textcoords="offset points")
+        ax.set(xscale="log", xlabel="parameters", ylabel="test MAE at 15 min",
+               title=dataset)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    plt.show()
+missing = {d: [k for k in SIZE_KINDS if k not in set(points[d]["kind"])] if d in points
+           else list(SIZE_KINDS) for d in DATASETS}
+for dataset, kinds in missing.items():
+    if kinds:
+        print(f"{dataset}: not yet run: {', '.join(kinds)}")
+
+# %% [markdown]
+# ## Los-loop: runs without a paper counterpart
+#
+# The KD paper does not use Los-loop, so its pruning runs (with PeMSD7's Table 9
+# values) fill no paper cell. Test errors (mean over seeds); the claim check above
+# covers them.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+losloop = ours_without_paper_cell(results, profile)
+losloop = losloop[losloop["experiment"].str.startswith("prune/losloop/")]
+display_frame(losloop.reset_index(drop=True)) if len(losloop) else "not yet run"
