@@ -5,6 +5,7 @@
 - :mod:`stgkd.report.table1`: Table 1 (model size and cost);
 - :mod:`stgkd.report.kd`: Tables 3 and 6, the central claim, Figure 3 and the t-SNE plot;
 - :mod:`stgkd.report.pruning`: the pruning runs, Table 9, the pruning claims and figures;
+- :mod:`stgkd.report.dmst`: the DMST-GNODE comparison, its claim and Figures 13-16;
 - :mod:`stgkd.report.display`: number formatting and the views shown in the book.
 
 The summaries of the data chapter are in :mod:`stgkd.data.overview`.
@@ -17,6 +18,11 @@ from stgkd.report.comparison import (CELL_KEYS, DASHBOARD_KD_TABLES, METRIC_NAME
                                      dashboard, dashboard_summary, ours_without_paper_cell,
                                      parse_horizon, profile_rank, provenance_table,
                                      result_cells, seed_statistics)
+from stgkd.report.dmst import (CLAIM_RIVALS, DMST_DATASETS, TRACE_MODELS, dmst_claim,
+                               dmst_table, dmst_view, graph_matrices, load_dmst_model,
+                               model_overview, network_snapshot, paper_figures,
+                               prediction_traces, station_layout)
+from stgkd.report.dmst import training_curves as dmst_training_curves
 from stgkd.report.display import display_frame, format_number, horizon_view
 from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, ERROR_METRICS, TABLE6_COLUMN,
                              TABLE6_SETTINGS, best_profile_results, claim_check,
@@ -45,6 +51,9 @@ __all__ = [
     "output_layer_inputs", "pick_runs", "prediction_trace", "run_checkpoint",
     "teacher_share_table", "teacher_shares", "training_curves", "tsne_embedding",
     "within_tolerance",
+    "CLAIM_RIVALS", "DMST_DATASETS", "TRACE_MODELS", "dmst_claim", "dmst_table", "dmst_view",
+    "dmst_training_curves", "graph_matrices", "load_dmst_model", "model_overview",
+    "network_snapshot", "paper_figures", "prediction_traces", "station_layout",
     "architecture_costs", "attach_ours", "benchmark_dataset", "benchmark_times",
     "comparison_table", "dashboard", "dashboard_summary", "display_frame", "format_number",
     "horizon_view", "load_benchmark", "ours_without_paper_cell", "parse_horizon",

@@ -1,0 +1,664 @@
+"""The DMST-GNODE paper's comparison beside our runs: the ten-model table at 20, 40 and
+60 minutes, the abstract's figures, the claim that DMST-GNODE beats its baselines, the
+training curves (the paper's Figure 13), predicted against true speed (Figures 14-15),
+a network snapshot (Figure 16) and the three graphs the model propagates on.
+
+Every function takes run results in the form of the result JSON files
+(``stgkd.results.load_results()``) of the ``dmst/<dataset>/<model>`` experiments
+(:mod:`stgkd.dmst`); other results are ignored. The paper's figures come from
+:func:`stgkd.reference.dmst_gnode_reported` only. A model that nobody has run gives a
+row labelled :data:`~stgkd.report.comparison.NOT_YET_RUN`, never an error.
+
+>>> from stgkd.report.dmst import dmst_table
+>>> table = dmst_table([], datasets=("losloop",))          # no runs yet
+>>> len(table), sorted(set(table["profile"]))
+(10, ['not yet run'])
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from stgkd.complexity import count_parameters
+from stgkd.reference import DATASET_NAMES, dmst_gnode_reported, paper_datasets
+from stgkd.report.comparison import NOT_YET_RUN, _check_profile, attach_ours, profile_rank
+from stgkd.report.display import format_number
+from stgkd.report.kd import best_profile_results, pick_runs, run_checkpoint
+
+# The data sets of our dmst/<dataset>/<model> experiments (stgkd.experiments).
+DMST_DATASETS: tuple[str, ...] = ("losloop", "pemsd7m", "pems08")
+# Result keys of the paper's horizons and of the metrics in each (accuracy: higher is better).
+DMST_HORIZONS: tuple[str, ...] = ("20min", "40min", "60min")
+DMST_METRICS: tuple[str, ...] = ("rmse", "mae", "mape", "accuracy")
+METRIC_LABELS: dict[str, str] = {"rmse": "RMSE", "mae": "MAE", "mape": "MAPE",
+                                 "accuracy": "Accuracy"}
+# The paper's Figures 14-15 show DMST-GNODE, MST-GCN and ST-GCN.
+TRACE_MODELS: tuple[str, ...] = ("DMST-GNODE", "MST-GCN", "ST-GCN")
+# The baselines the claim check puts DMST-GNODE against: the model it extends (ST-GCN)
+# and the graph ODE without the dynamic graph and ST module (ST-NODE).
+CLAIM_RIVALS: tuple[str, ...] = ("ST-GCN", "ST-NODE")
+# Our data sets whose paper figure measures another quantity than our runs forecast: the
+# claim check does not set our number beside the paper's there.
+NOT_COMPARABLE: dict[str, str] = {
+    "pems08": "the paper's PeMS08 RMSE (19.49) fits traffic flow; our runs forecast speed"}
+# Every DMST run reads 12 steps and forecasts 12 (stgkd.dmst.run); step 4 is 20 minutes.
+N_HIS = N_PRED = 12
+STEP_MINUTES = 5
+
+
+def metric_column(metric: str, horizon: str) -> str:
+    """Column of :func:`dmst_table` for one metric and horizon: ``("rmse", "20min")`` ->
+    ``"rmse_20min"``."""
+    return f"{metric}_{horizon}"
+
+
+METRIC_COLUMNS: list[str] = [metric_column(m, h) for h in DMST_HORIZONS for m in DMST_METRICS]
+TABLE_COLUMNS: list[str] = ["dataset", "model", *METRIC_COLUMNS, "parameters", "best_epoch",
+                            "epochs_run", "wall_time_s", "profile", "seeds", "experiment"]
+
+
+def dmst_experiment(dataset: str, model: str) -> str:
+    """Experiment name of one comparison run:
+    ``("losloop", "ST-GCN")`` -> ``"dmst/losloop/st-gcn"``."""
+    return f"dmst/{dataset}/{model.lower()}"
+
+
+def _models() -> tuple[str, ...]:
+    from stgkd.dmst.models import MODELS
+    return MODELS
+
+
+# ----------------------------------------------------------------------------- the table
+
+
+def dmst_table(results: Iterable[dict], profile: str = "best",
+               datasets: Sequence[str] = DMST_DATASETS) -> pd.DataFrame:
+    """The paper's comparison table as run: one row per (data set, model).
+
+    Args:
+        results: run results; only ``dmst/...`` experiments are used.
+        profile: ``"best"`` (per row the best profile stored: paper, else quick, else
+            smoke) or one profile.
+        datasets: our data set names, in the order wanted.
+
+    Returns:
+        :data:`TABLE_COLUMNS`: ``dataset, model`` (the paper's model order,
+        :data:`stgkd.dmst.MODELS`), ``rmse_20min, mae_20min, mape_20min (percent),
+        accuracy_20min``, the same at 40 and 60 min (means over seeds; NaN when not run),
+        ``parameters`` (trainable parameters; <NA> for ARIMA, SVR and rows not run),
+        ``best_epoch`` (epoch of lowest validation MAE) and ``epochs_run`` (means over
+        seeds; NaN for the classical models), ``wall_time_s`` (mean run time),
+        ``profile`` (the one used or :data:`NOT_YET_RUN`), ``seeds`` (0 when not run)
+        and ``experiment``.
+
+    Raises:
+        ValueError: an unknown ``profile``.
+    """
+    runs = best_profile_results([r for r in results
+                                 if str(r.get("experiment", "")).startswith("dmst/")], profile)
+    rows = []
+    for dataset in datasets:
+        for model in _models():
+            name = dmst_experiment(dataset, model)
+            mine = [r for r in runs if r["experiment"] == name]
+            row = {"dataset": dataset, "model": model, "experiment": name}
+            if not mine:
+                rows.append({**row, "profile": NOT_YET_RUN, "seeds": 0})
+                continue
+            for horizon in DMST_HORIZONS:
+                for metric in DMST_METRICS:
+                    values = [r["test"].get(horizon, {}).get(metric, np.nan) for r in mine]
+                    row[metric_column(metric, horizon)] = float(np.mean(values))
+            parameters = mine[0].get("parameters")
+            history = [len(r.get("history") or []) for r in mine]
+            row |= {"parameters": parameters,
+                    "best_epoch": (float(np.mean([r["best_epoch"] for r in mine]))
+                                   if mine[0].get("best_epoch") is not None else np.nan),
+                    "epochs_run": float(np.mean(history)) if any(history) else np.nan,
+                    "wall_time_s": float(np.mean([r.get("provenance", {}).get("wall_time_s",
+                                                                               np.nan)
+                                                  for r in mine])),
+                    "profile": mine[0]["profile"], "seeds": len(mine)}
+            rows.append(row)
+    table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
+    for column in METRIC_COLUMNS + ["best_epoch", "epochs_run", "wall_time_s"]:
+        table[column] = table[column].astype(float)
+    table["parameters"] = table["parameters"].astype("Int64")
+    table["seeds"] = table["seeds"].astype(int)
+    return table
+
+
+def _whole(value: float) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:,.0f}"
+
+
+def dmst_view(table: pd.DataFrame, dataset: str,
+              horizons: Sequence[str] = DMST_HORIZONS) -> pd.DataFrame:
+    """One data set's rows of :func:`dmst_table` in the paper's layout, as strings: one
+    row per model; for each horizon RMSE, MAE, MAPE (%) and accuracy; then parameters,
+    best epoch / epochs run, wall time (s) and the profile. "–" where not run."""
+    rows = {}
+    for _, row in table[table["dataset"] == dataset].iterrows():
+        out = {}
+        for horizon in horizons:
+            for metric in DMST_METRICS:
+                value = row[metric_column(metric, horizon)]
+                out[(horizon.replace("min", " min"), METRIC_LABELS[metric])] = (
+                    format_number(value, digits=4 if metric == "accuracy" else 3))
+        epochs = ("–" if pd.isna(row["epochs_run"])
+                  else f"{_whole(row['best_epoch'])} / {_whole(row['epochs_run'])}")
+        out |= {("", "parameters"): _whole(row["parameters"]),
+                ("", "best / epochs"): epochs,
+                ("", "wall time (s)"): _whole(row["wall_time_s"]),
+                ("", "profile"): row["profile"]}
+        rows[row["model"]] = out
+    view = pd.DataFrame.from_dict(rows, orient="index")
+    view.index.name = "model"
+    view.columns = pd.MultiIndex.from_tuples(view.columns)
+    return view
+
+
+# ----------------------------------------------------------------------------- the paper
+
+
+def _paper_names(dataset: str) -> list[str]:
+    """The paper's names for ``dataset`` (a paper name or ours)."""
+    if dataset in DATASET_NAMES:
+        return [dataset]
+    if dataset in DMST_DATASETS:
+        return paper_datasets(dataset)
+    raise ValueError(f"dataset: expected a paper name {sorted(DATASET_NAMES)} or one of ours "
+                     f"{list(DMST_DATASETS)}, found {dataset!r}")
+
+
+def paper_figures(dataset: str, results: Iterable[dict] | None = None,
+                  profile: str = "best") -> pd.DataFrame:
+    """The DMST-GNODE paper's reported figures for one data set (its abstract: RMSE and
+    accuracy of DMST-GNODE at 20 min), with ours beside them when ``results`` are given.
+
+    Args:
+        dataset: the paper's name (``"BKK"``, ``"PeMS08"``, ``"Los_Loop"``) or ours
+            (``"losloop"``, ``"pems08"``; ``"pemsd7m"``, which the paper does not use,
+            gives no rows).
+        results: run results; their ``paper_row`` and ``dataset`` pick the cell, as on
+            the dashboard (:func:`stgkd.report.comparison.attach_ours`).
+
+    Returns:
+        ``dataset`` (paper name), ``our_dataset`` (NaN for BKK), ``model, metric,
+        horizon_min, paper_value, where``; with ``results`` also ``ours, ours_std,
+        seeds, difference`` (ours - paper), ``relative_difference_pct``, ``profile``
+        (the one used, :data:`NOT_YET_RUN`, or "data set not available" for BKK) and
+        ``experiment``.
+
+    Raises:
+        ValueError: an unknown data set name or profile.
+    """
+    names = _paper_names(dataset)
+    cells = dmst_gnode_reported()
+    cells = (cells[cells["dataset"].isin(names)].rename(columns={"value": "paper_value"})
+             .assign(setting="").reset_index(drop=True))
+    cells = cells[["dataset", "our_dataset", "model", "setting", "metric", "horizon_min",
+                   "paper_value", "where"]]
+    if results is None:
+        return cells.drop(columns="setting")
+    return attach_ours(cells, results, profile).drop(columns="setting")
+
+
+def dmst_claim(results: Iterable[dict], dataset: str = "losloop", profile: str = "best",
+               metric: str = "rmse", horizon: str = "20min") -> pd.DataFrame:
+    """The paper's claim on one data set: DMST-GNODE has the lowest RMSE at 20 min, here
+    against ST-GCN and ST-NODE (:data:`CLAIM_RIVALS`), and our DMST-GNODE against the
+    paper's reported figure.
+
+    DMST-GNODE and a rival are compared within one profile: the best profile that holds
+    both (or ``profile``). Where no profile holds both, each is shown from its own best
+    profile and the comparison is not made (``dmst_gnode_better`` is False). Against the
+    paper, our DMST-GNODE of its best profile is used; that comparison is loose (our split
+    and budget are not the paper's), and it is not made where the paper's figure measures
+    another quantity (:data:`NOT_COMPARABLE`: PeMS08, flow against our speed).
+
+    Args:
+        metric: ``"rmse"``, ``"mae"``, ``"mape"`` (lower is better) or ``"accuracy"``
+            (higher is better).
+        horizon: ``"20min"``, ``"40min"`` or ``"60min"``.
+
+    Returns:
+        One row per rival, then one for the paper: ``dataset, metric, horizon_min,
+        rival`` (model name, or "DMST-GNODE (paper)"), ``dmst_gnode, rival_value``,
+        ``difference`` (DMST-GNODE - rival), ``dmst_gnode_better`` (True only when both
+        numbers exist, come from one profile, and DMST-GNODE's is better),
+        ``profile_dmst_gnode, profile_rival`` (profile used, :data:`NOT_YET_RUN`, or
+        "abstract" for the paper) and ``verdict``, a sentence.
+
+    Raises:
+        ValueError: unknown data set, profile, metric or horizon.
+    """
+    _check_profile(profile)
+    if dataset not in DMST_DATASETS:
+        raise ValueError(f"dataset: expected one of {list(DMST_DATASETS)}, found {dataset!r}")
+    if metric not in DMST_METRICS or horizon not in DMST_HORIZONS:
+        raise ValueError(f"metric, horizon: expected one of {list(DMST_METRICS)} and of "
+                         f"{list(DMST_HORIZONS)}, found {metric!r}, {horizon!r}")
+    higher_better = metric == "accuracy"
+    runs = [r for r in results if str(r.get("experiment", "")).startswith(f"dmst/{dataset}/")]
+    if profile != "best":
+        runs = [r for r in runs if r["profile"] == profile]
+
+    def values(model: str) -> dict[str, float]:
+        """Mean over seeds of the metric, per profile that holds the model."""
+        by_profile: dict[str, list[float]] = {}
+        for r in runs:
+            if r["experiment"] == dmst_experiment(dataset, model):
+                value = r["test"].get(horizon, {}).get(metric)
+                if value is not None:
+                    by_profile.setdefault(r["profile"], []).append(float(value))
+        return {p: float(np.mean(v)) for p, v in by_profile.items()}
+
+    def better(ours: float, theirs: float) -> bool:
+        return bool(ours > theirs) if higher_better else bool(ours < theirs)
+
+    label, minutes = METRIC_LABELS[metric], float(horizon.removesuffix("min"))
+    dmst = values("DMST-GNODE")
+    own = min(dmst, key=profile_rank) if dmst else None
+    rows = []
+    for rival in CLAIM_RIVALS:
+        theirs = values(rival)
+        common = sorted(set(dmst) & set(theirs), key=profile_rank)
+        p_dmst = common[0] if common else own
+        p_rival = common[0] if common else (min(theirs, key=profile_rank) if theirs else None)
+        a = dmst[p_dmst] if p_dmst else np.nan
+        b = theirs[p_rival] if p_rival else np.nan
+        missing = [m for m, p in (("DMST-GNODE", p_dmst), (rival, p_rival)) if p is None]
+        if missing:
+            verdict = f"{NOT_YET_RUN}: {', '.join(missing)}"
+        elif not common:
+            verdict = (f"not compared: DMST-GNODE is a {p_dmst} run, {rival} a {p_rival} run")
+        else:
+            verdict = (f"DMST-GNODE {'beats' if better(a, b) else 'does not beat'} {rival} "
+                       f"({p_dmst} profile)")
+        rows.append({"dataset": dataset, "metric": label, "horizon_min": minutes,
+                     "rival": rival, "dmst_gnode": a, "rival_value": b, "difference": a - b,
+                     "dmst_gnode_better": bool(common) and better(a, b),
+                     "profile_dmst_gnode": p_dmst or NOT_YET_RUN,
+                     "profile_rival": p_rival or NOT_YET_RUN, "verdict": verdict})
+    paper = dmst_gnode_reported()
+    paper = paper[paper["dataset"].isin(paper_datasets(dataset)) & (paper["model"] == "DMST-GNODE")
+                  & (paper["metric"] == label) & (paper["horizon_min"] == minutes)]
+    reported = float(paper["value"].iloc[0]) if len(paper) else np.nan
+    a = dmst[own] if own else np.nan
+    comparable = dataset not in NOT_COMPARABLE
+    if np.isnan(reported):
+        verdict = "the paper reports no such figure for this data set"
+    elif not comparable:
+        verdict = f"not compared: {NOT_COMPARABLE[dataset]}"
+    elif own is None:
+        verdict = f"{NOT_YET_RUN}: DMST-GNODE"
+    else:
+        verdict = (f"ours ({own} profile) is {'better' if better(a, reported) else 'worse'} "
+                   f"than the paper's; a loose comparison (split and budget differ)")
+    rows.append({"dataset": dataset, "metric": label, "horizon_min": minutes,
+                 "rival": "DMST-GNODE (paper)", "dmst_gnode": a, "rival_value": reported,
+                 "difference": a - reported,
+                 "dmst_gnode_better": own is not None and not np.isnan(reported)
+                 and comparable and better(a, reported),
+                 "profile_dmst_gnode": own or NOT_YET_RUN,
+                 "profile_rival": "abstract" if not np.isnan(reported) else "not reported",
+                 "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- Figure 13
+
+
+CURVE_COLUMNS = ["epoch", "train_loss", "val_loss", "val_mae", "val_rmse_20min",
+                 "val_accuracy_20min", "lr"]
+
+
+def training_curves(result: dict | None) -> pd.DataFrame:
+    """Figure 13's curves of one neural run: loss and accuracy per epoch.
+
+    ``train_loss`` is the mean over the epoch's batches of the mean squared error of all
+    12 Box-Cox-scaled steps; ``val_loss`` the same error on the validation windows after
+    the epoch (the model in eval mode), so the two share units. ``val_mae`` is the
+    validation MAE (mean over 20/40/60 min, original units) that selects the best epoch;
+    ``val_rmse_20min`` and ``val_accuracy_20min`` are at 20 min. The runs do not record a
+    training accuracy, so Figure 13's "training accuracy" curve has no counterpart.
+
+    Returns:
+        :data:`CURVE_COLUMNS`, one row per epoch; no rows for ``None``, a classical model
+        or a result without history. NaN where an older result lacks a value.
+    """
+    rows = []
+    for h in (result or {}).get("history") or []:
+        val = h.get("val") or {}
+        at20 = val.get("20min", {})
+        rows.append({"epoch": h["epoch"], "train_loss": h.get("train_loss", np.nan),
+                     "val_loss": val.get("loss", np.nan), "val_mae": h.get("val_mae", np.nan),
+                     "val_rmse_20min": at20.get("rmse", np.nan),
+                     "val_accuracy_20min": at20.get("accuracy", np.nan),
+                     "lr": h.get("lr", np.nan)})
+    frame = pd.DataFrame(rows, columns=CURVE_COLUMNS)
+    frame["epoch"] = frame["epoch"].astype(int)
+    for column in CURVE_COLUMNS[1:]:
+        frame[column] = frame[column].astype(float)
+    return frame
+
+
+# ----------------------------------------------------------------------------- loading runs
+
+
+@lru_cache(maxsize=4)
+def _series(dataset: str):
+    from stgkd.data import load_series
+    return load_series(dataset)
+
+
+@lru_cache(maxsize=4)
+def _graphs(dataset: str, n_train_days: int) -> dict[str, np.ndarray]:
+    """The distance and DTW pattern graphs of a run's training days (the DTW takes tens
+    of seconds on Los-loop, so it is kept for the session)."""
+    from stgkd.dmst import build_graphs
+    return build_graphs(_series(dataset), n_train_days)
+
+
+def _scaler(result: dict):
+    from stgkd.data.boxcox import BoxCox
+    if not result.get("scaler"):
+        raise ValueError(f"result {result['experiment']}: expected its Box-Cox 'scaler', "
+                         f"found none")
+    return BoxCox.from_dict(result["scaler"])
+
+
+def run_test_windows(result: dict) -> torch.Tensor:
+    """The test windows [S, 24, N] of a run, scaled with the run's own stored Box-Cox
+    transform: every within-day window of the days after its training and validation
+    days (``result["split_days"]``), as :func:`stgkd.dmst.make_multistep_windows` cuts them."""
+    from stgkd.data.windows import day_windows
+    series = _series(result["dataset"])
+    n_train, n_val, n_test = result["split_days"]
+    spd = series.steps_per_day
+    first = n_train + n_val
+    days = series.values[first * spd:(first + n_test) * spd]
+    scaled = np.asarray(_scaler(result).transform(days))
+    return torch.from_numpy(day_windows(scaled, 0, n_test, spd, N_HIS + N_PRED)
+                            .astype(np.float32))
+
+
+def load_dmst_model(result: dict, results_dir: str | Path | None = None) -> torch.nn.Module:
+    """The trained neural model of one run, in eval mode: rebuilt by
+    :func:`stgkd.dmst.build_model` on the graphs of its training days, then its
+    checkpoint's weights loaded (the graph-ODE models carry their normalised graphs in
+    the checkpoint; the Chebyshev models need them rebuilt).
+
+    Raises:
+        ValueError: a classical model (ARIMA, SVR: no checkpoint) or a checkpoint for
+            another number of nodes.
+        FileNotFoundError: the checkpoint is missing.
+    """
+    from stgkd.dmst import build_model
+    from stgkd.dmst.models import CLASSICAL_MODELS
+    model = result.get("model") or result.get("paper_row")
+    if model in CLASSICAL_MODELS:
+        raise ValueError(f"result {result['experiment']}: {model} is a classical model and "
+                         f"has no checkpoint")
+    path = run_checkpoint(result, results_dir)
+    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    n_nodes = _series(result["dataset"]).n_nodes
+    if checkpoint["n_nodes"] != n_nodes:
+        raise ValueError(f"{path}: expected a model of {n_nodes} nodes ({result['dataset']}), "
+                         f"found {checkpoint['n_nodes']}")
+    net = build_model(checkpoint["model"], n_nodes,
+                      _graphs(result["dataset"], int(result["split_days"][0])), N_HIS, N_PRED)
+    net.load_state_dict(checkpoint["state_dict"])
+    return net.eval()
+
+
+# ----------------------------------------------------------------------------- Figures 14-16
+
+
+def target_clock(window: int, step: int, steps_per_day: int) -> str:
+    """Time of day ("HH:MM") of the target of test window ``window`` at forecast step
+    ``step`` (1-based): a day holds ``steps_per_day - 23`` windows of 24 steps, the
+    target of step ``step`` is reading ``window % per_day + 12 + step - 1`` of its day."""
+    per_day = steps_per_day - (N_HIS + N_PRED) + 1
+    minutes = (window % per_day + N_HIS + step - 1) * 24 * 60 // steps_per_day
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+TRACE_COLUMNS = ["model", "node", "window", "clock", "true", "predicted", "profile", "seed"]
+
+
+def prediction_traces(results: Iterable[dict], dataset: str, nodes: Sequence[int],
+                      n_windows: int = 120, start: int = 0,
+                      models: Sequence[str] = TRACE_MODELS, step: int = 4,
+                      profile: str = "best",
+                      results_dir: str | Path | None = None) -> pd.DataFrame:
+    """Figures 14-15: predicted against true readings of chosen nodes over consecutive
+    test windows, at forecast step ``step`` (4 = 20 min), in original units.
+
+    Each model's run is the lowest seed of its best profile (or of ``profile``); its
+    checkpoint is loaded (:func:`load_dmst_model`) and the test windows ``start ..
+    start + n_windows - 1`` of its own split (fewer when the test days end first) are
+    forecast; models not run, or classical, give no rows.
+
+    Args:
+        nodes: node indices, each 0 <= node < N.
+
+    Returns:
+        :data:`TRACE_COLUMNS`: ``model, node, window`` (index into the run's test
+        windows), ``clock`` (time of day of the target), ``true, predicted``, ``profile,
+        seed``; models in the order given, then nodes, then windows.
+
+    Raises:
+        ValueError: a node out of range, ``step`` outside 1 .. 12, or ``start`` past
+            the test windows.
+    """
+    from stgkd.dmst.models import CLASSICAL_MODELS
+    from stgkd.dmst.run import predict_windows
+    if not 1 <= step <= N_PRED:
+        raise ValueError(f"step: expected 1 <= step <= {N_PRED}, found {step}")
+    chosen = pick_runs([r for r in results if str(r.get("experiment", "")).startswith("dmst/")],
+                       [dmst_experiment(dataset, m) for m in models], profile)
+    frames = []
+    for model in models:
+        run = chosen[dmst_experiment(dataset, model)]
+        if run is None or model in CLASSICAL_MODELS:
+            continue
+        windows = run_test_windows(run)
+        n_test, n_nodes = windows.shape[0], windows.shape[-1]
+        bad = [n for n in nodes if not 0 <= n < n_nodes]
+        if bad:
+            raise ValueError(f"nodes: expected indices in 0 .. {n_nodes - 1}, found {bad}")
+        if not 0 <= start < n_test:
+            raise ValueError(f"start: expected 0 <= start < {n_test} (test windows), found {start}")
+        chunk = windows[start:start + n_windows]
+        scaler = _scaler(run)
+        predicted = predict_windows(load_dmst_model(run, results_dir), chunk, N_HIS)
+        predicted = np.asarray(scaler.inverse(predicted[:, step - 1].double().numpy()))
+        true = np.asarray(scaler.inverse(chunk[:, N_HIS + step - 1].double().numpy()))
+        index = np.arange(start, start + chunk.shape[0])
+        spd = _series(dataset).steps_per_day
+        for node in nodes:
+            frames.append(pd.DataFrame({
+                "model": model, "node": int(node), "window": index,
+                "clock": [target_clock(int(w), step, spd) for w in index],
+                "true": true[:, node], "predicted": predicted[:, node],
+                "profile": run["profile"], "seed": run["seed"]}))
+    if not frames:
+        return pd.DataFrame(columns=TRACE_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[TRACE_COLUMNS]
+
+
+def station_layout(series) -> tuple[np.ndarray, str]:
+    """Positions [N, 2] to draw a data set's stations at, and what they are.
+
+    With known coordinates (``series.coordinates``, [N, 2] latitude/longitude) the
+    positions are (longitude, latitude). Without (Los-loop) they are a spectral
+    embedding of the distance graph: the eigenvectors of the 2nd and 3rd smallest
+    eigenvalues of the normalised Laplacian ``I - D^-1/2 A D^-1/2``, scaled by
+    ``D^-1/2``, of ``A = W + 1e-3 * mean(W > 0 weights) / N`` off the diagonal (the small
+    uniform weight joins the graph's separate components so that none collapses to a
+    point). Neighbours on the road graph land near each other; the axes mean nothing.
+    Signs are fixed so each coordinate's largest-magnitude entry is positive.
+    """
+    if series.coordinates is not None:
+        coordinates = np.asarray(series.coordinates, dtype=np.float64)
+        return coordinates[:, ::-1].copy(), "longitude / latitude"
+    w = np.asarray(series.weights, dtype=np.float64)
+    w = (w + w.T) / 2
+    n = w.shape[0]
+    positive = w[w > 0]
+    link = 1e-3 * (positive.mean() if positive.size else 1.0) / n
+    a = w + link * (1.0 - np.eye(n))
+    inv_sqrt = 1.0 / np.sqrt(a.sum(axis=1))
+    laplacian = np.eye(n) - inv_sqrt[:, None] * a * inv_sqrt[None, :]
+    _, vectors = np.linalg.eigh(laplacian)
+    xy = vectors[:, 1:3] * inv_sqrt[:, None]
+    signs = np.sign(xy[np.argmax(np.abs(xy), axis=0), [0, 1]])
+    return xy * np.where(signs == 0, 1.0, signs), "spectral embedding of the distance graph"
+
+
+def network_snapshot(results: Iterable[dict], dataset: str, window: int,
+                     model: str = "DMST-GNODE", step: int = 4, profile: str = "best",
+                     results_dir: str | Path | None = None) -> pd.DataFrame:
+    """Figure 16: one model's forecast for every station at one moment, on the station map.
+
+    Returns:
+        One row per node: ``node, x, y`` (:func:`station_layout`; ``frame.attrs["layout"]``
+        says what x and y are), ``true, predicted`` (original units, test window
+        ``window`` at step ``step``), ``clock``, ``profile``; no rows (and no data
+        loaded) when the model has not been run.
+    """
+    columns = ["node", "x", "y", "true", "predicted", "clock", "profile"]
+    results = list(results)
+    if pick_runs(results, [dmst_experiment(dataset, model)], profile)[
+            dmst_experiment(dataset, model)] is None:
+        frame = pd.DataFrame(columns=columns)          # not run: the data need not even exist
+        frame.attrs["layout"] = ""
+        return frame
+    traces = prediction_traces(results, dataset, range(_series(dataset).n_nodes), 1, window,
+                               (model,), step, profile, results_dir)
+    xy, layout = station_layout(_series(dataset))
+    frame = traces.assign(x=xy[traces["node"].to_numpy(int), 0],
+                          y=xy[traces["node"].to_numpy(int), 1])[columns]
+    frame.attrs["layout"] = layout
+    return frame
+
+
+def graph_matrices(result: dict, results_dir: str | Path | None = None) -> dict:
+    """The [N, N] graphs a graph-ODE run propagates on, from its checkpoint.
+
+    ``distance`` and ``pattern`` are the normalised adjacencies ``D^-1/2 (W + I) D^-1/2``
+    of the distance graph and the DTW pattern graph (stored in the checkpoint as
+    ``distance_hat`` and ``pattern_hat``); ``dynamic`` is DMST-GNODE's learned
+    ``softmax(relu(E1 E2^T))`` (each row sums to 1), ``None`` for ST-NODE, which has
+    no dynamic graph.
+
+    Returns:
+        ``{"distance": ndarray [N, N], "pattern": ndarray [N, N], "dynamic": ndarray
+        [N, N] or None}``, float64.
+
+    Raises:
+        ValueError: the run's model has no graph ODE (only ST-NODE and DMST-GNODE do).
+        FileNotFoundError: the checkpoint is missing.
+    """
+    from stgkd.nn.dmst_gnode import DynamicGraph
+    path = run_checkpoint(result, results_dir)
+    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    state = checkpoint["state_dict"]
+    if "distance_hat" not in state or "pattern_hat" not in state:
+        raise ValueError(f"result {result['experiment']}: expected a graph-ODE model "
+                         f"(ST-NODE or DMST-GNODE), found {checkpoint.get('model')!r}")
+    matrices = {name: state[f"{name}_hat"].double().numpy() for name in ("distance", "pattern")}
+    matrices["dynamic"] = None
+    if "dynamic.source" in state:
+        source, target = state["dynamic.source"], state["dynamic.target"]
+        graph = DynamicGraph(source.shape[0], source.shape[1])
+        graph.load_state_dict({"source": source, "target": target})
+        with torch.no_grad():
+            matrices["dynamic"] = graph().double().numpy()
+    return matrices
+
+
+def graph_summary(matrices: dict) -> pd.DataFrame:
+    """How the graphs of :func:`graph_matrices` spread their weight, one row per graph:
+    does the pattern graph, or the learned dynamic graph, weigh road neighbours?
+
+    Returns:
+        ``graph``; ``off_diagonal_mass`` (share of the matrix's total weight off the
+        diagonal, i.e. not on self-loops); ``mass_on_distance_links`` (share of the
+        off-diagonal weight on pairs the distance graph links: 1 for the distance graph
+        itself); ``distance_link_share`` (share of off-diagonal pairs the distance graph
+        links: what a graph blind to the roads would put on them). Graphs that are
+        ``None`` are left out.
+    """
+    linked = np.asarray(matrices["distance"]) > 0
+    np.fill_diagonal(linked, False)
+    off = ~np.eye(linked.shape[0], dtype=bool)
+    rows = []
+    for name, matrix in matrices.items():
+        if matrix is None:
+            continue
+        m = np.abs(np.asarray(matrix, dtype=np.float64))
+        total, off_total = m.sum(), m[off].sum()
+        rows.append({"graph": name,
+                     "off_diagonal_mass": off_total / total if total else np.nan,
+                     "mass_on_distance_links": (m[linked].sum() / off_total if off_total
+                                                else np.nan),
+                     "distance_link_share": linked[off].mean()})
+    return pd.DataFrame(rows, columns=["graph", "off_diagonal_mass", "mass_on_distance_links",
+                                       "distance_link_share"])
+
+
+def pick_trace_nodes(result: dict, start: int = 0, n_windows: int = 120,
+                     step: int = 4) -> list[int]:
+    """Two nodes worth tracing in Figures 14-15: the one whose true reading (original
+    units) at ``step`` varies most over the run's test windows ``start .. start +
+    n_windows - 1`` (a congested node), and the one of median variation (a typical node).
+
+    Returns:
+        ``[busiest, typical]`` node indices (the same node twice only when N = 1).
+    """
+    windows = run_test_windows(result)[start:start + n_windows, N_HIS + step - 1]
+    readings = np.asarray(_scaler(result).inverse(windows.double().numpy()))
+    spread = readings.std(axis=0, ddof=1)
+    order = np.argsort(spread, kind="stable")
+    return [int(order[-1]), int(order[(len(order) - 1) // 2])]
+
+
+# ----------------------------------------------------------------------------- the models
+
+
+def model_overview(n_nodes: int = 207, distance_weights: np.ndarray | None = None) -> pd.DataFrame:
+    """The ten models of the comparison: kind, trainable parameters and a one-line
+    description (:data:`stgkd.dmst.MODEL_DESCRIPTIONS`).
+
+    Counts are those of :func:`stgkd.baselines.parameter_counts` and of ST-NODE and
+    DMST-GNODE as :func:`stgkd.dmst.build_model` builds them for ``n_nodes`` nodes. Only
+    TGC-LSTM's depends on a graph (the 3-hop neighbourhoods of the distance graph): pass
+    the data set's ``distance_weights`` for its true count, else a ring graph stands in.
+    No count depends on the pattern graph, so the distance graph stands in for it.
+
+    Returns:
+        ``model, kind`` ("statistical", "machine learning" or "neural"),
+        ``parameters`` (<NA> for ARIMA and SVR, whose fitted coefficients are not
+        trained weights) and ``description``, in the paper's order.
+    """
+    from stgkd.baselines import _ring_graph, parameter_counts
+    from stgkd.dmst.models import MODEL_DESCRIPTIONS, build_model
+    w = _ring_graph(n_nodes) if distance_weights is None else np.asarray(distance_weights)
+    graphs = {"distance": w, "pattern": w}
+    counts = parameter_counts(n_nodes, graphs)
+    with torch.random.fork_rng():
+        for name in ("ST-NODE", "DMST-GNODE"):
+            counts[name] = count_parameters(build_model(name, n_nodes, graphs, N_HIS, N_PRED))
+    kinds = {"ARIMA": "statistical", "SVR": "machine learning"}
+    frame = pd.DataFrame([{"model": m, "kind": kinds.get(m, "neural"), "parameters": counts.get(m),
+                           "description": MODEL_DESCRIPTIONS[m]} for m in _models()])
+    frame["parameters"] = frame["parameters"].astype("Int64")
+    return frame
