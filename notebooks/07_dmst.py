@@ -84,7 +84,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 warnings.filterwarnings("ignore", message="IProgress not found")   # tqdm: no widgets here
-from stgkd.data import load_series
+from stgkd.data import DEFAULT_SPLITS, load_series
 from stgkd.dmst import DMST_PROFILES
 from stgkd.dmst.run import BATCH_SIZE, LEARNING_RATE
 from stgkd.report import (TRACE_MODELS, display_frame, dmst_claim, dmst_table,
@@ -164,6 +164,29 @@ dmst_view(table, "losloop")
 display_frame(paper_figures("losloop", results, profile)[
     ["dataset", "model", "metric", "horizon_min", "paper_value", "ours", "difference",
      "relative_difference_pct", "profile"]], digits=4)
+
+# %% [markdown]
+# The paper's two Los-loop figures do not fit each other under its own accuracy,
+# 1 - ‖Y - Ŷ‖F / ‖Y‖F. That accuracy equals 1 - RMSE / RMS(Y), where RMS(Y) is the
+# root mean square of the measured speeds. On our test day RMS(Y) is about 58 mph, so an
+# RMSE of 3.3422 mph would give an accuracy near 0.94. An accuracy of 0.7643 would need
+# an RMSE near 14 mph. Unless the paper's test data differ a great deal from ours, or it
+# computes one of the two figures in other units, at most one of them describes its
+# Los-loop forecasts in mph. The BKK and PeMS08 pairs imply RMS(Y) of about 53 (a
+# speed in km/h) and about 313 (a flow).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+los = load_series("losloop")
+first_test = sum(DEFAULT_SPLITS["losloop"][:2]) * los.steps_per_day
+rms_test = float(np.sqrt(np.mean(los.values[first_test:first_test + los.steps_per_day] ** 2)))
+reported = paper_figures("losloop").set_index("metric")["paper_value"]
+print(f"Los-loop test day: RMS speed {rms_test:.1f} mph; the paper's RMSE "
+      f"{reported['RMSE']} implies accuracy {1 - reported['RMSE'] / rms_test:.3f}; its "
+      f"accuracy {reported['Accuracy']} implies RMSE {(1 - reported['Accuracy']) * rms_test:.2f}")
+for name in ("BKK", "pems08"):
+    pair = paper_figures(name).set_index("metric")["paper_value"]
+    print(f"{name}: RMSE / (1 - accuracy) = RMS(Y) = {pair['RMSE'] / (1 - pair['Accuracy']):.1f}")
 
 # %% [markdown]
 # ### PeMS08
