@@ -344,12 +344,14 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
     if experiment.loss != "supervised":
         loss_fn, teacher_info = _distillation_loss(experiment, profile, results_dir, series, data,
                                                    device, teacher_cache, progress)
-    pruning_info = None
+    pruning_info, earlier_pruning_s = None, 0.0
     if experiment.pruning is not None:
         model, pruning_info, prune_teacher = _prune(
             experiment, profile, seed, device, results_dir, series, data, loss_fn,
             teacher_cache, progress)
         teacher_info = teacher_info or prune_teacher
+        # pruning time of earlier sessions; this session's is inside the clock below
+        earlier_pruning_s = pruning_info["wall_time_s"] - pruning_info.pop("session_time_s")
     config = TrainConfig(epochs=prof.epochs, seed=seed, device=device, compile=compile,
                          batch_size=experiment.batch_size, lr=experiment.learning_rate)
     fitted = fit(model, data, config, loss_fn, state_path=resume_path, progress=progress)
@@ -375,7 +377,7 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
         # wall time: training and validation summed over every resumed session, plus
         # this session's data loading and test evaluation
         "provenance": provenance(device, started, fitted.wall_time_s + time.perf_counter() - clock
-                                 - fitted.session_train_time_s)
+                                 - fitted.session_train_time_s + earlier_pruning_s)
                       | {"resumed_from_epoch": fitted.resumed_from_epoch},
     }
     if teacher_info is not None:
@@ -437,7 +439,8 @@ def _prune(experiment: Experiment, profile: str, seed: int, device: str, results
             "level": pruned.history[-1]["level"] if pruned.history else 0.0,
             "parameters": pruned.parameters, "channels": pruned.history[-1]["channels"]
             if pruned.history else None, "history": pruned.history,
-            "model_config": pruned.model.config}
+            "model_config": pruned.model.config,
+            "wall_time_s": pruned.wall_time_s, "session_time_s": pruned.session_time_s}
     if hasattr(prune_loss, "teacher_share") and prune_loss is not finetune_loss:
         info["teacher_share"] = prune_loss.teacher_share
     return pruned.model.to(device), info, teacher_info

@@ -461,12 +461,16 @@ def test_algorithm1_resumes_after_an_interruption_on_the_same_minibatches(synthe
         algorithm1(fresh(), synthetic_windows, supervised_mse, log=stop_after_two,
                    state_path=state, **settings)
     assert state.is_file()
+    interrupted_s = torch.load(state, weights_only=False)["elapsed_s"]
     resumed = algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state, **settings)
     assert [h["step"] for h in resumed.history] == [h["step"] for h in straight.history]
     assert [h["minibatches"] for h in resumed.history] == [h["minibatches"] for h in straight.history]
     assert all(torch.equal(resumed.masks[k], straight.masks[k]) for k in straight.masks)
     for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6), name
+    # the time of the interrupted session is carried over, not lost
+    assert resumed.wall_time_s == pytest.approx(interrupted_s + resumed.session_time_s, rel=1e-6)
+    assert resumed.wall_time_s > resumed.session_time_s > 0
     with pytest.raises(ValueError, match="settings"):
         algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state,
                    **{**settings, "fraction": 0.5})

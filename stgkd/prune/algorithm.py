@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,7 +175,7 @@ def _restore(path: Path, settings: dict, model: nn.Module, optimizer: torch.opti
     masked.masks = state["masks"]
     if state.get("loss_fn") is not None and hasattr(loss_fn, "load_state_dict"):
         loss_fn.load_state_dict(state["loss_fn"])
-    return state["history"], state["used"]
+    return state["history"], state["used"], state.get("elapsed_s", 0.0)
 
 
 @dataclass
@@ -192,6 +193,8 @@ class PruneResult:
     model: STGCN
     history: list[dict] = field(default_factory=list)
     finetune_losses: list[float] = field(default_factory=list)
+    wall_time_s: float = 0.0          # pruning and fine-tuning, summed over resumed sessions
+    session_time_s: float = 0.0       # the part of wall_time_s spent in this call
 
     @property
     def parameters(self) -> int:
@@ -269,11 +272,12 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
                 "target_level": target_level, "batch_size": batch_size, "lr": lr,
                 "rmsprop_alpha": rmsprop_alpha, "seed": seed}
     masked = MaskedSTGCN(model, full_masks(model) if masks is None else masks)
-    history, used = [], 0
+    history, used, earlier_s = [], 0, 0.0
+    session_start = time.perf_counter()
     try:
         optimizer = _optimizer(model, prune_loss, lr, rmsprop_alpha)
         if state_path is not None and Path(state_path).is_file():
-            history, used = _restore(Path(state_path), settings, model, optimizer, masked,
+            history, used, earlier_s = _restore(Path(state_path), settings, model, optimizer, masked,
                                      prune_loss, data)
             for _ in range(used):           # the stream an uninterrupted run would see
                 _next(batches, used)
@@ -307,6 +311,7 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
                     "settings": settings, "model": model.state_dict(),
                     "optimizer": optimizer.state_dict(), "masks": masked.masks,
                     "history": history, "used": used,
+                    "elapsed_s": earlier_s + time.perf_counter() - session_start,
                     "loss_fn": prune_loss.state_dict() if hasattr(prune_loss, "state_dict") else None})
     finally:
         final = masked.masks
@@ -325,4 +330,6 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
             finetune_losses.append(loss.item())
             used += 1
     model.train(was_training)
-    return PruneResult(final, small.train(was_training), history, finetune_losses)
+    session_s = time.perf_counter() - session_start
+    return PruneResult(final, small.train(was_training), history, finetune_losses,
+                       earlier_s + session_s, session_s)
