@@ -1,5 +1,6 @@
 """Shared fixtures: a small synthetic data set and quick training settings."""
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -31,3 +32,12 @@ def random_graph(n: int, seed: int = 0, threshold: float = 0.4) -> np.ndarray:
     w[w < threshold] = 0
     np.fill_diagonal(w, 0)
     return w
+
+
+def row_of(frame: pd.DataFrame, **where) -> pd.Series:
+    """The one row of ``frame`` whose columns equal ``where``; fails unless exactly one."""
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in where.items():
+        mask &= (frame[column] == value).to_numpy()
+    assert mask.sum() == 1, f"{mask.sum()} rows match {where}"
+    return frame[mask].iloc[0]

@@ -16,6 +16,7 @@ from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import STUDENT_BLOCKS, STGCN
 from stgkd.reference import kd_table
 from stgkd.results import load_results, result_path
+from conftest import row_of
 
 HORIZONS = ("15min", "30min", "45min")
 
@@ -48,14 +49,6 @@ def paper_value(table: int, dataset: str, model: str, metric: str, horizon=None)
         mask &= cells["horizon_min"] == horizon
     assert mask.sum() == 1
     return float(cells.loc[mask, "value"].iloc[0])
-
-
-def row_of(frame: pd.DataFrame, **where) -> pd.Series:
-    mask = np.ones(len(frame), dtype=bool)
-    for column, value in where.items():
-        mask &= (frame[column] == value).to_numpy()
-    assert mask.sum() == 1, f"{mask.sum()} rows match {where}"
-    return frame[mask].iloc[0]
 
 
 # ----------------------------------------------------------------------------- run selection

@@ -12,6 +12,7 @@ import pytest
 from stgkd import report
 from stgkd.experiments import EXPERIMENTS
 from stgkd.report.comparison import canonical_row
+from conftest import row_of
 
 HORIZONS = ("15min", "30min", "45min")
 
@@ -63,14 +64,6 @@ def pruning_block(start: int = 40000, parameters: int = 30000, level: float = 0.
     if target_parameters is not None:
         block["target_parameters"] = target_parameters
     return block
-
-
-def row_of(frame: pd.DataFrame, **where) -> pd.Series:
-    mask = np.ones(len(frame), dtype=bool)
-    for column, value in where.items():
-        mask &= (frame[column] == value).to_numpy()
-    assert mask.sum() == 1, f"{mask.sum()} rows match {where}"
-    return frame[mask].iloc[0]
 
 
 # ----------------------------------------------------------------------------- Table 7's alias
