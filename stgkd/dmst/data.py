@@ -37,9 +37,11 @@ class MultiStepData:
 
 
 def make_multistep_windows(series: TrafficSeries, split_days: tuple[int, int, int],
-                           n_his: int = 12, n_pred: int = 12) -> MultiStepData:
+                           n_his: int = 12, n_pred: int = 12,
+                           scaler: BoxCox | None = None) -> MultiStepData:
     """Split ``series`` into consecutive train/val/test days, fit Box-Cox on the training
-    days only and cut every within-day window of ``n_his + n_pred`` steps."""
+    days only (or use a run's stored ``scaler``) and cut every within-day window of
+    ``n_his + n_pred`` steps."""
     if min(split_days) < 1:
         raise ValueError(f"split_days: expected three positive day counts, found {split_days}")
     if sum(split_days) > series.n_days:
@@ -47,7 +49,8 @@ def make_multistep_windows(series: TrafficSeries, split_days: tuple[int, int, in
                          f"{series.name} has {series.n_days}")
     spd = series.steps_per_day
     n_train, n_val, _ = split_days
-    scaler = BoxCox.fit(series.values[: n_train * spd])
+    if scaler is None:
+        scaler = BoxCox.fit(series.values[: n_train * spd])
     scaled = np.asarray(scaler.transform(series.values))
     frame = n_his + n_pred
 

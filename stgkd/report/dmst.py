@@ -376,17 +376,11 @@ def _scaler(result: dict):
 
 def run_test_windows(result: dict) -> torch.Tensor:
     """The test windows [S, 24, N] of a run, scaled with the run's own stored Box-Cox
-    transform: every within-day window of the days after its training and validation
-    days (``result["split_days"]``), as :func:`stgkd.dmst.make_multistep_windows` cuts them."""
-    from stgkd.data.windows import day_windows
-    series = _series(result["dataset"])
-    n_train, n_val, n_test = result["split_days"]
-    spd = series.steps_per_day
-    first = n_train + n_val
-    days = series.values[first * spd:(first + n_test) * spd]
-    scaled = np.asarray(_scaler(result).transform(days))
-    return torch.from_numpy(day_windows(scaled, 0, n_test, spd, N_HIS + N_PRED)
-                            .astype(np.float32))
+    transform, cut by :func:`stgkd.dmst.make_multistep_windows` from its
+    ``split_days``."""
+    from stgkd.dmst import make_multistep_windows
+    return make_multistep_windows(_series(result["dataset"]), tuple(result["split_days"]),
+                                  N_HIS, N_PRED, scaler=_scaler(result)).test
 
 
 def load_dmst_model(result: dict, results_dir: str | Path | None = None) -> torch.nn.Module:
