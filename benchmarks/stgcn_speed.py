@@ -1,7 +1,8 @@
 """Speed of the STGCN teacher, pruning base and student: 9-step rollout of 1140 windows
 (streaming, and the first implementation that re-runs the whole model each step),
 single-window 9-step latency (p50/p95; eager, streaming, compiled streaming),
-training windows per second and peak memory, stored in results/benchmarks/<machine>.json.
+training windows per second (eager, and under torch.compile) and peak memory, stored in
+results/benchmarks/<machine>.json.
 
 Each model is measured in a fresh subprocess so its peak memory is its own.
 Timings are the mean of repeated runs after warm-up runs, as the KD paper's Table 1
@@ -94,20 +95,32 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
                                       "p95_ms": 1000 * float(np.percentile(times, 95)),
                                       "runs": len(times)}
 
+    # training steps of 50 windows: the eager model (the first implementation) and the same
+    # model under torch.compile, side by side, each from the same starting weights
     model.train()
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)
     train = data.train.to(device)
     batch = 50
+    start_state = {k: v.clone() for k, v in model.state_dict().items()}
 
-    def train_steps():
-        for step in range(args.train_steps):
-            window = train[step * batch:(step + 1) * batch]
-            loss = torch.mean((model(window[:, None, :data.n_his]) - window[:, data.n_his]) ** 2)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+    def train_rate(forward) -> float:
+        model.load_state_dict(start_state)
+        optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)
 
-    train_times = _timed(train_steps, device, 1, args.train_repeats)
+        def train_steps():
+            for step in range(args.train_steps):
+                window = train[step * batch:(step + 1) * batch]
+                loss = torch.mean((forward(window[:, None, :data.n_his])
+                                   - window[:, data.n_his]) ** 2)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+
+        # the first (warm-up) round also pays the compilation
+        times = _timed(train_steps, device, 1, args.train_repeats)
+        return batch * args.train_steps / statistics.mean(times)
+
+    train_eager = train_rate(model)
+    train_compiled = train_rate(torch.compile(model)) if args.compiled_training else None
     figures = {
         "parameters": count_parameters(model),
         "rollout_1140": {"mean_s": statistics.mean(rollout_times),
@@ -116,7 +129,8 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
         "rollout_1140_reference": {"mean_s": statistics.mean(reference_times),
                                    "runs": len(reference_times), "times_s": reference_times},
         "single_window_9_steps": single_window,
-        "train_windows_per_s": batch * args.train_steps / statistics.mean(train_times),
+        "train_windows_per_s": train_eager,
+        "train_windows_per_s_compiled": train_compiled,
         # ru_maxrss is in KiB on Linux
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "peak_rss_increase_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base_rss) / 1024,
@@ -144,6 +158,9 @@ def main(argv=None) -> int:
                         help="timed single-window forecasts per variant (default 200)")
     parser.add_argument("--train-steps", type=int, default=10, help="training steps of 50 windows")
     parser.add_argument("--train-repeats", type=int, default=3)
+    parser.add_argument("--no-compiled-training", dest="compiled_training", action="store_false",
+                        help="skip the torch.compile'd training steps (they cost a minute of "
+                             "compiling per model)")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
     parser.add_argument("--out", default=None, help="output JSON (default results/benchmarks/<machine>.json)")
     args = parser.parse_args(argv)
@@ -161,7 +178,9 @@ def main(argv=None) -> int:
         process.join()
         figures[key] = value
         print(f"{name:13} {value['parameters']:>8,} params  rollout(1140) {value['rollout_1140']['mean_s']:.3f}s "
-              f"± {value['rollout_1140']['std_s']:.3f}  train {value['train_windows_per_s']:.0f} windows/s  "
+              f"± {value['rollout_1140']['std_s']:.3f}  train {value['train_windows_per_s']:.0f} windows/s"
+              + (f" (compiled {value['train_windows_per_s_compiled']:.0f})"
+                 if value["train_windows_per_s_compiled"] else "") + "  "
               f"peak RSS {value['peak_rss_mb']:.0f} MB", flush=True)
         latency = value["single_window_9_steps"]
         print(f"{'':13} rollout(1140) first implementation "
@@ -182,6 +201,8 @@ def main(argv=None) -> int:
         "rollout_1140_reference": {k: v["rollout_1140_reference"] for k, v in figures.items()},
         "single_window_9_steps": {k: v["single_window_9_steps"] for k, v in figures.items()},
         "train_windows_per_s": {k: v["train_windows_per_s"] for k, v in figures.items()},
+        "train_windows_per_s_compiled": {k: v["train_windows_per_s_compiled"]
+                                         for k, v in figures.items()},
         "peak_memory_mb": {k: {m: v[m] for m in ("peak_rss_mb", "peak_rss_increase_mb", "peak_gpu_memory_mb")
                                if m in v} for k, v in figures.items()},
         "parameters": {k: v["parameters"] for k, v in figures.items()},

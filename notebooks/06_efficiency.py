@@ -42,7 +42,8 @@ import pandas as pd
 
 from stgkd.report import display_frame
 from stgkd.report.efficiency import (distillation_steps, load_benchmarks, pareto_frame,
-                                     rollout_speedups, single_window_latency)
+                                     rollout_speedups, single_window_latency,
+                                     training_throughput)
 from stgkd.reference import kd_table
 from stgkd.results import load_results
 
@@ -99,11 +100,13 @@ if benchmark:
 # %% [markdown]
 # ## Training throughput
 #
-# Training windows per second (batch 50, forward and backward, RMSProp step).
+# Training windows per second (batch 50, forward and backward, RMSProp step): the eager
+# model, which is the first implementation's training step, and the same model under
+# `torch.compile` (`stgkd run --compile`), timed side by side in one benchmark run
+# (NaN: the stored benchmark did not time compiled steps).
 
 # %%
-if benchmark:
-    display(pd.Series(benchmark["train_windows_per_s"], name="windows/s").round(0))  # noqa: F821
+training_throughput(benchmark) if benchmark else "no benchmark"
 
 # %% [markdown]
 # ## A distillation step

@@ -6,7 +6,8 @@ import pytest
 
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.efficiency import (distillation_steps, load_benchmarks, pareto_frame,
-                                     rollout_speedups, single_window_latency)
+                                     rollout_speedups, single_window_latency,
+                                     training_throughput)
 
 BENCH = {"benchmark": "stgcn_speed",
          "rollout_1140": {"teacher": {"mean_s": 10.0}, "student": {"mean_s": 1.0}},
@@ -26,6 +27,18 @@ def test_single_window_latency_rows():
     table = single_window_latency(BENCH)
     assert table.to_dict("records") == [{"model": "student", "variant": "eager_reference",
                                          "p50_ms": 7.0, "p95_ms": 9.0, "runs": 10}]
+
+
+def test_training_throughput_speedup_is_compiled_over_eager():
+    bench = {"parameters": {"teacher": 333604, "student": 10144},
+             "train_windows_per_s": {"teacher": 100.0, "student": 2000.0},
+             "train_windows_per_s_compiled": {"teacher": 160.0, "student": None}}
+    table = training_throughput(bench).set_index("model")
+    assert table.loc["teacher", "speedup"] == pytest.approx(1.6)
+    assert math.isnan(table.loc["student", "speedup"])     # compiled steps not timed
+    # a benchmark stored before compiled steps were timed has NaN there too
+    older = training_throughput({"train_windows_per_s": {"teacher": 100.0}})
+    assert math.isnan(older.loc[0, "compiled_windows_per_s"])
 
 
 def test_distillation_steps_speedup_and_epoch_time():

@@ -58,6 +58,25 @@ def single_window_latency(benchmark: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model", "variant", "p50_ms", "p95_ms", "runs"])
 
 
+def training_throughput(benchmark: dict) -> pd.DataFrame:
+    """Training windows per second (batch 50, forward, backward and RMSProp step) per
+    architecture: the eager model (the first implementation) and the same model under
+    ``torch.compile``, measured side by side in one benchmark run.
+
+    Returns columns ``model, parameters, eager_windows_per_s, compiled_windows_per_s,
+    speedup`` (compiled / eager); NaN where a benchmark did not time compiled steps.
+    """
+    compiled = benchmark.get("train_windows_per_s_compiled") or {}
+    rows = [{"model": model, "parameters": benchmark.get("parameters", {}).get(model),
+             "eager_windows_per_s": eager, "compiled_windows_per_s": compiled.get(model)}
+            for model, eager in benchmark.get("train_windows_per_s", {}).items()]
+    frame = pd.DataFrame(rows, columns=["model", "parameters", "eager_windows_per_s",
+                                        "compiled_windows_per_s"])
+    frame["compiled_windows_per_s"] = frame["compiled_windows_per_s"].astype(float)
+    frame["speedup"] = frame["compiled_windows_per_s"] / frame["eager_windows_per_s"]
+    return frame
+
+
 def distillation_steps(benchmark: dict) -> pd.DataFrame:
     """Seconds per distillation training step per loss: PyTorch's cdist backward, the
     hand-written / fused kernels with the teacher run on every batch, and the teacher
