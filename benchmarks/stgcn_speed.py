@@ -85,6 +85,11 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
     single = windows[:1, None, :data.n_his]
     compiled_streaming = torch.compile(lambda h: streaming_rollout(model, h, data.n_pred))
     single_window = {}
+    # one window is too small to share between threads: a deployed forecaster serves a
+    # request per core, so its latency is timed on --latency-threads (default 1)
+    threads = torch.get_num_threads()
+    if args.latency_threads:
+        torch.set_num_threads(args.latency_threads)
     with torch.no_grad():
         for variant, fn in (("eager_reference", lambda: rollout(model, single, data.n_pred)),
                             ("eager_streaming",
@@ -94,6 +99,7 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
             single_window[variant] = {"p50_ms": 1000 * float(np.percentile(times, 50)),
                                       "p95_ms": 1000 * float(np.percentile(times, 95)),
                                       "runs": len(times)}
+    torch.set_num_threads(threads)
 
     # training steps of 50 windows: the eager model (the first implementation) and the same
     # model under torch.compile, side by side, each from the same starting weights
@@ -156,6 +162,9 @@ def main(argv=None) -> int:
                         help="windows per forward pass inside the rollout (default 32)")
     parser.add_argument("--latency-repeats", type=int, default=200,
                         help="timed single-window forecasts per variant (default 200)")
+    parser.add_argument("--latency-threads", type=int, default=1,
+                        help="CPU threads for the single-window latencies (default 1; 0: as "
+                             "--threads)")
     parser.add_argument("--train-steps", type=int, default=10, help="training steps of 50 windows")
     parser.add_argument("--train-repeats", type=int, default=3)
     parser.add_argument("--no-compiled-training", dest="compiled_training", action="store_false",

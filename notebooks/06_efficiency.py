@@ -73,9 +73,18 @@ rollout_speedups(benchmark) if benchmark else "no benchmark"
 #
 # What a deployed forecaster sees: p50 and p95 latency of a single-window forecast.
 # A plain eager rollout pays Python and operator overhead for each of its ~100 small
-# operations per step; compiling the streaming rollout removes most of it.
+# operations per step; compiling the streaming rollout removes most of it, and inside
+# the compiled forecast the convolutions whose kernel spans their whole input become
+# single matrix products (`stgkd.nn.layers.time_conv`). A window of 228 nodes is too
+# small to share between threads, so these latencies are timed on the benchmark's
+# `latency_threads` (one thread per request, as a server would run them; older files
+# used all threads).
 
 # %%
+if benchmark:
+    settings = benchmark["settings"]
+    print(f"single-window latencies on {settings.get('latency_threads') or settings['threads']} "
+          f"thread(s)")
 single_window_latency(benchmark) if benchmark else "no benchmark"
 
 # %% [markdown]

@@ -15,6 +15,36 @@ from torch import nn
 Residual = Union[str, list[int], None]
 
 
+def time_conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+    """``conv(x)`` for a convolution with kernel ``(k, 1)`` along time (no padding, stride
+    or dilation), as one matrix product where that is the same computation and cheaper.
+
+    Inside ``torch.compile`` without autograd (a compiled forecast), a 1x1 convolution, or
+    one whose kernel spans all ``k`` input steps (each step of a streaming rollout), is the
+    product of the [c_out, c_in k] weight with the [c_in k, T' N] input. TorchInductor does
+    not generate CPU convolutions itself: it calls ATen's, which for a batch of one window
+    costs about 15 us of overhead per call, against a few for the product it can fuse with
+    the surrounding element-wise work (one-window 9-step forecast on one CPU thread: the
+    student 2.4 -> 1.9 ms, the teacher 27 -> 16 ms). Elsewhere the convolution runs as
+    is: in eager training and in eager batch rollouts the product measured slower.
+
+    Shapes: [B, c_in, T, N] -> [B, c_out, T - k + 1, N].
+    """
+    k = conv.kernel_size[0]
+    batch, channels, steps, nodes = x.shape
+    if not (torch.compiler.is_compiling() and not torch.is_grad_enabled()
+            and (k == 1 or steps == k)):
+        return conv(x)
+    weight = conv.weight.reshape(conv.out_channels, channels * k)   # index c * k + j
+    if k == 1:
+        out = torch.matmul(weight, x.reshape(batch, channels, steps * nodes))
+    else:
+        out = torch.matmul(weight, x.reshape(batch, channels * k, nodes))  # index c * k + j
+    if conv.bias is not None:
+        out = out + conv.bias[:, None]
+    return out.view(batch, conv.out_channels, steps - k + 1, nodes)
+
+
 class ChannelAlign(nn.Module):
     """Residual path that matches channel counts.
 
@@ -115,7 +145,7 @@ class TemporalConv(nn.Module):
         self.align = ChannelAlign(c_in, c_out, residual) if activation != "sigmoid" else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = self.conv(x)
+        out = time_conv(self.conv, x)
         if self.activation == "sigmoid":
             return torch.sigmoid(out)
         residual = self.align(x)[:, :, self.kernel - 1:, :]
@@ -161,8 +191,14 @@ class ChebGraphConv(nn.Module):
         for _ in range(2, self.order):
             terms.append(2 * (terms[-1] @ self.laplacian) - terms[-2])
         stacked = torch.cat(terms, dim=1)                      # [B, Ks * c_in, T, N]
-        kernel = self.theta.permute(2, 0, 1).flatten(1)[:, :, None, None]  # [c_out, Ks*c_in, 1, 1]
-        out = F.conv2d(stacked, kernel, self.bias)
+        kernel = self.theta.permute(2, 0, 1).flatten(1)        # [c_out, Ks * c_in]
+        if torch.compiler.is_compiling() and not torch.is_grad_enabled():
+            # compiled inference: the product, as time_conv explains
+            batch, _, steps, nodes = stacked.shape
+            out = (torch.matmul(kernel, stacked.reshape(batch, -1, steps * nodes))
+                   + self.bias[:, None]).view(batch, -1, steps, nodes)
+        else:
+            out = F.conv2d(stacked, kernel[:, :, None, None], self.bias)
         return torch.relu(out + self.align(x))
 
 

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from stgkd.data.graph import scaled_laplacian
-from stgkd.nn.layers import ChebGraphConv, NodeChannelNorm, Residual, TemporalConv
+from stgkd.nn.layers import ChebGraphConv, NodeChannelNorm, Residual, TemporalConv, time_conv
 
 TEACHER_BLOCKS = [[1, 32, 64], [64, 32, 128]]
 STUDENT_BLOCKS = [[1, 2, 4], [4, 2, 8]]
@@ -89,7 +89,7 @@ class OutputLayer(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.gate(self.norm(self.temporal(x)))
-        return self.fc(x)[:, 0, 0, :] + self.node_bias
+        return time_conv(self.fc, x)[:, 0, 0, :] + self.node_bias
 
 
 def _check_counts(name: str, counts: list[int] | None, expected: int) -> None:
