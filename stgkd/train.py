@@ -47,6 +47,7 @@ class TrainConfig:
     optimizer: str = "rmsprop"      # "rmsprop" (the KD paper) or "adam" (the DMST-GNODE runs)
     patience: int | None = None     # stop after this many epochs without a better validation MAE
     multi_step: bool = False        # targets are all n_pred steps [B, n_pred, N], not step n_his
+    epoch_windows: int | None = None  # train on this many windows per epoch (None: all of them)
 
 
 # Settings that change how a run executes, not what it computes: a run may resume with others.
@@ -99,13 +100,18 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
     ``x = window[:, :n_his]`` [B, n_his, N] and ``y = window[:, n_his:]``
     [B, n_pred, N] (direct multi-step models); otherwise ``x`` is [B, 1, n_his, N]
     and ``y`` step ``n_his`` [B, N]. With ``config.patience`` training stops once
-    that many epochs in a row bring no better validation MAE.
+    that many epochs in a row bring no better validation MAE. With
+    ``config.epoch_windows`` an epoch trains on the first that many windows of its
+    shuffled order, a different draw each epoch (a fixed budget of steps per epoch).
     """
     device = torch.device(config.device)
     model.to(device)
     params = list(model.parameters())
     if isinstance(loss_fn, nn.Module):  # a loss with weights of its own (LSKD's adapter) trains too
         params += list(loss_fn.to(device).parameters())
+    if config.epoch_windows is not None and config.epoch_windows < 1:
+        raise ValueError(f"config.epoch_windows: expected a positive number of windows or "
+                         f"None, found {config.epoch_windows}")
     if config.optimizer == "rmsprop":
         optimizer = torch.optim.RMSprop(params, lr=config.lr, alpha=config.rmsprop_alpha)
     elif config.optimizer == "adam":
@@ -153,8 +159,10 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         model.train()
         order = torch.randperm(train.shape[0],
                                generator=torch.Generator().manual_seed(config.seed * 100_003 + epoch))
+        if config.epoch_windows is not None:
+            order = order[:config.epoch_windows]     # a fixed budget of steps per epoch
         losses = []
-        batches = range(0, train.shape[0], config.batch_size)
+        batches = range(0, order.shape[0], config.batch_size)
         bar = tqdm(batches, desc=f"epoch {epoch + 1}/{config.epochs}", leave=False,
                    disable=not progress, mininterval=1.0)
         for start in bar:

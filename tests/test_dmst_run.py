@@ -92,3 +92,26 @@ def test_every_model_of_the_comparison_has_an_experiment_per_data_set():
     for dataset in ("losloop", "pemsd7m", "pems08"):
         for model in MODELS:
             assert EXPERIMENTS[f"dmst/{dataset}/{model.lower()}"].model == model
+
+
+@pytest.mark.parametrize("budget, stored", [(100, 100), (265, None)])
+def test_a_window_budget_applies_only_where_the_training_set_is_larger(tmp_path, monkeypatch,
+                                                                         budget, stored):
+    """The smoke split trains on one day (265 windows): a budget of 100 caps each epoch,
+    one of 265 is no cap and is stored as None (every window used)."""
+    from stgkd.dmst import run as dmst_run
+    monkeypatch.setitem(dmst_run.DMST_PROFILES, "smoke",
+                        dmst_run.DMSTProfile(1, None, (1, 1, 1), epoch_windows=budget))
+    result = run_experiment("dmst/losloop/fc-lstm", "smoke", 0, results_dir=tmp_path,
+                            progress=False)
+    assert result["windows"]["train"] == 265
+    assert result["train_config"]["epoch_windows"] == stored
+
+
+def test_paper_profile_budget_is_los_loops_training_set():
+    from stgkd.data import DEFAULT_SPLITS
+    from stgkd.dmst.run import DMST_PROFILES
+    windows_per_day = 288 - 24 + 1
+    # Los-loop's training days (1,325 windows) are all used; PeMSD7(M)'s are capped
+    assert (DEFAULT_SPLITS["losloop"][0] * windows_per_day <= DMST_PROFILES["paper"].epoch_windows
+            < DEFAULT_SPLITS["pemsd7m"][0] * windows_per_day)

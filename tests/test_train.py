@@ -102,3 +102,40 @@ def test_compiled_training_gives_the_eager_numbers(synthetic, synthetic_windows,
     for a, b in zip(eager.history, compiled.history):
         assert b["train_loss"] == pytest.approx(a["train_loss"], rel=1e-4)
         assert b["val_mae"] == pytest.approx(a["val_mae"], rel=1e-4)
+
+
+class _RecordingLoss:
+    """supervised_mse that records the training-window indices of every batch."""
+
+    takes_sample_index = True
+
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, model, x, y, index):
+        self.seen.append(index.tolist())
+        return supervised_mse(model, x, y)
+
+
+def test_epoch_windows_trains_on_that_many_distinct_windows_per_epoch(synthetic, synthetic_windows):
+    n_train = synthetic_windows.train.shape[0]
+    budget = n_train // 3
+    config = TrainConfig(epochs=2, batch_size=7, epoch_windows=budget)
+    loss = _RecordingLoss()
+    fit(_model(synthetic), synthetic_windows, config, loss, progress=False)
+    batches_per_epoch = -(-budget // 7)                    # ceil: the last batch is short
+    assert len(loss.seen) == 2 * batches_per_epoch
+    epochs = [sum(loss.seen[:batches_per_epoch], []), sum(loss.seen[batches_per_epoch:], [])]
+    for drawn in epochs:
+        assert len(drawn) == len(set(drawn)) == budget     # no window twice in an epoch
+        assert all(0 <= i < n_train for i in drawn)
+    assert set(epochs[0]) != set(epochs[1])                # a fresh draw each epoch
+    again = _RecordingLoss()
+    fit(_model(synthetic), synthetic_windows, config, again, progress=False)
+    assert again.seen == loss.seen                         # the draws follow the seed
+
+
+def test_epoch_windows_must_be_positive(synthetic, synthetic_windows):
+    with pytest.raises(ValueError, match="epoch_windows"):
+        fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=1, epoch_windows=0),
+            progress=False)
