@@ -40,9 +40,11 @@
 #   channels (lines 16-20), and the pruned model is compacted into a physically
 #   smaller STGCN;
 # - **the share per step and Table 7's interval are ours, not the paper's**: the paper
-#   gives neither. A step removes 6, 13 or 25% of each layer's channels for the 25, 50
-#   and 75% levels (about five steps) and 25% for the teacher
-#   (`stgkd.experiments.PRUNING_FRACTIONS`); Table 7 prunes once per epoch;
+#   gives neither. For each level and data set the share is the one that reaches the
+#   level with the least overshoot in three to six steps, computed from the architecture
+#   before any training (`stgkd.prune.step_share`, `stgkd.experiments.PRUNING_FRACTIONS`:
+#   8% per step for 25%, 11-18% for 50%, 17-18% for 75%); the teacher loses 25% per
+#   step; Table 7 prunes once per epoch;
 # - **Table 8** prunes every two epochs ("pruning operations are performed after every
 #   two cycles") until the level is reached, then fine-tunes the compacted model with
 #   the supervised loss for the profile's epochs (50 in the paper profile);

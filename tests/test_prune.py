@@ -15,7 +15,8 @@ from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN,
 from stgkd.nn.layers import ChannelAlign
 from stgkd.nn.streaming import streaming_rollout
 from stgkd.prune import (MaskedSTGCN, TaylorImportance, algorithm1, compact,
-                         compacted_parameter_count, full_masks, prune_step, pruning_level)
+                         compacted_parameter_count, full_masks, level_schedule, prune_step,
+                         pruning_level, step_share)
 from stgkd.train import supervised_mse
 
 N = 5
@@ -382,6 +383,35 @@ def test_pruning_never_removes_every_channel():
         assert all(int(m.sum()) == 1 for m in masks.values())
     small = compact(model, masks)
     assert small.config["blocks"] == [[1, 1, 1], [1, 1, 1]]
+
+
+def test_level_schedule_follows_from_the_counts_whatever_the_scores():
+    model = STGCN(N, PRUNING_BASE_BLOCKS)
+    gen = torch.Generator().manual_seed(4)
+    masks, levels = full_masks(model), []
+    for _ in range(4):
+        scores = {name: torch.rand(m.numel(), generator=gen) for name, m in masks.items()}
+        masks = prune_step(masks, scores, 0.2)
+        levels.append(pruning_level(model, masks))
+    assert level_schedule(model, 0.2, 4) == pytest.approx(levels)
+    assert levels == sorted(levels) and 0 < levels[0]
+
+
+def test_step_share_reaches_the_level_with_the_least_overshoot():
+    model = STGCN(N, PRUNING_BASE_BLOCKS)
+    shares = [0.05, 0.1, 0.15, 0.2, 0.3]
+    share = step_share(model, 0.5, min_steps=2, max_steps=5, shares=shares)
+
+    def overshoot(s):   # (overshoot, steps) of the first step at or past 50%, else None
+        levels = level_schedule(model, s, 5)
+        hit = [i for i, level in enumerate(levels) if level >= 0.5 and i >= 1]
+        return (levels[hit[0]] - 0.5, hit[0] + 1) if hit and levels[hit[0] - 1] < 0.5 else None
+
+    reached = {s: overshoot(s) for s in shares if overshoot(s) is not None}
+    assert share in reached
+    assert reached[share][0] == pytest.approx(min(o for o, _ in reached.values()))
+    with pytest.raises(ValueError, match="target_level: no share"):
+        step_share(model, 0.9, min_steps=3, max_steps=3, shares=[0.02])
 
 
 def test_algorithm1_prunes_to_the_target_and_returns_the_compacted_model(synthetic_windows):

@@ -7,8 +7,9 @@ import pytest
 
 from stgkd.cli import main
 from stgkd.complexity import count_parameters
-from stgkd.experiments import EXPERIMENTS, load_model, run_experiment
+from stgkd.experiments import EXPERIMENTS, PRUNING_FRACTIONS, load_model, run_experiment
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, STGCN
+from stgkd.prune import step_share
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +73,14 @@ def test_pruned_run_stores_the_compacted_model(base_root, name, level):
     if pruning["prune_loss"] == "lstcd":
         assert result["teacher"]["experiment"] == "kd/losloop/teacher"
         assert 0 < pruning["teacher_share"] <= 1
+
+
+@pytest.mark.parametrize("dataset, n_nodes", [("pemsd7m", 228), ("losloop", 207), ("pems08", 170)])
+def test_pruning_shares_are_those_the_architecture_gives(dataset, n_nodes):
+    """The per-step shares in the experiments are step_share's for the pruning base on
+    the data set's node count (computed before training, not tuned on results)."""
+    base = STGCN(n_nodes, PRUNING_BASE_BLOCKS)
+    for level, share in PRUNING_FRACTIONS[dataset].items():
+        assert share == step_share(base, level / 100)
+        for method in ("taylor", "kdis-lstcd"):
+            assert EXPERIMENTS[f"prune/{dataset}/{method}-{level}"].pruning.fraction == share

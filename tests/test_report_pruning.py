@@ -222,15 +222,15 @@ def test_table9_as_run_matches_the_paper():
     assert pemsd7m_97["paper_batch_size"] == 25 and pemsd7m_97["paper_learning_rate"] == 0.001
     assert pemsd7m_97["fraction"] == 0.25 and pemsd7m_97["interval_epochs"] == 1.0
     pems08_25 = row_of(table, our_dataset="pems08", level_pct=25)
-    # PeMSD8, 25%: batch 50, 0.748 / 0.324 / 0.868; one step removes 6%, every two epochs
+    # PeMSD8, 25%: batch 50, 0.748 / 0.324 / 0.868; one step removes 8%, every two epochs
     assert pems08_25["table9_column"] == "PeMSD8" and pems08_25["alpha2"] == 0.324
-    assert pems08_25["fraction"] == 0.06 and pems08_25["interval_epochs"] == 2.0
+    assert pems08_25["fraction"] == 0.08 and pems08_25["interval_epochs"] == 2.0
     assert row_of(table, our_dataset="losloop", level_pct=75)["table9_column"] == "PeMSD7"
 
 
 def test_table9_as_run_reads_the_stored_runs():
     agreeing = make_result("prune/pemsd7m/kdis-lstcd-25", "smoke",
-                           pruning=pruning_block(interval=40, prune_loss="lstcd"))
+                           pruning=pruning_block(interval=40, fraction=0.08, prune_loss="lstcd"))
     differing = make_result("prune/pemsd7m/kdis-lstcd-50", "smoke",
                             pruning=pruning_block(interval=40, fraction=0.13, prune_loss="lstcd"))
     differing["train_config"]["batch_size"] = 25

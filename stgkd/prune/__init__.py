@@ -14,9 +14,9 @@ Typical use::
                         fraction=0.1, target_level=0.5, finetune_batches=...)
     result.model        # compacted STGCN; save result.model.config and its state_dict
 """
-from stgkd.prune.algorithm import (PruneResult, algorithm1, compacted_parameter_count, minibatches,
-                                   prunable_parameter_count, prune_step, pruning_level,
-                                   removal_count)
+from stgkd.prune.algorithm import (PruneResult, algorithm1, compacted_parameter_count,
+                                   level_schedule, minibatches, prunable_parameter_count,
+                                   prune_step, pruning_level, removal_count, step_share)
 from stgkd.prune.compact import compact, compacted_config
 from stgkd.prune.importance import TaylorImportance, channel_groups, group_scores
 from stgkd.prune.layout import Layer, ParamSlice, parameter_slices, prunable_layers
@@ -26,6 +26,6 @@ from stgkd.prune.masks import (MaskedSTGCN, Masks, check_masks, full_masks, kept
 __all__ = ["Layer", "MaskedSTGCN", "Masks", "ParamSlice", "PruneResult", "TaylorImportance",
            "algorithm1", "channel_groups", "check_masks", "compact", "compacted_config",
            "compacted_parameter_count", "full_masks", "group_scores", "kept_counts",
-           "kept_indices", "masked_layer_norm", "minibatches", "parameter_slices",
-           "prunable_layers", "prunable_parameter_count", "prune_step", "pruning_level",
-           "removal_count"]
+           "kept_indices", "level_schedule", "masked_layer_norm", "minibatches",
+           "parameter_slices", "prunable_layers", "prunable_parameter_count", "prune_step",
+           "pruning_level", "removal_count", "step_share"]
