@@ -46,13 +46,21 @@ def streaming_rollout(model: STGCN, history: torch.Tensor, n_steps: int) -> torc
         x = block.dropout(block.norm(block.temporal_out(spatial[-1])))
     last = x
     steps = [model.output(last)]
+    # a temporal convolution of width kt reads its last kt input steps: with the newest
+    # appended, only the kt - 1 before it are still needed, so each kept sequence is cut
+    # to those (shifting whole sequences was most of a large batch's rollout time)
+    keep = kt - 1
+    inputs = [seq[:, :, seq.shape[2] - keep:] for seq in inputs]
+    spatial = [seq[:, :, seq.shape[2] - keep:] for seq in spatial]
     for _ in range(1, n_steps):
         newest = steps[-1][:, None, None, :]                       # [B, 1, 1, N]
         for k, block in enumerate(model.blocks):
-            inputs[k] = _shift(inputs[k], newest)
-            s = block.spatial(block.temporal_in(inputs[k][:, :, -kt:]))   # [B, C, 1, N]
-            spatial[k] = _shift(spatial[k], s)
-            newest = block.dropout(block.norm(block.temporal_out(spatial[k][:, :, -kt:])))
-        last = _shift(last, newest)
+            window = torch.cat([inputs[k], newest], dim=2)          # [B, C, kt, N]
+            s = block.spatial(block.temporal_in(window))            # [B, C, 1, N]
+            inputs[k] = window[:, :, 1:]
+            window = torch.cat([spatial[k], s], dim=2)
+            newest = block.dropout(block.norm(block.temporal_out(window)))
+            spatial[k] = window[:, :, 1:]
+        last = _shift(last, newest)                 # the output layer reads all its steps
         steps.append(model.output(last))
     return torch.stack(steps, dim=1)
