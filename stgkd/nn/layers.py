@@ -15,6 +15,26 @@ from torch import nn
 Residual = Union[str, list[int], None]
 
 
+def compiled_inference() -> bool:
+    """Whether this forward is traced by ``torch.compile`` without autograd (a compiled
+    forecast), where channel mixing runs as matrix products (see :func:`time_conv`)."""
+    return torch.compiler.is_compiling() and not torch.is_grad_enabled()
+
+
+def channel_product(weight: torch.Tensor, bias: torch.Tensor | None,
+                    x: torch.Tensor) -> torch.Tensor:
+    """A 1x1 convolution over channels as one matrix product: ``weight`` [c_out, c_in]
+    times ``x`` [B, c_in, T, N] viewed as [B, c_in, T N], plus ``bias`` [c_out] if given.
+
+    Shapes: [B, c_in, T, N] -> [B, c_out, T, N].
+    """
+    batch, channels, steps, nodes = x.shape
+    out = torch.matmul(weight, x.reshape(batch, channels, steps * nodes))
+    if bias is not None:
+        out = out + bias[:, None]
+    return out.view(batch, weight.shape[0], steps, nodes)
+
+
 def time_conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
     """``conv(x)`` for a convolution with kernel ``(k, 1)`` along time (no padding, stride
     or dilation), as one matrix product where that is the same computation and cheaper.
@@ -32,17 +52,12 @@ def time_conv(conv: nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
     """
     k = conv.kernel_size[0]
     batch, channels, steps, nodes = x.shape
-    if not (torch.compiler.is_compiling() and not torch.is_grad_enabled()
-            and (k == 1 or steps == k)):
+    if not (compiled_inference() and (k == 1 or steps == k)):
         return conv(x)
-    weight = conv.weight.reshape(conv.out_channels, channels * k)   # index c * k + j
-    if k == 1:
-        out = torch.matmul(weight, x.reshape(batch, channels, steps * nodes))
-    else:
-        out = torch.matmul(weight, x.reshape(batch, channels * k, nodes))  # index c * k + j
-    if conv.bias is not None:
-        out = out + conv.bias[:, None]
-    return out.view(batch, conv.out_channels, steps - k + 1, nodes)
+    # a kernel spanning all k steps sees them as c_in k channels of one step
+    # (weight index c * k + j, the order of [B, c_in, k, N] flattened)
+    flat = x if k == 1 else x.reshape(batch, channels * k, 1, nodes)
+    return channel_product(conv.weight.reshape(conv.out_channels, channels * k), conv.bias, flat)
 
 
 class ChannelAlign(nn.Module):
@@ -192,11 +207,8 @@ class ChebGraphConv(nn.Module):
             terms.append(2 * (terms[-1] @ self.laplacian) - terms[-2])
         stacked = torch.cat(terms, dim=1)                      # [B, Ks * c_in, T, N]
         kernel = self.theta.permute(2, 0, 1).flatten(1)        # [c_out, Ks * c_in]
-        if torch.compiler.is_compiling() and not torch.is_grad_enabled():
-            # compiled inference: the product, as time_conv explains
-            batch, _, steps, nodes = stacked.shape
-            out = (torch.matmul(kernel, stacked.reshape(batch, -1, steps * nodes))
-                   + self.bias[:, None]).view(batch, -1, steps, nodes)
+        if compiled_inference():   # the product, as time_conv explains
+            out = channel_product(kernel, self.bias, stacked)
         else:
             out = F.conv2d(stacked, kernel[:, :, None, None], self.bias)
         return torch.relu(out + self.align(x))
