@@ -29,9 +29,9 @@
 # a better validation MAE. An epoch is at most 1,344 training windows (42 batches), drawn
 # afresh each epoch: all of Los-loop's 1,325, about a seventh of PeMSD7(M)'s 9,010, so
 # that the larger data set fits a CPU budget with as many steps as Los-loop (a full
-# PeMSD7(M) epoch of DMST-GNODE would take 10-20 minutes on two cores). It uses Adam at a constant learning rate of 1e-3 (as STGODE;
-# the table below reads the settings from the code), batch 32,
-# and the mean squared error of all 12 Box-Cox-scaled steps, on a CPU. The epoch with
+# PeMSD7(M) epoch of DMST-GNODE would take 10-20 minutes on two cores). It uses Adam at
+# a constant learning rate of 1e-3 (as STGODE; the table below reads the settings from
+# the code), batch 32, and the mean squared error of all 12 Box-Cox-scaled steps, on a CPU. The epoch with
 # the lowest validation MAE is kept. `quick` is 3 epochs and `smoke` 1 epoch on three
 # days; they check the pipeline and are far from the paper by design. ARIMA and SVR are
 # fitted once on the training days.
@@ -112,8 +112,8 @@ print(f"{len(results)} stored DMST runs; rows run: {int((table['seeds'] > 0).sum
 # ## The training budget as run
 #
 # Per profile: the most epochs, the most training windows per epoch, the patience of
-# early stopping (epochs without a better validation MAE) and the split in days (train / validation / test; "default" is the
-# data set's own, above). Batch size, optimiser and learning-rate schedule are shared.
+# early stopping (epochs without a better validation MAE) and the split in days (train /
+# validation / test; "default" is the data set's own, above). Batch size, optimiser and learning-rate schedule are shared.
 
 # %%
 # NBVAL_CHECK_OUTPUT
