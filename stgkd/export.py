@@ -45,14 +45,20 @@ def export_onnx(model: STGCN, path: str | Path, n_pred: int = 9, opset: int = 17
     """
     _require("onnx")
     path = Path(path)
-    module = RolloutModule(model, n_pred)
+    was_training = model.training
+    # eval() on the wrapper too: the exporter restores the wrapper's own mode afterwards,
+    # recursively, and a fresh module's mode is training
+    module = RolloutModule(model, n_pred).eval()
     example = torch.zeros(1, 1, model.config["n_his"], model.config["n_nodes"])
     tmp = path.with_name(path.name + ".tmp")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer notes about Python control flow: fixed here
-        torch.onnx.export(module, (example,), str(tmp), input_names=["history"],
-                          output_names=["forecast"], opset_version=opset, dynamo=False,
-                          dynamic_axes={"history": {0: "batch"}, "forecast": {0: "batch"}})
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes about Python control flow: fixed here
+            torch.onnx.export(module, (example,), str(tmp), input_names=["history"],
+                              output_names=["forecast"], opset_version=opset, dynamo=False,
+                              dynamic_axes={"history": {0: "batch"}, "forecast": {0: "batch"}})
+    finally:
+        model.train(was_training)   # the caller's model comes back in the mode it came in
     tmp.replace(path)
     return path
 

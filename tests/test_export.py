@@ -29,6 +29,15 @@ def test_onnx_forecast_equals_the_pytorch_rollout(tmp_path):
     assert not (tmp_path / "student.onnx.tmp").exists()
 
 
+@pytest.mark.parametrize("training", [False, True])
+def test_export_leaves_the_model_in_the_mode_it_came_in(tmp_path, training):
+    # torch.onnx.export restores the exported module's mode afterwards, recursively: a
+    # wrapper left in training mode would switch an eval model to training
+    model = STGCN(6, STUDENT_BLOCKS, weights=graph()).train(training)
+    export_onnx(model, tmp_path / "m.onnx", n_pred=2)
+    assert [m.training for m in model.modules()] == [training] * len(list(model.modules()))
+
+
 def test_onnx_forecaster_refuses_a_wrong_shape(tmp_path):
     model = STGCN(6, STUDENT_BLOCKS, weights=graph()).eval()
     forecaster = OnnxForecaster(export_onnx(model, tmp_path / "m.onnx", n_pred=3))
