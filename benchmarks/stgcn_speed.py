@@ -1,14 +1,21 @@
-"""Speed of the STGCN teacher, pruning base and student: 9-step rollout of 1140 windows
-(streaming, and the first implementation that re-runs the whole model each step),
-single-window 9-step latency (p50/p95; eager, streaming, compiled streaming),
+"""Speed of the STGCN teacher, pruning base, student and every stored compacted pruned
+model: the 9-step rollout of 1140 PeMSD7(M) windows (the first implementation that re-runs
+the whole model each step; streaming, eager and under torch.compile; the exported ONNX
+forecast run by onnxruntime), single-window 9-step latency (p50/p95, the same variants),
 training windows per second (eager, and under torch.compile) and peak memory, stored in
 results/benchmarks/<machine>.json.
+
+A compacted pruned model is timed with its own channel counts on PeMSD7(M)'s 228 nodes
+and random weights (speed depends on the shapes, not the values), so that every model is
+timed on the same problem; the first implementation and training are timed for the three
+named architectures only.
 
 Each model is measured in a fresh subprocess so its peak memory is its own.
 Timings are the mean of repeated runs after warm-up runs, as the KD paper's Table 1
 (which averages 100 runs on a GTX 1080; the defaults here are fewer on a CPU).
 
-    python benchmarks/stgcn_speed.py                    # CPU, all three models
+    python benchmarks/stgcn_speed.py                    # CPU, every model
+    python benchmarks/stgcn_speed.py --models student teacher --no-checkpoints
     python benchmarks/stgcn_speed.py --device cuda --repeats 100
 """
 from __future__ import annotations
@@ -21,6 +28,7 @@ import re
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +42,8 @@ from stgkd.nn.streaming import streaming_rollout
 from stgkd.io import write_json
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.provenance import device_description, git_commit, now_iso
-from stgkd.results import results_root
+from stgkd.report.efficiency import fastest_rollout
+from stgkd.results import load_results, results_root
 
 MODELS = {"teacher": TEACHER_BLOCKS, "pruning_base": PRUNING_BASE_BLOCKS, "student": STUDENT_BLOCKS}
 N_WINDOWS = 1140
@@ -58,8 +67,43 @@ def _timed(fn, device, warmup: int, repeats: int) -> list[float]:
     return times
 
 
-def measure(name: str, args: argparse.Namespace, queue) -> None:
-    """Measure one model (runs in its own process) and put its figures on ``queue``."""
+def stored_compacted_models(root=None) -> list[dict]:
+    """One subject per stored paper-profile pruned run whose compacted checkpoint exists:
+    ``{"key": experiment, "config": its model config, "full": False}``. A run whose
+    channels are a named architecture's (the unpruned base) is left to that name."""
+    named = [[list(block) for block in blocks] for blocks in MODELS.values()]
+    subjects = []
+    for result in load_results(root, profile="paper"):
+        if not result["experiment"].startswith("prune/") or not result.get("checkpoint"):
+            continue
+        path = results_root(root) / "paper" / result["experiment"] / result["checkpoint"]
+        if path.is_file() and result["seed"] == 0:
+            state = torch.load(path, map_location="cpu", weights_only=False)
+            if [list(block) for block in state["model_config"]["blocks"]] in named:
+                continue
+            subjects.append({"key": result["experiment"], "config": state["model_config"],
+                             "full": False})
+    return sorted(subjects, key=lambda s: s["key"])
+
+
+def _timings(times: list[float]) -> dict:
+    return {"mean_s": statistics.mean(times),
+            "std_s": statistics.stdev(times) if len(times) > 1 else 0.0,
+            "runs": len(times), "times_s": times}
+
+
+def _batched(fn, windows: torch.Tensor, n_his: int, batch_size: int) -> None:
+    """``fn`` [B, 1, n_his, N] -> forecasts, over every batch of ``windows``."""
+    for start in range(0, windows.shape[0], batch_size):
+        fn(windows[start:start + batch_size, None, :n_his])
+
+
+def measure(subject: dict, args: argparse.Namespace, queue) -> None:
+    """Measure one model (runs in its own process) and put its figures on ``queue``.
+
+    ``subject``: ``{"key", "config": STGCN keyword arguments (its n_nodes is replaced by
+    PeMSD7(M)'s), "full": also time the first implementation and training}``.
+    """
     torch.manual_seed(0)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -67,7 +111,8 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
     series = load_series("pemsd7m")
     data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
     windows = data.test[:N_WINDOWS].to(device)
-    model = STGCN(series.n_nodes, MODELS[name], weights=series.weights).to(device).eval()
+    config = {**subject["config"], "n_nodes": series.n_nodes}
+    model = STGCN(**config, weights=series.weights).to(device).eval()
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
@@ -75,11 +120,28 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
     rollout_times = _timed(lambda: forecast(model, windows, data.n_his, data.n_pred,
                                             batch_size=args.eval_batch, device=device),
                            device, args.warmup, args.repeats)
-    # the first implementation: every rollout step re-runs the whole model
-    reference_times = _timed(lambda: forecast(model, windows, data.n_his, data.n_pred,
-                                              batch_size=args.eval_batch, device=device,
-                                              streaming=False),
-                             device, args.warmup, args.repeats)
+    reference_times = None
+    if subject["full"]:
+        # the first implementation: every rollout step re-runs the whole model
+        reference_times = _timed(lambda: forecast(model, windows, data.n_his, data.n_pred,
+                                                  batch_size=args.eval_batch, device=device,
+                                                  streaming=False),
+                                 device, args.warmup, args.repeats)
+    # the streaming rollout compiled as one graph per batch shape (the last batch of
+    # 1140 / 32 is smaller; the warm-up runs pay both compilations)
+    compiled_rollout = torch.compile(lambda h: streaming_rollout(model, h, data.n_pred),
+                                     dynamic=False)
+    with torch.no_grad():
+        compiled_times = _timed(lambda: _batched(compiled_rollout, windows, data.n_his,
+                                                 args.eval_batch),
+                                device, max(args.warmup, 1), args.repeats)
+    onnx = _onnx_forecasters(model, data.n_pred, args) if device.type == "cpu" else None
+    onnx_times = None
+    if onnx:
+        batch_windows = windows.cpu().numpy()
+        onnx_times = _timed(lambda: _batched(onnx["rollout"].predict, batch_windows,
+                                             data.n_his, args.eval_batch),
+                            device, args.warmup, args.repeats)
 
     # one window, 9 steps: the latency a deployed forecaster sees
     single = windows[:1, None, :data.n_his]
@@ -90,11 +152,14 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
     threads = torch.get_num_threads()
     if args.latency_threads:
         torch.set_num_threads(args.latency_threads)
+    variants = [("eager_reference", lambda: rollout(model, single, data.n_pred)),
+                ("eager_streaming", lambda: streaming_rollout(model, single, data.n_pred)),
+                ("compiled_streaming", lambda: compiled_streaming(single))]
+    if onnx:
+        single_numpy = single.cpu().numpy()
+        variants.append(("onnx", lambda: onnx["single"].predict(single_numpy)))
     with torch.no_grad():
-        for variant, fn in (("eager_reference", lambda: rollout(model, single, data.n_pred)),
-                            ("eager_streaming",
-                             lambda: streaming_rollout(model, single, data.n_pred)),
-                            ("compiled_streaming", lambda: compiled_streaming(single))):
+        for variant, fn in variants:
             times = _timed(fn, device, 10, args.latency_repeats)
             single_window[variant] = {"p50_ms": 1000 * float(np.percentile(times, 50)),
                                       "p95_ms": 1000 * float(np.percentile(times, 95)),
@@ -125,15 +190,17 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
         times = _timed(train_steps, device, 1, args.train_repeats)
         return batch * args.train_steps / statistics.mean(times)
 
-    train_eager = train_rate(model)
-    train_compiled = train_rate(torch.compile(model)) if args.compiled_training else None
+    train_eager = train_compiled = None
+    if subject["full"]:
+        train_eager = train_rate(model)
+        train_compiled = train_rate(torch.compile(model)) if args.compiled_training else None
     figures = {
         "parameters": count_parameters(model),
-        "rollout_1140": {"mean_s": statistics.mean(rollout_times),
-                         "std_s": statistics.stdev(rollout_times) if len(rollout_times) > 1 else 0.0,
-                         "runs": len(rollout_times), "times_s": rollout_times},
-        "rollout_1140_reference": {"mean_s": statistics.mean(reference_times),
-                                   "runs": len(reference_times), "times_s": reference_times},
+        "blocks": [list(b) for b in model.config["blocks"]],
+        "rollout_1140": _timings(rollout_times),
+        "rollout_1140_reference": _timings(reference_times) if reference_times else None,
+        "rollout_1140_compiled": _timings(compiled_times),
+        "rollout_1140_onnx": _timings(onnx_times) if onnx_times else None,
         "single_window_9_steps": single_window,
         "train_windows_per_s": train_eager,
         "train_windows_per_s_compiled": train_compiled,
@@ -143,7 +210,42 @@ def measure(name: str, args: argparse.Namespace, queue) -> None:
     }
     if device.type == "cuda":
         figures["peak_gpu_memory_mb"] = torch.cuda.max_memory_allocated(device) / 2**20
-    queue.put((name, figures))
+    if onnx:
+        onnx["folder"].cleanup()
+    queue.put((subject["key"], figures))
+
+
+def _onnx_forecasters(model: STGCN, n_pred: int, args: argparse.Namespace) -> dict | None:
+    """The model's forecast exported to ONNX and loaded twice in onnxruntime: on
+    ``--threads`` for the 1140-window rollout and on ``--latency-threads`` for one window.
+    None (with a note) without the deploy extra."""
+    try:
+        from stgkd.export import OnnxForecaster, export_onnx
+        folder = tempfile.TemporaryDirectory()
+        path = export_onnx(model, Path(folder.name) / "forecast.onnx", n_pred)
+    except ImportError as error:
+        print(f"not timing ONNX: {error}", file=sys.stderr)
+        return None
+    threads = args.threads or torch.get_num_threads()
+    return {"folder": folder, "rollout": OnnxForecaster(path, threads=threads),
+            "single": OnnxForecaster(path, threads=args.latency_threads or threads)}
+
+
+def summary_line(key: str, value: dict) -> str:
+    """Two lines of a model's figures for the console."""
+    rollouts = ", ".join(f"{name} {value[f'rollout_1140{suffix}']['mean_s']:.3f}s"
+                         for name, suffix in (("first", "_reference"), ("streaming", ""),
+                                              ("compiled", "_compiled"), ("onnx", "_onnx"))
+                         if value.get(f"rollout_1140{suffix}"))
+    latency = ", ".join(f"{k} {v['p50_ms']:.2f} ms"
+                        for k, v in value["single_window_9_steps"].items())
+    train = ""
+    if value.get("train_windows_per_s"):
+        train = f"  train {value['train_windows_per_s']:.0f} windows/s" + (
+            f" (compiled {value['train_windows_per_s_compiled']:.0f})"
+            if value.get("train_windows_per_s_compiled") else "")
+    return (f"{key:24} {value['parameters']:>8,} params  rollout(1140) {rollouts}{train}  "
+            f"peak RSS {value['peak_rss_mb']:.0f} MB\n{'':24} one window p50: {latency}")
 
 
 def machine_slug(description: str, device: str) -> str:
@@ -155,7 +257,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu", help="cpu (default) or cuda")
-    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS),
+                        help="named architectures to time (default: all three)")
+    parser.add_argument("--no-checkpoints", dest="checkpoints", action="store_false",
+                        help="do not time the stored compacted pruned models (by default each "
+                             "paper-profile prune run's checkpoint is timed)")
     parser.add_argument("--repeats", type=int, default=5, help="timed rollouts per model (default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rollouts first (default 1)")
     parser.add_argument("--eval-batch", type=int, default=32,
@@ -177,24 +283,20 @@ def main(argv=None) -> int:
         print("error: --device cuda: expected a CUDA GPU, found none", file=sys.stderr)
         return 2
 
+    subjects = [{"key": name, "config": {"blocks": MODELS[name]}, "full": True}
+                for name in args.models]
+    if args.checkpoints:
+        subjects += stored_compacted_models()
     context = mp.get_context("spawn")
     figures = {}
-    for name in args.models:
+    for subject in subjects:
         queue = context.Queue()
-        process = context.Process(target=measure, args=(name, args, queue))
+        process = context.Process(target=measure, args=(subject, args, queue))
         process.start()
         key, value = queue.get()
         process.join()
         figures[key] = value
-        print(f"{name:13} {value['parameters']:>8,} params  rollout(1140) {value['rollout_1140']['mean_s']:.3f}s "
-              f"± {value['rollout_1140']['std_s']:.3f}  train {value['train_windows_per_s']:.0f} windows/s"
-              + (f" (compiled {value['train_windows_per_s_compiled']:.0f})"
-                 if value["train_windows_per_s_compiled"] else "") + "  "
-              f"peak RSS {value['peak_rss_mb']:.0f} MB", flush=True)
-        latency = value["single_window_9_steps"]
-        print(f"{'':13} rollout(1140) first implementation "
-              f"{value['rollout_1140_reference']['mean_s']:.3f}s; one window p50 " +
-              ", ".join(f"{k} {v['p50_ms']:.2f} ms" for k, v in latency.items()), flush=True)
+        print(summary_line(key, value), flush=True)
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -206,20 +308,23 @@ def main(argv=None) -> int:
                     "threads": torch.get_num_threads()},
         "settings": {k: v for k, v in vars(args).items() if k != "out"} | {"windows": N_WINDOWS,
                      "rollout_steps": 9, "train_batch": 50, "dataset": "pemsd7m"},
-        "rollout_1140": {k: v["rollout_1140"] for k, v in figures.items()},
-        "rollout_1140_reference": {k: v["rollout_1140_reference"] for k, v in figures.items()},
-        "single_window_9_steps": {k: v["single_window_9_steps"] for k, v in figures.items()},
-        "train_windows_per_s": {k: v["train_windows_per_s"] for k, v in figures.items()},
-        "train_windows_per_s_compiled": {k: v["train_windows_per_s_compiled"]
-                                         for k, v in figures.items()},
         "peak_memory_mb": {k: {m: v[m] for m in ("peak_rss_mb", "peak_rss_increase_mb", "peak_gpu_memory_mb")
                                if m in v} for k, v in figures.items()},
-        "parameters": {k: v["parameters"] for k, v in figures.items()},
     }
+    # one dict per figure, keyed by model; a figure a model was not timed for is left out
+    for figure in ("parameters", "blocks", "rollout_1140", "rollout_1140_reference",
+                   "rollout_1140_compiled", "rollout_1140_onnx", "single_window_9_steps",
+                   "train_windows_per_s", "train_windows_per_s_compiled"):
+        report[figure] = {k: v[figure] for k, v in figures.items() if v.get(figure) is not None}
     if {"teacher", "student"} <= set(figures):
         report["ratio_student_teacher"] = (figures["student"]["rollout_1140"]["mean_s"]
                                            / figures["teacher"]["rollout_1140"]["mean_s"])
-        print(f"student / teacher rollout time: {report['ratio_student_teacher']:.3f} "
+        (s_variant, s_time), (t_variant, t_time) = (fastest_rollout(report, m)
+                                                    for m in ("student", "teacher"))
+        report["ratio_student_teacher_fastest"] = s_time / t_time
+        print(f"student / teacher rollout time: eager streaming "
+              f"{report['ratio_student_teacher']:.3f}, each at its fastest "
+              f"({s_variant} / {t_variant}) {s_time / t_time:.3f} "
               "(paper, GTX 1080: 0.547 / 3.423 = 0.160)")
     out = Path(args.out) if args.out else results_root() / "benchmarks" / f"{machine_slug(description, args.device)}.json"
     write_json(out, report)

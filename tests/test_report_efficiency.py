@@ -5,8 +5,8 @@ import math
 import pytest
 
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
-from stgkd.report.efficiency import (distillation_steps, load_benchmarks, pareto_frame,
-                                     rollout_speedups, single_window_latency,
+from stgkd.report.efficiency import (distillation_steps, fastest_rollout, load_benchmarks,
+                                     pareto_frame, rollout_speedups, single_window_latency,
                                      training_throughput)
 
 BENCH = {"benchmark": "stgcn_speed",
@@ -17,10 +17,24 @@ BENCH = {"benchmark": "stgcn_speed",
                                                                    "runs": 10}}}}
 
 
-def test_rollout_speedup_is_first_over_streaming():
+def test_rollout_speedup_is_first_over_the_fastest_variant():
     table = rollout_speedups(BENCH).set_index("model")
     assert table.loc["teacher", "speedup"] == pytest.approx(2.5)
+    assert table.loc["teacher", "fastest"] == "streaming_s"
     assert math.isnan(table.loc["student", "speedup"])   # no first-implementation timing
+    assert math.isnan(table.loc["student", "compiled_s"])  # an older file: no compiled rollout
+    faster = {**BENCH, "rollout_1140_compiled": {"teacher": {"mean_s": 8.0}},
+              "rollout_1140_onnx": {"teacher": {"mean_s": 5.0}, "student": {"mean_s": 2.0}}}
+    table = rollout_speedups(faster).set_index("model")
+    assert table.loc["teacher", "speedup"] == pytest.approx(25.0 / 5.0)
+    assert table.loc["teacher", "fastest"] == "onnx_s"
+    assert table.loc["student", "fastest"] == "streaming_s"   # 1.0 s eager beats 2.0 s onnx
+
+
+def test_fastest_rollout_of_an_untimed_model_is_nan():
+    assert fastest_rollout(BENCH, "teacher") == ("streaming_s", 10.0)
+    variant, seconds = fastest_rollout(BENCH, "pruning_base")
+    assert variant == "" and math.isnan(seconds)
 
 
 def test_single_window_latency_rows():
@@ -67,6 +81,18 @@ def test_pareto_marks_runs_nobody_beats_in_error_and_time():
     # student-b: as fast as student-a but worse -> dominated
     assert frame["pareto"].to_dict() == {"teacher": True, "student-a": True, "student-b": False}
     assert frame.loc["teacher", "rollout_s"] == 10.0
+
+
+def test_pareto_uses_a_compacted_runs_own_timing():
+    bench = {**BENCH, "rollout_1140": {**BENCH["rollout_1140"],
+                                       "prune/pemsd7m/taylor-50": {"mean_s": 3.0}},
+             "rollout_1140_compiled": {"prune/pemsd7m/taylor-50": {"mean_s": 2.0}}}
+    runs = [result("prune/pemsd7m/taylor-50", [[1, 4, 9], [9, 4, 18]], 4.0, 22572),
+            result("prune/pemsd7m/taylor-75", [[1, 2, 5], [5, 2, 9]], 4.2, 10000)]
+    frame = pareto_frame(runs, bench).set_index("experiment")
+    assert frame.loc["prune/pemsd7m/taylor-50", "rollout_s"] == 2.0   # its fastest variant
+    assert frame.loc["prune/pemsd7m/taylor-50", "architecture"] == "compacted"
+    assert math.isnan(frame.loc["prune/pemsd7m/taylor-75", "rollout_s"])  # not timed
 
 
 def test_load_benchmarks_by_kind_newest_first(tmp_path):

@@ -30,21 +30,42 @@ def load_benchmarks(kind: str, root: str | Path | None = None) -> list[tuple[dic
     return sorted(loaded, key=lambda item: item[0].get("created", ""), reverse=True)
 
 
-def rollout_speedups(benchmark: dict) -> pd.DataFrame:
-    """The 1140-window, 9-step rollout per architecture: the first implementation
-    (the whole model re-run each step) against the streaming one.
+# the optimised ways of running the 1140-window rollout: benchmark key -> column name
+ROLLOUT_VARIANTS: dict[str, str] = {"rollout_1140": "streaming_s",
+                                    "rollout_1140_compiled": "compiled_s",
+                                    "rollout_1140_onnx": "onnx_s"}
 
-    Returns columns ``model, parameters, first_s, streaming_s, speedup``; a benchmark
-    without the first implementation's timing gives NaN there.
+
+def fastest_rollout(benchmark: dict, model: str) -> tuple[str, float]:
+    """The fastest optimised 1140-window rollout of ``model`` in ``benchmark``:
+    ``(column name of :data:`ROLLOUT_VARIANTS`, mean seconds)``; ``("", nan)`` when the
+    model was not timed."""
+    timed = [(column, benchmark[key][model]["mean_s"]) for key, column in ROLLOUT_VARIANTS.items()
+             if (benchmark.get(key) or {}).get(model)]
+    return min(timed, key=lambda item: item[1]) if timed else ("", float("nan"))
+
+
+def rollout_speedups(benchmark: dict) -> pd.DataFrame:
+    """The 1140-window, 9-step rollout per model: the first implementation (the whole
+    model re-run each step) against the streaming one, eager, compiled and exported.
+
+    Returns columns ``model, parameters, first_s, streaming_s, compiled_s, onnx_s,
+    fastest, speedup`` (first implementation / fastest); NaN where a variant was not
+    timed (the first implementation is timed for the named architectures only).
     """
     rows = []
-    for model, timing in benchmark.get("rollout_1140", {}).items():
-        first = benchmark.get("rollout_1140_reference", {}).get(model, {}).get("mean_s")
-        rows.append({"model": model, "parameters": benchmark.get("parameters", {}).get(model),
-                     "first_s": first, "streaming_s": timing["mean_s"]})
-    frame = pd.DataFrame(rows, columns=["model", "parameters", "first_s", "streaming_s"])
-    frame["first_s"] = frame["first_s"].astype(float)
-    frame["speedup"] = frame["first_s"] / frame["streaming_s"]
+    for model in benchmark.get("rollout_1140", {}):
+        row = {"model": model, "parameters": benchmark.get("parameters", {}).get(model),
+               "first_s": (benchmark.get("rollout_1140_reference") or {}).get(model, {}).get("mean_s")}
+        for key, column in ROLLOUT_VARIANTS.items():
+            row[column] = (benchmark.get(key) or {}).get(model, {}).get("mean_s")
+        row["fastest"], fastest_s = fastest_rollout(benchmark, model)
+        row["speedup"] = row["first_s"] / fastest_s if row["first_s"] else None
+        rows.append(row)
+    columns = ["model", "parameters", "first_s", *ROLLOUT_VARIANTS.values(), "fastest", "speedup"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ["first_s", *ROLLOUT_VARIANTS.values(), "speedup"]:
+        frame[column] = frame[column].astype(float)
     return frame
 
 
@@ -104,20 +125,28 @@ def _architecture(blocks) -> str | None:
 def pareto_frame(results: Iterable[dict], benchmark: dict | None, dataset: str = "pemsd7m",
                  horizon: str = "45min", metric: str = "mae") -> pd.DataFrame:
     """Every stored run on ``dataset``: its test error at ``horizon``, parameters, and the
-    measured 1140-window rollout time of its architecture (NaN for architectures the
-    benchmark did not time). One row per (profile, experiment, seed); ``pareto``
+    measured 1140-window rollout time (its fastest variant, :func:`fastest_rollout`) of
+    its model: the run's own compacted model where the benchmark timed it (a pruned
+    run, keyed by experiment), else its named architecture; NaN for models the
+    benchmark did not time. One row per (profile, experiment, seed); ``pareto``
     marks the runs no other run beats in both error and rollout time."""
     rows = []
-    times = (benchmark or {}).get("rollout_1140", {})
+    benchmark = benchmark or {}
+    timed = benchmark.get("rollout_1140", {})
     for result in results:
         if result.get("dataset") != dataset or horizon not in result.get("test", {}):
             continue
         architecture = _architecture(result.get("blocks", []))
+        # a compacted model's own timing is of paper-profile seed 0's channel counts
+        own = (result["experiment"] in timed and result["profile"] == "paper"
+               and result["seed"] == 0)
+        key = result["experiment"] if own else architecture
         rows.append({"profile": result["profile"], "experiment": result["experiment"],
                      "seed": result["seed"], "paper_row": result.get("paper_row", ""),
-                     "architecture": architecture, "parameters": result.get("parameters"),
+                     "architecture": architecture or "compacted",
+                     "parameters": result.get("parameters"),
                      "error": result["test"][horizon][metric],
-                     "rollout_s": times.get(architecture, {}).get("mean_s", float("nan"))})
+                     "rollout_s": fastest_rollout(benchmark, key)[1] if key else float("nan")})
     frame = pd.DataFrame(rows, columns=["profile", "experiment", "seed", "paper_row",
                                         "architecture", "parameters", "error", "rollout_s"])
     frame["pareto"] = [
