@@ -54,8 +54,8 @@ import pandas as pd
 
 from stgkd.report import (best_profile_results, claim_check, comparison_table, display_frame,
                           horizon_view, hyperparameter_table, hyperparameter_view,
-                          ours_without_paper_cell, teacher_share_table, teacher_shares,
-                          within_tolerance)
+                          loss_scale_table, ours_without_paper_cell, teacher_share_table,
+                          teacher_shares, within_tolerance)
 from stgkd.results import load_results
 
 pd.set_option("display.max_rows", 300)
@@ -142,6 +142,32 @@ missing = [name for name, column in (("student without KD", "student_no_kd"),
            if claim[column].isna().any()]
 print(f"PeMSD7(M): LSTCD better than the student without KD in {holds} of {len(claim)} "
       f"MAE/RMSE cells" + (f"; not yet run: {', '.join(missing)}" if missing else ""))
+
+# %% [markdown]
+# ### Investigating the claim: how much the correlation terms weigh
+#
+# With eq. 6 read as printed, LORD is a sum over the batch's B·N targets while LTCD and
+# LSCD (eqs. 8, 10) are means over pairs, so with Table 6's weights the correlation
+# terms may barely act and LTCD, LSCD and LSTCD train almost as LORD does. Below, per
+# run, the weighted terms of eq. 11 (means over the training steps each run recorded,
+# those since its last resume), the correlation terms' share of the loss, and how many
+# of the six MAE/RMSE cells beat the student without KD. `student-lstcd-mean` is the
+# alternative reading, LORD averaged over the B·N targets so that the three terms share
+# a scale (not a row of the paper; *Reading the paper* explains it).
+
+# %%
+# NBVAL_CHECK_OUTPUT
+scales = {dataset: loss_scale_table(results, dataset, profile) for dataset in ("pemsd7m", "losloop")}
+display_frame(pd.concat(scales, names=["dataset"]).reset_index(level=0).reset_index(drop=True),
+              digits=4)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for dataset, table in scales.items():
+    for _, row in table.iterrows():
+        print(f"{dataset}: {row['experiment'].rsplit('/', 1)[-1]}: correlation terms "
+              f"{row['correlation_share_pct']:.2g}% of the loss, better than the student "
+              f"without KD in {row['better_cells']} of 6 MAE/RMSE cells")
 
 # %% [markdown]
 # ## Within 8% of the paper?

@@ -197,6 +197,32 @@ def test_claim_check_compares_both_students_in_one_profile():
     assert (check["profile_no_kd"] == "quick").all()
 
 
+def test_loss_scale_table_weighs_the_correlation_terms_and_counts_better_cells():
+    lstcd = make_result("kd/pemsd7m/student-lstcd", mae=(2.9, 4.0, 5.1), rmse=(4.9, 6.1, 6.0))
+    lstcd["loss_terms"] = {"lord": 1000.0, "ltcd": 0.1, "lscd": 1.0, "weighted_lord": 1000.0,
+                           "weighted_ltcd": 0.0047, "weighted_lscd": 0.3130}
+    mean = make_result("kd/pemsd7m/student-lstcd-mean", mae=(3.1, 4.1, 5.2))
+    mean["loss_terms"] = {"weighted_lord": 0.02, "weighted_ltcd": 0.01, "weighted_lscd": 0.01}
+    results = [make_result("kd/pemsd7m/student-no-kd"), lstcd, mean,
+               make_result("kd/losloop/student-lstcd")]          # other data set: left out
+    table = report.loss_scale_table(results, "pemsd7m")
+    assert list(table["experiment"]) == ["kd/pemsd7m/student-lstcd",
+                                         "kd/pemsd7m/student-lstcd-mean"]
+    first = row_of(table, experiment="kd/pemsd7m/student-lstcd")
+    # (0.0047 + 0.3130) / (1000 + 0.0047 + 0.3130) = 0.3177 / 1000.3177 -> 0.031760 %
+    assert math.isclose(first["correlation_share_pct"], 100 * 0.3177 / 1000.3177)
+    # against no-KD MAE (3, 4, 5), RMSE (5, 6, 7): 2.9 yes, 4.0 tie no, 5.1 no; 4.9 yes,
+    # 6.1 no, 6.0 yes -> 3 cells
+    assert first["better_cells"] == 3 and first["mae_45"] == 5.1 and first["no_kd_mae_45"] == 5.0
+    second = row_of(table, experiment="kd/pemsd7m/student-lstcd-mean")
+    assert math.isclose(second["correlation_share_pct"], 50.0)   # 0.02 / (0.02 + 0.02)
+    assert second["better_cells"] == 0                           # MAE all higher, RMSE ties
+    # without the student without KD nothing counts as better
+    alone = report.loss_scale_table([lstcd], "pemsd7m")
+    assert alone["better_cells"].tolist() == [0] and math.isnan(alone["no_kd_mae_45"].iloc[0])
+    assert report.loss_scale_table([], "pemsd7m").empty
+
+
 # ----------------------------------------------------------------------------- tolerance
 
 

@@ -326,6 +326,58 @@ def claim_check(results: Iterable[dict], dataset: str = "pemsd7m",
     return pd.DataFrame(rows)
 
 
+def loss_scale_table(results: Iterable[dict], dataset: str = "pemsd7m",
+                     profile: str = "best") -> pd.DataFrame:
+    """How much LSTCD's correlation terms weigh in the loss (eq. 11), beside whether the
+    student beats the student without distillation: the reading of eq. 6's sum against
+    the alternative with LORD as a mean (``student-lstcd-mean``).
+
+    Per run of ``dataset`` that recorded ``loss_terms`` (LORD, LTCD, LSCD, LSTCD and
+    its mean variant), the mean over seeds of each weighted term over the training steps
+    the run recorded (those since its last resume), and its test errors against the
+    student without KD of the same selection (each experiment's best profile, or
+    ``profile``).
+
+    Returns:
+        Columns ``experiment, profile, seeds, weighted_lord, weighted_ltcd,
+        weighted_lscd, correlation_share_pct`` (100 * (LTCD + LSCD) / all three
+        weighted terms), ``mae_45, no_kd_mae_45`` and ``better_cells`` (of the six MAE
+        and RMSE cells at 15/30/45 min, how many are lower than the student without
+        KD's; 0 where that student is not run).
+
+    Raises:
+        ValueError: ``dataset`` has no KD experiments, or an unknown ``profile``.
+    """
+    no_kd = kd_experiments(dataset)[1]
+    chosen = [r for r in best_profile_results(results, profile) if r["dataset"] == dataset]
+    stats = seed_statistics(result_cells(chosen)) if chosen else pd.DataFrame(
+        columns=["experiment", "metric", "horizon_min", "ours"])
+
+    def error(experiment: str, metric: str, horizon: float) -> float:
+        hit = stats[(stats["experiment"] == experiment) & (stats["metric"] == metric)
+                    & (stats["horizon_min"] == horizon)]
+        return float(hit["ours"].iloc[0]) if len(hit) else np.nan
+
+    rows = []
+    for experiment in sorted({r["experiment"] for r in chosen if r.get("loss_terms")}):
+        runs = [r for r in chosen if r["experiment"] == experiment and r.get("loss_terms")]
+        terms = {k: float(np.mean([r["loss_terms"].get(f"weighted_{k}", 0.0) for r in runs]))
+                 for k in ("lord", "ltcd", "lscd")}
+        total = sum(terms.values())
+        better = sum(error(experiment, m, h) < error(no_kd, m, h)
+                     for m in CLAIM_METRICS for h in CLAIM_HORIZONS)
+        rows.append({"experiment": experiment, "profile": runs[0]["profile"],
+                     "seeds": len(runs), **{f"weighted_{k}": v for k, v in terms.items()},
+                     "correlation_share_pct": 100 * (terms["ltcd"] + terms["lscd"]) / total
+                     if total else np.nan,
+                     "mae_45": error(experiment, "MAE", 45.0),
+                     "no_kd_mae_45": error(no_kd, "MAE", 45.0), "better_cells": int(better)})
+    return pd.DataFrame(rows, columns=["experiment", "profile", "seeds", "weighted_lord",
+                                       "weighted_ltcd", "weighted_lscd",
+                                       "correlation_share_pct", "mae_45", "no_kd_mae_45",
+                                       "better_cells"])
+
+
 def within_tolerance(table: pd.DataFrame, tolerance_pct: float = 8.0) -> pd.DataFrame:
     """Per paper row, whether every filled cell of a comparison table is within
     ``tolerance_pct`` of the paper or better (error metrics: ours <= paper * (1 + tol/100)).
