@@ -43,8 +43,8 @@ import pandas as pd
 
 from stgkd.report import display_frame
 from stgkd.report.efficiency import (distillation_steps, fastest_rollout, load_benchmarks,
-                                     pareto_frame, rollout_speedups, single_window_latency,
-                                     training_throughput)
+                                     pareto_frame, rollout_speedups, same_architecture_spread,
+                                     single_window_latency, training_throughput)
 from stgkd.reference import kd_table
 from stgkd.results import load_results
 
@@ -76,6 +76,15 @@ if benchmark is None:
 
 # %%
 rollout_speedups(benchmark) if benchmark else "no benchmark"
+
+# %% [markdown]
+# How much of a difference is noise? Pruning runs that kept the same channel counts
+# per layer have the same architecture, yet each is timed in its own process: on a
+# shared machine their times differ by what the machine's load did in between. A
+# difference between two models smaller than this spread says nothing.
+
+# %%
+same_architecture_spread(benchmark) if benchmark else "no benchmark"
 
 # %% [markdown]
 # ## One window, 9 steps ahead

@@ -6,8 +6,8 @@ import pytest
 
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.efficiency import (distillation_steps, fastest_rollout, load_benchmarks,
-                                     pareto_frame, rollout_speedups, single_window_latency,
-                                     training_throughput)
+                                     pareto_frame, rollout_speedups, same_architecture_spread,
+                                     single_window_latency, training_throughput)
 
 BENCH = {"benchmark": "stgcn_speed",
          "rollout_1140": {"teacher": {"mean_s": 10.0}, "student": {"mean_s": 1.0}},
@@ -104,3 +104,17 @@ def test_load_benchmarks_by_kind_newest_first(tmp_path):
         (folder / name).write_text(json.dumps({"benchmark": kind, "created": created}))
     assert [p.name for _, p in load_benchmarks("distill_step", tmp_path)] == ["b.json", "a.json"]
     assert [p.name for _, p in load_benchmarks("stgcn_speed", tmp_path)] == ["c.json"]
+
+
+def test_same_architecture_spread_compares_models_with_identical_channels():
+    timing = lambda s: {"mean_s": s}  # noqa: E731
+    bench = {"blocks": {"a": [[1, 2, 4]], "b": [[1, 2, 4]], "c": [[1, 3, 4]]},
+             "rollout_1140": {"a": timing(2.0), "b": timing(3.0), "c": timing(9.0)},
+             "rollout_1140_onnx": {"a": timing(1.0), "b": timing(4.0)},
+             "rollout_1140_compiled": {"a": timing(1.5)}}   # b's compiled time missing
+    spread = same_architecture_spread(bench)
+    # a and b share channels; c is alone. streaming 2 vs 3, onnx 1 vs 4; compiled has one time
+    assert spread["models"].tolist() == ["a, b", "a, b"]
+    assert spread["variant"].tolist() == ["streaming_s", "onnx_s"]
+    assert spread["max_over_min"].tolist() == [1.5, 4.0]
+    assert same_architecture_spread({"blocks": {"a": [[1]]}}).empty

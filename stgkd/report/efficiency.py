@@ -45,6 +45,33 @@ def fastest_rollout(benchmark: dict, model: str) -> tuple[str, float]:
     return min(timed, key=lambda item: item[1]) if timed else ("", float("nan"))
 
 
+def same_architecture_spread(benchmark: dict) -> pd.DataFrame:
+    """How far apart the 1140-window rollout times of models with identical channel
+    counts lie (e.g. two pruning runs that kept the same number of channels per layer):
+    each timed in its own process of one benchmark run, their difference is the
+    machine's noise between processes, not a property of the model.
+
+    Returns one row per (group of two or more models with the same ``blocks``, timed
+    variant): ``models`` (comma-separated), ``variant`` (a column name of
+    :data:`ROLLOUT_VARIANTS`), ``min_s, max_s, max_over_min``; empty without such groups.
+    """
+    groups: dict[str, list[str]] = {}
+    for model, blocks in (benchmark.get("blocks") or {}).items():
+        groups.setdefault(repr(blocks), []).append(model)
+    rows = []
+    for models in groups.values():
+        if len(models) < 2:
+            continue
+        for key, column in ROLLOUT_VARIANTS.items():
+            times = [benchmark[key][m]["mean_s"] for m in models
+                     if m in (benchmark.get(key) or {})]
+            if len(times) >= 2:
+                rows.append({"models": ", ".join(models), "variant": column,
+                             "min_s": min(times), "max_s": max(times),
+                             "max_over_min": max(times) / min(times)})
+    return pd.DataFrame(rows, columns=["models", "variant", "min_s", "max_s", "max_over_min"])
+
+
 def rollout_speedups(benchmark: dict) -> pd.DataFrame:
     """The 1140-window, 9-step rollout per model: the first implementation (the whole
     model re-run each step) against the streaming one, eager, compiled and exported.
