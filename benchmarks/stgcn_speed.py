@@ -21,11 +21,13 @@ Timings are the mean of repeated runs after warm-up runs, as the KD paper's Tabl
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import multiprocessing as mp
 import platform
 import re
 import resource
+import signal
 import statistics
 import sys
 import tempfile
@@ -98,12 +100,22 @@ def _batched(fn, windows: torch.Tensor, n_his: int, batch_size: int) -> None:
         fn(windows[start:start + batch_size, None, :n_his])
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to end this measuring process when the benchmark that started it ends
+    (a killed benchmark would otherwise leave it running and loading the machine under
+    the next timing). Elsewhere nothing happens."""
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def measure(subject: dict, args: argparse.Namespace, queue) -> None:
     """Measure one model (runs in its own process) and put its figures on ``queue``.
 
     ``subject``: ``{"key", "config": STGCN keyword arguments (its n_nodes is replaced by
     PeMSD7(M)'s), "full": also time the first implementation and training}``.
     """
+    _die_with_parent()
     torch.manual_seed(0)
     if args.threads:
         torch.set_num_threads(args.threads)
