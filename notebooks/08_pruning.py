@@ -11,7 +11,7 @@
 # ---
 
 # %% [markdown]
-# # Pruning guided by distillation: Tables 7-9
+# # Pruning guided by distillation: Tables 7-9, Figures 4-5
 #
 # Section 4.5 of the KD paper lets the distillation loss choose the student's
 # architecture. **Algorithm 1** fine-tunes a trained model with LSTCD, scores every
@@ -68,13 +68,20 @@
 # %% tags=["parameters"]
 profile = "best"     # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
 results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
+trace_start = 60     # first test window of Figures 4-5 (60: early morning of the first test day)
+n_windows = 50       # windows traced (the paper's 50 data points)
+step = 3             # rollout step shown (3 = 15 min)
+node = None          # station traced; None: the one whose speed varies most over the windows
 
 # %%
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
+from stgkd.data import load_series
 from stgkd.report import (SIZE_KINDS, best_profile_results, comparison_table, display_frame,
-                          horizon_view, ours_without_paper_cell, pruning_claim,
+                          figure4_experiments, figure4_traces, horizon_view,
+                          ours_without_paper_cell, pruning_claim,
                           pruning_history_frame, pruning_runs, size_and_error, table9_as_run,
                           table9_view)
 from stgkd.results import load_results
@@ -172,6 +179,93 @@ table9_view(table9_as_run(results))
 # NBVAL_CHECK_OUTPUT
 runs = pruning_runs(results, profile)
 display_frame(runs, digits=3) if len(runs) else "pruning runs: not yet run"
+
+# %% [markdown]
+# ## Figure 4: teacher, students and the pruned teacher on one station
+#
+# The paper's Figure 4 has four charts per data set: the teacher and the student
+# without distillation or pruning (top row), the LSTCD student and the student that
+# Algorithm 1 cut out of the teacher, trained with LSTCD (bottom row, Table 7's
+# pruned model). Each shows predicted against true speed of one station over 50
+# windows. We trace **test** windows (the paper's text says "training data points";
+# a model's fit to its own training data shows little), the first test day from the
+# early morning, 15 minutes ahead, and the station whose speed varies most over those
+# windows unless `node` names one. The MAE in each title is over the 50 points shown.
+
+# %%
+traces = {}
+for dataset in DATASETS:
+    try:
+        series = load_series(dataset)
+    except (FileNotFoundError, ValueError) as error:   # e.g. PeMS08 without its data file
+        print(f"{dataset}: the data are not available ({error})")
+        continue
+    frame = figure4_traces(results, series, dataset, node, n_windows, trace_start, step,
+                           profile, results_dir)
+    missing = [title for name, title in figure4_experiments(dataset).items()
+               if name not in set(frame["experiment"])]
+    if missing:
+        print(f"{dataset}: not yet run: {', '.join(missing)}")
+    if len(frame):
+        traces[dataset] = frame
+
+
+def trace_mae(part: pd.DataFrame) -> float:
+    return float(np.mean(np.abs(part["predicted_mph"] - part["true_mph"])))
+
+
+for dataset, frame in traces.items():
+    panels = figure4_experiments(dataset)
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True, sharey=True)
+    for ax, (name, title) in zip(axes.flat, panels.items()):
+        part = frame[frame["experiment"] == name]
+        if part.empty:
+            ax.text(0.5, 0.5, f"{title}\nnot yet run", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=9)
+            continue
+        ax.plot(part["window"], part["true_mph"], color="0.45", lw=1.5, label="measured")
+        ax.plot(part["window"], part["predicted_mph"], color="tab:red", lw=1.2,
+                label="predicted")
+        run_profile = part["profile"].iloc[0]
+        ax.set_title(f"{title}{'' if run_profile == 'paper' else f' ({run_profile})'}\n"
+                     f"MAE {trace_mae(part):.2f} mph", fontsize=9)
+    for ax in axes[1]:
+        ax.set_xlabel("test window")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("speed (mph)")
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle(f"Figure 4, {dataset}: station {frame['node'].iloc[0]}, "
+                 f"{step * 5} minutes ahead", fontsize=10)
+    fig.tight_layout()
+    plt.show()
+
+# %% [markdown]
+# ## Figure 5: the four models on one chart
+#
+# The paper's Figure 5 shows "the average predicted value for a randomly selected node
+# based on 50 data points" without saying more. We read it as the same traces drawn
+# together, so that the models can be compared point by point: the measured speed in
+# grey, one line per model, and each model's mean prediction over the 50 windows
+# beside the measured mean in the legend.
+
+# %%
+for dataset, frame in traces.items():
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    first = frame[frame["experiment"] == frame["experiment"].iloc[0]]
+    ax.plot(first["window"], first["true_mph"], color="0.45", lw=2.2,
+            label=f"measured (mean {first['true_mph'].mean():.2f} mph)")
+    for name, title in figure4_experiments(dataset).items():
+        part = frame[frame["experiment"] == name]
+        if len(part):
+            ax.plot(part["window"], part["predicted_mph"], lw=1.1,
+                    label=f"{title} (mean {part['predicted_mph'].mean():.2f}, "
+                          f"MAE {trace_mae(part):.2f})")
+    ax.set(xlabel="test window", ylabel="speed (mph)",
+           title=f"Figure 5, {dataset}: station {frame['node'].iloc[0]}, "
+                 f"{step * 5} minutes ahead")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    plt.show()
 
 # %% [markdown]
 # ## How the models shrank

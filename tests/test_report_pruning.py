@@ -8,10 +8,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from stgkd import report
 from stgkd.experiments import EXPERIMENTS
+from stgkd.io import save_torch
+from stgkd.nn import STGCN, STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.comparison import canonical_row
+from stgkd.results import result_path
 from conftest import row_of
 
 HORIZONS = ("15min", "30min", "45min")
@@ -314,3 +318,57 @@ def test_pruning_claim_without_a_common_profile_or_a_paper_counterpart():
     assert claim["paper_better"].isna().all()
     with pytest.raises(ValueError, match="profile: expected 'best' or one of"):
         report.pruning_claim(results, "losloop", profile="fast")
+
+
+def _store_model(root, series, experiment: str, profile: str, seed: int, blocks,
+                 torch_seed: int) -> dict:
+    """Save a randomly initialised STGCN on the graph of ``series`` as a run's checkpoint
+    under ``root`` and return its result (trained on the synthetic windows' split)."""
+    torch.manual_seed(torch_seed)
+    model = STGCN(series.n_nodes, blocks, weights=series.weights).eval()
+    save_torch(result_path(profile, experiment, seed, root, ".pt"),
+               {"model_config": model.config, "state_dict": model.state_dict()})
+    return {"experiment": experiment, "profile": profile, "seed": seed,
+            "dataset": "synthetic", "checkpoint": f"seed{seed}.pt", "split_days": [2, 1, 1]}
+
+
+def test_figure4_traces_one_trace_per_model_run_in_panel_order(tmp_path, synthetic,
+                                                              synthetic_windows):
+    # the pruned teacher (stored first, two seeds) and the teacher; the two students
+    # are not run. Seed 0 of the pruned teacher is the one drawn.
+    pruned = _store_model(tmp_path, synthetic, "prune/synthetic/teacher-kdis-lstcd", "smoke", 1,
+                          STUDENT_BLOCKS, torch_seed=1)
+    pruned0 = _store_model(tmp_path, synthetic, "prune/synthetic/teacher-kdis-lstcd", "smoke", 0,
+                           STUDENT_BLOCKS, torch_seed=2)
+    teacher = _store_model(tmp_path, synthetic, "kd/synthetic/teacher", "smoke", 0, TEACHER_BLOCKS,
+                           torch_seed=3)
+    results = [pruned, pruned0, teacher]
+    traces = report.figure4_traces(results, synthetic, "synthetic", n_windows=4, start=2,
+                                   step=3, results_dir=tmp_path)
+    assert list(traces.columns) == report.pruning.FIGURE4_COLUMNS
+    assert list(dict.fromkeys(traces["panel"])) == [
+        "Teacher", "Student with KD and pruning (Algorithm 1)"]
+    assert set(traces.loc[traces["experiment"] == pruned["experiment"], "seed"]) == {0}
+    # the station: the one whose true 15-min speed varies most over test windows 2..5
+    node = int(synthetic_windows.test[2:6, 12 + 2].std(dim=0).argmax())
+    assert set(traces["node"]) == {node}
+    for run in (teacher, pruned0):
+        expected = report.prediction_trace(run, synthetic_windows, synthetic.weights, node,
+                                           n_windows=4, start=2, step=3,
+                                           results_dir=tmp_path)
+        part = traces[traces["experiment"] == run["experiment"]].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part[list(expected.columns)], expected)
+    # a node given is kept; nothing run gives an empty frame with the columns
+    chosen = report.figure4_traces([teacher], synthetic, "synthetic", node=4, n_windows=4,
+                                   start=2, results_dir=tmp_path)
+    assert set(chosen["node"]) == {4} and len(chosen) == 4
+    empty = report.figure4_traces([], synthetic, "synthetic", results_dir=tmp_path)
+    assert empty.empty and list(empty.columns) == report.pruning.FIGURE4_COLUMNS
+
+
+def test_figure4_experiments_name_the_four_models_of_table7():
+    assert report.figure4_experiments("pemsd7m") == {
+        "kd/pemsd7m/teacher": "Teacher",
+        "kd/pemsd7m/student-no-kd": "Student without KD or pruning",
+        "kd/pemsd7m/student-lstcd": "Student with KD (LSTCD), no pruning",
+        "prune/pemsd7m/teacher-kdis-lstcd": "Student with KD and pruning (Algorithm 1)"}

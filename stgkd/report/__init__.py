@@ -32,8 +32,9 @@ from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, ERROR_METRICS, TABLE
                              prediction_trace, run_checkpoint,
                              teacher_share_table, teacher_shares, training_curves,
                              tsne_embedding, window_clock, within_tolerance)
-from stgkd.report.pruning import (PRUNING_LEVELS, SIZE_KINDS, TABLE9_LEVELS, channel_string,
-                                  experiment_kind, pruning_claim, pruning_experiments,
+from stgkd.report.pruning import (FIGURE4_PANELS, PRUNING_LEVELS, SIZE_KINDS, TABLE9_LEVELS,
+                                  channel_string, experiment_kind, figure4_experiments,
+                                  figure4_traces, pruning_claim, pruning_experiments,
                                   pruning_history_frame, pruning_runs, size_and_error,
                                   table9_as_run, table9_view)
 from stgkd.report.table1 import (BENCHMARK, BENCHMARK_MODELS, BENCHMARK_ROLLOUT, COMPUTED,
@@ -61,7 +62,8 @@ __all__ = [
     "horizon_view", "load_benchmark", "ours_without_paper_cell", "parse_horizon",
     "profile_rank", "provenance_table", "relative_to_teacher", "result_cells", "ring_graph",
     "seed_statistics", "table1_comparison", "table1_ours", "table1_overview",
-    "PRUNING_LEVELS", "SIZE_KINDS", "TABLE9_LEVELS", "channel_string", "experiment_kind",
+    "FIGURE4_PANELS", "PRUNING_LEVELS", "SIZE_KINDS", "TABLE9_LEVELS", "channel_string",
+    "experiment_kind", "figure4_experiments", "figure4_traces",
     "pruning_claim", "pruning_experiments", "pruning_history_frame", "pruning_runs",
     "size_and_error", "table9_as_run", "table9_view",
 ]

@@ -24,12 +24,14 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.experiments import EXPERIMENTS, PRUNING_SETTINGS
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.comparison import (NOT_YET_RUN, _check_profile, canonical_row, profile_rank,
                                      result_cells, seed_statistics)
 from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, TABLE6_COLUMN, TABLE6_LABELS,
-                             best_profile_results)
+                             best_profile_results, most_variable_node, pick_runs,
+                             prediction_trace)
 
 # Table 8's pruning levels (percent of the prunable parameters removed) and Table 9's
 # rows in the paper's order ("97%" is Table 7's teacher pruned to the student's size).
@@ -259,6 +261,70 @@ def size_and_error(results: Iterable[dict], dataset: str, profile: str = "best",
     order = frame["kind"].map(SIZE_KINDS.index)
     return (frame.assign(_order=order).sort_values(["_order", "parameters"])
             .drop(columns="_order").reset_index(drop=True))
+
+
+# ----------------------------------------------------------------------------- Figures 4-5
+
+# Figure 4's four charts, in the paper's order (top row: teacher, student without KD or
+# pruning; bottom row: student with KD, student with KD and pruning): experiment key
+# under ``<family>/<dataset>/`` -> chart title.
+FIGURE4_PANELS: tuple[tuple[str, str], ...] = (
+    ("kd/{dataset}/teacher", "Teacher"),
+    ("kd/{dataset}/student-no-kd", "Student without KD or pruning"),
+    ("kd/{dataset}/student-lstcd", "Student with KD (LSTCD), no pruning"),
+    ("prune/{dataset}/teacher-kdis-lstcd", "Student with KD and pruning (Algorithm 1)"))
+FIGURE4_COLUMNS = ["experiment", "panel", "profile", "seed", "node", "window", "true_mph",
+                   "predicted_mph"]
+
+
+def figure4_experiments(dataset: str) -> dict[str, str]:
+    """Figure 4's four models of ``dataset``: experiment name -> chart title."""
+    return {key.format(dataset=dataset): title for key, title in FIGURE4_PANELS}
+
+
+def figure4_traces(results: Iterable[dict], series, dataset: str, node: int | None = None,
+                   n_windows: int = 50, start: int = 60, step: int = 3,
+                   profile: str = "best", results_dir=None) -> pd.DataFrame:
+    """Figures 4 and 5: predicted against true speed of one station over ``n_windows``
+    consecutive test windows for the teacher, the student without KD, the LSTCD student
+    and the teacher pruned by Algorithm 1 to the student's size (Table 7).
+
+    Each model is the lowest seed of its best profile (or of ``profile``); its forecast
+    ``step`` steps ahead (3 = 15 min) comes from
+    :func:`stgkd.report.kd.prediction_trace` on the test windows of the split it was
+    trained on (``split_days``, else the data set's default split). Models not run give
+    no rows.
+
+    Args:
+        series: the loaded data set (``stgkd.data.load_series(dataset)``).
+        node: station index; None takes the one whose true speed varies most over the
+            traced windows of the first model run (:func:`most_variable_node`).
+
+    Returns:
+        :data:`FIGURE4_COLUMNS`, models in :data:`FIGURE4_PANELS` order, one row per
+        window; ``panel`` is the chart title.
+    """
+    panels = figure4_experiments(dataset)
+    runs = pick_runs(results, panels, profile)
+    windows_by_split: dict[tuple, object] = {}
+    frames = []
+    for name, title in panels.items():
+        run = runs[name]
+        if run is None:
+            continue
+        split = tuple(run.get("split_days") or DEFAULT_SPLITS[dataset])
+        if split not in windows_by_split:
+            windows_by_split[split] = make_windows(series, split)
+        data = windows_by_split[split]
+        if node is None:
+            node = most_variable_node(data, start, n_windows, step)
+        trace = prediction_trace(run, data, series.weights, node, n_windows, start, step,
+                                 results_dir)
+        frames.append(trace.assign(experiment=name, panel=title, profile=run["profile"],
+                                   seed=run["seed"], node=node))
+    if not frames:
+        return pd.DataFrame(columns=FIGURE4_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[FIGURE4_COLUMNS]
 
 
 # ----------------------------------------------------------------------------- Table 9
