@@ -435,7 +435,7 @@ def _prune(experiment: Experiment, profile: str, seed: int, device: str, results
     say = print if progress else None
     pruned = algorithm1(model, data, prune_loss, interval=interval, fraction=plan.fraction,
                         batch_size=experiment.batch_size, lr=experiment.learning_rate, seed=seed,
-                        log=say, state_path=state_path, **target)
+                        log=say, state_path=state_path, progress=progress, **target)
     info = {"start_from": {"experiment": plan.start_from, "seed": TEACHER_SEED,
                            "checkpoint": start_path.relative_to(results_root(results_dir)).as_posix(),
                            "checkpoint_sha256": sha256_file(start_path),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
 from stgkd.io import save_torch
 
@@ -247,7 +248,7 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
                finetune_batches: int = 0, batch_size: int = 50, lr: float = 1e-3,
                rmsprop_alpha: float = 0.9, seed: int = 0, masks: Masks | None = None,
                log: Callable[[str], None] | None = None,
-               state_path: str | Path | None = None) -> PruneResult:
+               state_path: str | Path | None = None, progress: bool = False) -> PruneResult:
     """Jointly KD-pruning (KD paper, Algorithm 1).
 
     Repeats: train the masked ``model`` with ``prune_loss`` for ``interval``
@@ -275,6 +276,8 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
         fraction: share n of each layer's remaining channels removed per step (line 8).
         masks: masks to start from (default: all ones).
         log: called with one line per pruning step.
+        progress: show a progress bar over each pruning interval's minibatches (an
+            interval of the teacher is an epoch: minutes on a CPU).
         state_path: after every pruning step the state (weights, optimiser, masks,
             history, the loss's own state) is written here atomically; called again
             with the same file and settings, the run continues after the last saved
@@ -324,7 +327,8 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
         importance = TaylorImportance()
         while not reached(masked.masks):
             losses = []
-            for _ in range(interval):
+            for _ in tqdm(range(interval), desc=f"pruning step {len(history) + 1}", leave=False,
+                          disable=not progress, mininterval=1.0):
                 loss = _loss(prune_loss, masked, _next(batches, used))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
