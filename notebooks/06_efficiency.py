@@ -42,8 +42,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from stgkd.report import display_frame
-from stgkd.report.efficiency import (distillation_steps, fastest_rollout, load_benchmarks,
-                                     pareto_frame, rollout_speedups, same_architecture_spread,
+from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_rollout,
+                                     load_benchmarks, pareto_frame, rollout_by_batch,
+                                     rollout_speedups, same_architecture_spread,
                                      single_window_latency, training_throughput)
 from stgkd.reference import kd_table
 from stgkd.results import load_results
@@ -51,8 +52,9 @@ from stgkd.results import load_results
 pd.set_option("display.width", 200)
 speed = load_benchmarks("stgcn_speed", results_dir)
 distill = load_benchmarks("distill_step", results_dir)
+by_batch = load_benchmarks("rollout_batch", results_dir)
 benchmark = speed[0][0] if speed else None
-for bench, path in speed[:1] + distill[:1]:
+for bench, path in speed[:1] + distill[:1] + by_batch[:1]:
     print(f"{path.name}: {bench['machine']['device']}, torch {bench['machine']['torch']}, "
           f"commit {bench['commit'][:7]}, {bench['created']}")
 if benchmark is None:
@@ -131,6 +133,28 @@ if benchmark:
     ratio["student / teacher"] = ratio["student_s"] / ratio["teacher_s"]
     ratio["student speed-up"] = ratio["teacher_s"] / ratio["student_s"]
     display(display_frame(ratio))  # noqa: F821 - IPython's display
+
+# %% [markdown]
+# ### How many windows per forward pass?
+#
+# The rollouts above cut the 1140 windows into batches of 32, the evaluation's batch. A
+# small model pays the per-operation overhead of each of those 36 batches; bigger
+# batches pay it fewer times but move more memory per operation. The batch benchmark
+# (`python benchmarks/rollout_batch.py`) times the same rollout of the teacher and the
+# student at several batch sizes, each variant side by side in one run on one machine.
+# The ratio table gives, per batch size, each model at its fastest variant there, and
+# last each model at its fastest variant and batch size: what a user who tunes both
+# would see.
+
+# %%
+if by_batch:
+    batch_benchmark = by_batch[0][0]
+    print(f"{batch_benchmark['machine']['device']}, {batch_benchmark['settings']['repeats']} "
+          f"timed rollouts per cell after {batch_benchmark['settings']['warmup']} warm-up")
+    display(display_frame(rollout_by_batch(batch_benchmark)))  # noqa: F821 - IPython's display
+    display(display_frame(batch_ratio(batch_benchmark)))  # noqa: F821
+else:
+    print("no batch benchmark stored yet: run `python benchmarks/rollout_batch.py`")
 
 # %% [markdown]
 # ## Training throughput

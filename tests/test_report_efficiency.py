@@ -5,8 +5,8 @@ import math
 import pytest
 
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
-from stgkd.report.efficiency import (distillation_steps, fastest_rollout, load_benchmarks,
-                                     pareto_frame, rollout_speedups, same_architecture_spread,
+from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_rollout,
+                                     load_benchmarks, pareto_frame, rollout_by_batch, rollout_speedups, same_architecture_spread,
                                      single_window_latency, training_throughput)
 
 BENCH = {"benchmark": "stgcn_speed",
@@ -118,3 +118,42 @@ def test_same_architecture_spread_compares_models_with_identical_channels():
     assert spread["variant"].tolist() == ["streaming_s", "onnx_s"]
     assert spread["max_over_min"].tolist() == [1.5, 4.0]
     assert same_architecture_spread({"blocks": {"a": [[1]]}}).empty
+
+
+def _batch_benchmark() -> dict:
+    """A rollout_batch benchmark: teacher and student at batches 32 and 1140."""
+    def t(seconds):
+        return {"mean_s": seconds, "std_s": 0.0, "runs": 1, "times_s": [seconds]}
+    return {"benchmark": "rollout_batch", "models": {
+        "teacher": {"parameters": 100, "streaming": {"32": t(14.0), "1140": t(12.0)},
+                    "compiled": {"32": t(13.0), "1140": t(16.0)},
+                    "onnx": {"32": t(13.5), "1140": t(11.0)}},
+        "student": {"parameters": 3, "streaming": {"32": t(1.2), "1140": t(0.5)},
+                    "compiled": {"32": t(1.0), "1140": t(0.6)},
+                    "onnx": {"32": t(0.55)}}}}
+
+
+def test_rollout_by_batch_one_row_per_model_and_batch():
+    table = rollout_by_batch(_batch_benchmark())
+    assert list(zip(table["model"], table["batch"])) == [
+        ("teacher", 32), ("teacher", 1140), ("student", 32), ("student", 1140)]
+    student_1140 = table.iloc[3]
+    assert student_1140["streaming_s"] == 0.5 and math.isnan(student_1140["onnx_s"])
+    assert list(table["fastest"]) == ["compiled", "onnx", "onnx", "streaming"]
+
+
+def test_batch_ratio_per_batch_and_at_each_models_best():
+    ratio = batch_ratio(_batch_benchmark()).set_index("batch")
+    # batch 32: teacher compiled 13.0, student onnx 0.55
+    assert ratio.loc["32", "teacher_s"] == 13.0 and ratio.loc["32", "student_variant"] == "onnx"
+    assert ratio.loc["32", "speedup"] == pytest.approx(13.0 / 0.55)
+    # batch 1140: teacher onnx 11.0, student streaming 0.5 (onnx not timed there)
+    assert ratio.loc["1140", "ratio"] == pytest.approx(0.5 / 11.0)
+    # best: teacher onnx at 1140 (11.0), student streaming at 1140 (0.5)
+    assert ratio.loc["best", "teacher_variant"] == "onnx, batch 1140"
+    assert ratio.loc["best", "student_variant"] == "streaming, batch 1140"
+    assert ratio.loc["best", "speedup"] == pytest.approx(22.0)
+    # without the teacher there is no ratio
+    only_student = _batch_benchmark()
+    del only_student["models"]["teacher"]
+    assert batch_ratio(only_student).empty

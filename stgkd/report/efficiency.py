@@ -142,6 +142,72 @@ def distillation_steps(benchmark: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+BATCH_VARIANTS: tuple[str, ...] = ("streaming", "compiled", "onnx")
+
+
+def rollout_by_batch(benchmark: dict) -> pd.DataFrame:
+    """``benchmarks/rollout_batch.py``: the 1140-window rollout's mean seconds per model,
+    batch size and variant (eager ``streaming``, ``compiled``, ``onnx``).
+
+    Returns columns ``model, batch, streaming_s, compiled_s, onnx_s, fastest`` (the
+    quickest variant at that batch size), models in the benchmark's order, batches
+    ascending; NaN where a variant was not timed.
+    """
+    rows = []
+    for model, figures in benchmark.get("models", {}).items():
+        batches = sorted({int(b) for v in BATCH_VARIANTS for b in figures.get(v, {})})
+        for batch in batches:
+            row = {"model": model, "batch": batch}
+            for variant in BATCH_VARIANTS:
+                row[f"{variant}_s"] = figures.get(variant, {}).get(str(batch), {}).get("mean_s")
+            timed = {v: row[f"{v}_s"] for v in BATCH_VARIANTS if row[f"{v}_s"] is not None}
+            row["fastest"] = min(timed, key=timed.get) if timed else ""
+            rows.append(row)
+    frame = pd.DataFrame(rows, columns=["model", "batch", *(f"{v}_s" for v in BATCH_VARIANTS),
+                                        "fastest"])
+    for variant in BATCH_VARIANTS:
+        frame[f"{variant}_s"] = frame[f"{variant}_s"].astype(float)
+    return frame
+
+
+def batch_ratio(benchmark: dict, numerator: str = "student",
+                denominator: str = "teacher") -> pd.DataFrame:
+    """Student against teacher rollout time from ``benchmarks/rollout_batch.py``: at each
+    batch size, each model at its fastest variant there; and last (batch ``"best"``)
+    each model at its fastest variant and batch size over the whole benchmark.
+
+    Returns columns ``batch, teacher_s, teacher_variant, student_s, student_variant,
+    ratio`` (student / teacher), ``speedup`` (teacher / student); empty unless both
+    models were timed.
+    """
+    table = rollout_by_batch(benchmark)
+    columns = ["batch", f"{denominator}_s", f"{denominator}_variant", f"{numerator}_s",
+               f"{numerator}_variant", "ratio", "speedup"]
+    if not {numerator, denominator} <= set(table["model"]):
+        return pd.DataFrame(columns=columns)
+
+    long = table.melt(id_vars=["model", "batch"], value_vars=[f"{v}_s" for v in BATCH_VARIANTS],
+                      var_name="variant", value_name="seconds").dropna(subset=["seconds"])
+    long["variant"] = long["variant"].str.removesuffix("_s")
+
+    def fastest(model: str, batch: int | None) -> tuple[float, str]:
+        part = long[(long["model"] == model) & ((long["batch"] == batch) if batch else True)]
+        best = part.loc[part["seconds"].idxmin()]
+        return float(best["seconds"]), (best["variant"] if batch
+                                        else f"{best['variant']}, batch {int(best['batch'])}")
+
+    common = sorted(set(long.loc[long["model"] == numerator, "batch"])
+                    & set(long.loc[long["model"] == denominator, "batch"]))
+    rows = []
+    for batch in [*common, None]:
+        (t_s, t_variant), (s_s, s_variant) = fastest(denominator, batch), fastest(numerator, batch)
+        rows.append({"batch": "best" if batch is None else str(batch),
+                     f"{denominator}_s": t_s, f"{denominator}_variant": t_variant,
+                     f"{numerator}_s": s_s, f"{numerator}_variant": s_variant,
+                     "ratio": s_s / t_s, "speedup": t_s / s_s})
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _architecture(blocks) -> str | None:
     for name, reference in ARCHITECTURES.items():
         if [list(b) for b in blocks] == [list(b) for b in reference]:
