@@ -190,7 +190,10 @@ display_frame(runs, digits=3) if len(runs) else "pruning runs: not yet run"
 # windows. We trace **test** windows (the paper's text says "training data points";
 # a model's fit to its own training data shows little), the first test day from the
 # early morning, 15 minutes ahead, and the station whose speed varies most over those
-# windows unless `node` names one. The MAE in each title is over the 50 points shown.
+# windows unless `node` names one. The MAE in each title is over the 50 points shown:
+# one station in one morning, an anecdote beside Table 7, which averages every station
+# and window. A model that is better on average can miss this station's drop by more
+# (on Los-loop the teacher predicts a dip that never comes).
 
 # %%
 traces = {}
