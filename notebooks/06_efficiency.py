@@ -144,7 +144,8 @@ if benchmark:
 # student at several batch sizes, each variant side by side in one run on one machine.
 # The ratio table gives, per batch size, each model at its fastest variant there, and
 # last each model at its fastest variant and batch size: what a user who tunes both
-# would see.
+# would see. The machines are shared virtual ones whose speed moves from day to day, so
+# a ratio is only taken between figures of one file.
 
 # %%
 if by_batch:
@@ -153,6 +154,14 @@ if by_batch:
           f"timed rollouts per cell after {batch_benchmark['settings']['warmup']} warm-up")
     display(display_frame(rollout_by_batch(batch_benchmark)))  # noqa: F821 - IPython's display
     display(display_frame(batch_ratio(batch_benchmark)))  # noqa: F821
+    # the same rollout in the two files: how far the machine's speed moved between them
+    same = (batch_benchmark["models"].get("teacher", {}).get("streaming", {})
+            .get(str(benchmark["settings"]["eval_batch"])) if benchmark else None)
+    if same and "teacher" in benchmark["rollout_1140"]:
+        print(f"the teacher's eager rollout in batches of {benchmark['settings']['eval_batch']}: "
+              f"{benchmark['rollout_1140']['teacher']['mean_s']:.2f} s in the speed benchmark "
+              f"({benchmark['created'][:10]}), {same['mean_s']:.2f} s here "
+              f"({batch_benchmark['created'][:10]}); compare figures within one file only")
 else:
     print("no batch benchmark stored yet: run `python benchmarks/rollout_batch.py`")
 
