@@ -16,7 +16,6 @@ machine, each model in a fresh subprocess.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import platform
 import sys
 from pathlib import Path
@@ -33,7 +32,7 @@ from stgkd.results import results_root
 
 # the speed benchmark's helpers: same timing loop, same ONNX export, same clean-up
 from stgcn_speed import (MODELS, N_WINDOWS, _batched, _die_with_parent, _onnx_forecasters,
-                         _timed, _timings, machine_slug)
+                         _timed, _timings, in_fresh_process, machine_slug)
 
 VARIANTS = ("streaming", "compiled", "onnx")
 
@@ -108,15 +107,7 @@ def main(argv=None) -> int:
     # the ONNX helper also builds a single-window session on --latency-threads
     args.latency_threads = args.threads
 
-    context = mp.get_context("spawn")
-    figures = {}
-    for key in args.models:
-        queue = context.Queue()
-        process = context.Process(target=measure, args=(key, args, queue))
-        process.start()
-        name, value = queue.get()
-        process.join()
-        figures[name] = value
+    figures = dict(in_fresh_process(measure, key, args) for key in args.models)
     if args.threads:
         torch.set_num_threads(args.threads)
     description = device_description("cpu")

@@ -109,6 +109,19 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def in_fresh_process(target, subject, args: argparse.Namespace) -> tuple[str, dict]:
+    """Run ``target(subject, args, queue)`` in a fresh (spawned) process, so that its
+    peak memory and compiled code are its own, and return the ``(key, figures)`` it puts
+    on the queue."""
+    context = mp.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=target, args=(subject, args, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
 def measure(subject: dict, args: argparse.Namespace, queue) -> None:
     """Measure one model (runs in its own process) and put its figures on ``queue``.
 
@@ -299,14 +312,9 @@ def main(argv=None) -> int:
                 for name in args.models]
     if args.checkpoints:
         subjects += stored_compacted_models()
-    context = mp.get_context("spawn")
     figures = {}
     for subject in subjects:
-        queue = context.Queue()
-        process = context.Process(target=measure, args=(subject, args, queue))
-        process.start()
-        key, value = queue.get()
-        process.join()
+        key, value = in_fresh_process(measure, subject, args)
         figures[key] = value
         print(summary_line(key, value), flush=True)
 
