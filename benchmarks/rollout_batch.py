@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
 from stgkd.evaluate import forecast
 from stgkd.io import write_json
@@ -73,7 +74,7 @@ def measure(key: str, args: argparse.Namespace, queue) -> None:
             if str(batch) in figures[v]), flush=True)
     if onnx:
         onnx["folder"].cleanup()
-    queue.put((key, {"parameters": sum(p.numel() for p in model.parameters()), **figures}))
+    queue.put((key, {"parameters": count_parameters(model), **figures}))
 
 
 def positive_batches(values: list[int]) -> list[int]:

@@ -6,7 +6,8 @@ import pytest
 
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_rollout,
-                                     load_benchmarks, pareto_frame, rollout_by_batch, rollout_speedups, same_architecture_spread,
+                                     load_benchmarks, pareto_frame, rollout_by_batch,
+                                     rollout_speedups, same_architecture_spread,
                                      single_window_latency, training_throughput)
 
 BENCH = {"benchmark": "stgcn_speed",
