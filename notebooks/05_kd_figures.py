@@ -44,9 +44,9 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
+from stgkd.data import load_series
 from stgkd.experiments import EXPERIMENTS
-from stgkd.report import (best_profile_results, kd_experiments, load_run_model,
+from stgkd.report import (RunWindows, best_profile_results, kd_experiments, load_run_model,
                           most_variable_node, neighbour_overlap, output_layer_inputs, pick_runs,
                           prediction_trace, training_curves, tsne_embedding, window_clock)
 from stgkd.results import load_results
@@ -98,16 +98,7 @@ try:
 except (FileNotFoundError, ValueError) as error:   # e.g. PeMS08 without its data file
     series = None
     print(f"Figure 3 (b) and t-SNE: the {dataset} data are not available ({error})")
-windows_by_split = {}
-
-
-def run_windows(run: dict):
-    """The windows (and z-score) of the split the run was trained on."""
-    split = tuple(run.get("split_days") or DEFAULT_SPLITS[dataset])
-    if split not in windows_by_split:
-        windows_by_split[split] = make_windows(series, split)
-    return windows_by_split[split]
-
+run_windows = RunWindows(series, dataset)   # each run's windows, built once per split
 
 available = {name: run for name, run in runs.items() if run is not None}
 if series is not None and available:

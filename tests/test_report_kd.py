@@ -388,3 +388,17 @@ def test_neighbour_overlap_counts_shared_nearest_windows():
         report.neighbour_overlap(reference, other, k=4)
     with pytest.raises(ValueError, match="expected 4 windows"):
         report.neighbour_overlap(reference, other[:3], k=1)
+
+
+def test_run_windows_builds_each_split_once_and_defaults_to_the_data_sets_split(synthetic):
+    windows = report.RunWindows(synthetic, "synthetic")
+    default = windows({"experiment": "kd/synthetic/teacher"})       # records no split: (2, 1, 1)
+    same = windows({"experiment": "kd/synthetic/student", "split_days": [2, 1, 1]})
+    other = windows({"experiment": "kd/synthetic/smoke", "split_days": [1, 1, 1]})
+    assert same is default                                          # built once, shared
+    assert other is not default
+    # 48 steps a day, windows of 12 + 9 = 21 steps that never cross a day: 28 a day
+    assert default.train.shape[0] == 2 * 28 and other.train.shape[0] == 1 * 28
+    assert default.test.shape[0] == other.test.shape[0] == 28
+    # the z-score is fitted on each split's own training days
+    assert default.scaler.mean != other.scaler.mean

@@ -29,7 +29,7 @@ from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, ERROR_METRICS, TABLE
                              hyperparameter_table, hyperparameter_view, kd_experiments,
                              load_run_model, loss_scale_table, most_variable_node,
                              neighbour_overlap, output_layer_inputs, pick_runs,
-                             prediction_trace, run_checkpoint,
+                             RunWindows, prediction_trace, run_checkpoint,
                              teacher_share_table, teacher_shares, training_curves,
                              tsne_embedding, window_clock, within_tolerance)
 from stgkd.report.pruning import (FIGURE4_PANELS, PRUNING_LEVELS, SIZE_KINDS, TABLE9_LEVELS,
@@ -51,7 +51,7 @@ __all__ = [
     "best_profile_results", "claim_check", "hyperparameter_table", "hyperparameter_view",
     "kd_experiments", "load_run_model", "loss_scale_table", "most_variable_node",
     "neighbour_overlap",
-    "output_layer_inputs", "pick_runs", "prediction_trace", "run_checkpoint",
+    "output_layer_inputs", "pick_runs", "prediction_trace", "run_checkpoint", "RunWindows",
     "teacher_share_table", "teacher_shares", "training_curves", "tsne_embedding",
     "within_tolerance",
     "CLAIM_RIVALS", "DMST_DATASETS", "TRACE_MODELS", "dmst_claim", "dmst_table", "dmst_view",

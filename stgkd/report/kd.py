@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.data.windows import WindowedData
 from stgkd.experiments import EXPERIMENTS, KD_ROWS, KD_SETTINGS, load_model
 from stgkd.reference import kd_table, paper_datasets
@@ -520,6 +521,34 @@ def prediction_trace(result: dict, data: WindowedData, weights: np.ndarray, node
     return pd.DataFrame({"window": np.arange(start, start + n_windows),
                          "true_mph": data.scaler.inverse(true.double().numpy()),
                          "predicted_mph": data.scaler.inverse(predicted.double().numpy())})
+
+
+class RunWindows:
+    """The windows a run was trained on, built once per split: ``windows(run)``.
+
+    Runs of one data set may use different splits (a smoke run's one day, the paper's
+    34/5/5 days); each run's forecasts must be shown on the windows and z-score of its own
+    ``split_days`` (else the data set's default split). Building PeMSD7(M)'s windows takes
+    seconds, so each split is built once and reused for every run that shares it.
+
+    Args:
+        series: the loaded data set (``stgkd.data.load_series(dataset)``).
+        dataset: its name, for the default split of runs that record none.
+    """
+
+    def __init__(self, series, dataset: str):
+        self.series, self.dataset = series, dataset
+        self._by_split: dict[tuple, WindowedData] = {}
+
+    def split_of(self, run: dict) -> tuple:
+        """The (train, val, test) days of ``run``."""
+        return tuple(run.get("split_days") or DEFAULT_SPLITS[self.dataset])
+
+    def __call__(self, run: dict) -> WindowedData:
+        split = self.split_of(run)
+        if split not in self._by_split:
+            self._by_split[split] = make_windows(self.series, split)
+        return self._by_split[split]
 
 
 def most_variable_node(data: WindowedData, start: int = 0, n_windows: int = 50,

@@ -24,13 +24,12 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.experiments import EXPERIMENTS, PRUNING_SETTINGS
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.comparison import (NOT_YET_RUN, _check_profile, canonical_row, profile_rank,
                                      result_cells, seed_statistics)
 from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, TABLE6_COLUMN, TABLE6_LABELS,
-                             best_profile_results, most_variable_node, pick_runs,
+                             RunWindows, best_profile_results, most_variable_node, pick_runs,
                              prediction_trace)
 
 # Table 8's pruning levels (percent of the prunable parameters removed) and Table 9's
@@ -306,16 +305,13 @@ def figure4_traces(results: Iterable[dict], series, dataset: str, node: int | No
     """
     panels = figure4_experiments(dataset)
     runs = pick_runs(results, panels, profile)
-    windows_by_split: dict[tuple, object] = {}
+    run_windows = RunWindows(series, dataset)
     frames = []
     for name, title in panels.items():
         run = runs[name]
         if run is None:
             continue
-        split = tuple(run.get("split_days") or DEFAULT_SPLITS[dataset])
-        if split not in windows_by_split:
-            windows_by_split[split] = make_windows(series, split)
-        data = windows_by_split[split]
+        data = run_windows(run)
         if node is None:
             node = most_variable_node(data, start, n_windows, step)
         trace = prediction_trace(run, data, series.weights, node, n_windows, start, step,
