@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 import torch
 
@@ -50,12 +51,16 @@ def _cmd_run(args) -> int:
     names = list(EXPERIMENTS) if args.names == ["all"] else args.names
     for name in names:
         get_experiment(name)
+    if args.jobs < 1:
+        raise ValueError(f"--jobs: expected at least 1 run at a time, found {args.jobs}")
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         print("error: --device cuda: expected a CUDA GPU, found none (torch "
               f"{torch.__version__})", file=sys.stderr)
         return 2
+    if args.jobs > 1:
+        return _run_concurrently(names, args)
     for name in names:
         for seed in args.seeds:
             print(f"== {name} | profile {args.profile} | seed {seed} | {args.device}", flush=True)
@@ -67,6 +72,37 @@ def _cmd_run(args) -> int:
             print(f"   test MAE {maes} ({', '.join(result['test'])}) -> "
                   f"{result_path(args.profile, name, seed, args.results_dir)}", flush=True)
     return 0
+
+
+def _run_concurrently(names: list[str], args) -> int:
+    """``run --jobs N``: each run in its own process, N at a time (stgkd.concurrent_runs)."""
+    from stgkd.concurrent_runs import plan_jobs, run_command, run_jobs, threads_per_job
+
+    threads = args.threads or threads_per_job(args.jobs)
+    jobs = plan_jobs(names, args.seeds)
+    print(f"{len(jobs)} runs, at most {args.jobs} at a time, {threads} CPU thread(s) each, "
+          f"on {args.device}", flush=True)
+    clock = time.perf_counter()
+
+    def report(outcome) -> None:
+        job = outcome.job
+        status = ("done" if outcome.ok else "skipped" if outcome.returncode is None
+                  else f"failed (exit status {outcome.returncode})")
+        print(f"== {job.name} | seed {job.seed}: {status} after {outcome.seconds:.0f} s "
+              f"({time.perf_counter() - clock:.0f} s since the start)", flush=True)
+        lines = outcome.output.strip().splitlines()
+        shown = [line for line in lines if line.lstrip().startswith("test MAE")] if outcome.ok \
+            else lines[-15:]
+        for line in shown:
+            print(f"   {line.strip()}", flush=True)
+
+    outcomes = run_jobs(jobs, lambda job: run_command(
+        job, args.profile, args.device, threads, args.results_dir, compile=args.compile,
+        teacher_cache=not args.no_teacher_cache, force=args.force), args.jobs, report)
+    bad = [o for o in outcomes if not o.ok]
+    print(f"{len(outcomes) - len(bad)} of {len(outcomes)} runs stored in "
+          f"{time.perf_counter() - clock:.0f} s", flush=True)
+    return 1 if bad else 0
 
 
 def _cmd_data(args) -> int:
@@ -156,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "float16)")
     p.add_argument("--force", action="store_true", help="re-run even if a result is stored")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="run up to N experiments at once, each in its own process with its "
+                   "share of the CPU threads (default 1: one after another in this process). "
+                   "A run waits for the teacher or start checkpoint it needs; small models "
+                   "share a GPU well, e.g. --device cuda --jobs 8")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("predict", help="forecast from a trained checkpoint and a speed matrix",
