@@ -6,7 +6,8 @@ import pytest
 
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_rollout,
-                                     load_benchmarks, pareto_frame, rollout_by_batch,
+                                     kd_tables_times, load_benchmarks, pareto_frame,
+                                     rollout_by_batch,
                                      rollout_speedups, same_architecture_spread,
                                      single_window_latency, training_throughput)
 
@@ -158,3 +159,21 @@ def test_batch_ratio_per_batch_and_at_each_models_best():
     only_student = _batch_benchmark()
     del only_student["models"]["teacher"]
     assert batch_ratio(only_student).empty
+
+
+def test_kd_tables_times_in_minutes_and_the_target_only_for_the_paper_profile():
+    def bench(profile, wall_s, runs):
+        return {"benchmark": "kd_tables_time", "created": "2026-11-29T10:00:00+00:00",
+                "machine": {"device": "NVIDIA H200"}, "dataset": "pemsd7m",
+                "profile": profile, "jobs": 9, "wall_time_s": wall_s, "target_s": 900,
+                "runs": runs}
+    frame = kd_tables_times([
+        bench("paper", 600.0, {"a": {"wall_time_s": 120.0}, "b": {"wall_time_s": 300.0}}),
+        bench("paper", 960.0, {"a": {"wall_time_s": 60.0}}),
+        bench("smoke", 30.0, {"a": {"wall_time_s": 6.0}, "b": None})])
+    assert frame["minutes"].tolist() == [10.0, 16.0, 0.5]
+    assert frame["slowest_run_min"].tolist() == [5.0, 1.0, 0.1]
+    assert frame["runs"].tolist() == [2, 1, 1]                 # a missing run is not counted
+    assert frame["target_min"].tolist() == [15.0, 15.0, 15.0]
+    assert frame["under_target"].tolist() == [True, False, False]   # smoke never counts
+    assert frame["created"].tolist() == ["2026-11-29"] * 3
