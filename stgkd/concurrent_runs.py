@@ -88,26 +88,26 @@ def run_jobs(jobs: Sequence[Job], command: Callable[[Job], list[str]], max_jobs:
         raise ValueError(f"jobs: expected each experiment and seed once, found {keys}")
     in_batch = set(keys)
     outcomes: dict[tuple[str, int], JobOutcome] = {}
-    waiting = list(jobs)
-    running: dict[tuple[str, int], tuple[subprocess.Popen, object, float]] = {}
+    waiting = list(enumerate(jobs))      # (position, job): the position names its log
+    running: dict[tuple[str, int], tuple[Job, subprocess.Popen, object, float]] = {}
     report = report or (lambda outcome: None)
     with tempfile.TemporaryDirectory(prefix="stgkd-jobs-") as logs:
         try:
             while waiting or running:
-                for key, (process, log, started) in list(running.items()):
+                for key, (job, process, log, started) in list(running.items()):
                     if process.poll() is None:
                         continue
                     log.close()
                     output = Path(log.name).read_text(errors="replace")
-                    outcomes[key] = JobOutcome(jobs[keys.index(key)], process.returncode,
-                                               output, time.perf_counter() - started)
+                    outcomes[key] = JobOutcome(job, process.returncode, output,
+                                               time.perf_counter() - started)
                     del running[key]
                     report(outcomes[key])
-                for job in list(waiting):
+                for position, job in list(waiting):
                     needs = [need for need in job.needs if need in in_batch]
                     failed = [need for need in needs if need in outcomes and not outcomes[need].ok]
                     if failed:
-                        waiting.remove(job)
+                        waiting.remove((position, job))
                         names = ", ".join(f"{name} seed {seed}" for name, seed in failed)
                         outcomes[(job.name, job.seed)] = JobOutcome(
                             job, None, f"skipped: it needs {names}, which did not finish")
@@ -115,17 +115,16 @@ def run_jobs(jobs: Sequence[Job], command: Callable[[Job], list[str]], max_jobs:
                         continue
                     if len(running) >= max_jobs or not all(need in outcomes for need in needs):
                         continue
-                    waiting.remove(job)
-                    name = f"{len(outcomes) + len(running):03d}.log"
-                    log = open(os.path.join(logs, name), "w")
+                    waiting.remove((position, job))
+                    log = open(os.path.join(logs, f"{position:03d}.log"), "w")
                     process = subprocess.Popen(command(job), stdout=log, stderr=subprocess.STDOUT)
-                    running[(job.name, job.seed)] = (process, log, time.perf_counter())
+                    running[(job.name, job.seed)] = (job, process, log, time.perf_counter())
                 if running:
                     time.sleep(poll_s)
         finally:
-            for process, log, _ in running.values():   # interrupted: stop every child
+            for _, process, _, _ in running.values():   # interrupted: stop every child
                 process.terminate()
-            for process, log, _ in running.values():
+            for _, process, log, _ in running.values():
                 process.wait()
                 log.close()
     return [outcomes[key] for key in keys]
