@@ -17,7 +17,6 @@ results/benchmarks/distill-step-<machine>.json.
 from __future__ import annotations
 
 import argparse
-import platform
 import statistics
 import sys
 import time
@@ -32,10 +31,9 @@ from stgkd.experiments import KD_SETTINGS
 from stgkd.io import write_json
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.provenance import device_description, git_commit, now_iso
-from stgkd.results import results_root
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import machine_slug  # noqa: E402
+from stgcn_speed import machine_record, machine_slug, output_path  # noqa: E402
 
 
 def unfused_l1_mse(x: torch.Tensor, teacher_triangles: torch.Tensor) -> torch.Tensor:
@@ -113,14 +111,11 @@ def main(argv=None) -> int:
 
     description = device_description("cpu")
     report = {"benchmark": "distill_step", "created": now_iso(), "commit": git_commit(),
-              "machine": {"device": description, "platform": platform.platform(),
-                          "python": platform.python_version(), "torch": torch.__version__,
-                          "threads": torch.get_num_threads()},
+              "machine": machine_record(description),
               "settings": vars(args) | {"dataset": "pemsd7m", "nodes": series.n_nodes,
                                         "train_windows": len(data.train)},
               "losses": figures}
-    out = Path(args.out) if args.out else (results_root() / "benchmarks" /
-                                           f"distill-step-{machine_slug(description, 'cpu')}.json")
+    out = output_path(args.out, f"distill-step-{machine_slug(description, 'cpu')}")
     write_json(out, report)
     print(f"wrote {out}")
     return 0

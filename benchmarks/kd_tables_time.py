@@ -13,23 +13,20 @@ The efficiency issue's target: under 15 minutes on one H100.
 from __future__ import annotations
 
 import argparse
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import torch
-
 from stgkd.experiments import PROFILES
 from stgkd.io import write_json
 from stgkd.provenance import device_description, git_commit, now_iso
 from stgkd.report.kd import kd_experiments
-from stgkd.results import load_result, results_root
+from stgkd.results import load_result
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import machine_slug  # noqa: E402
+from stgcn_speed import machine_record, machine_slug, output_path  # noqa: E402
 
 TARGET_S = 15 * 60   # the target for the paper profile on one H100
 
@@ -52,8 +49,7 @@ def main(argv=None) -> int:
         parser.error(f"--jobs: expected at least 1 run at a time, found {args.jobs}")
     names = kd_experiments(args.dataset)
     description = device_description(args.device)
-    out = Path(args.out) if args.out else (results_root(None) / "benchmarks" /
-                                           f"kd-tables-{machine_slug(description, args.device)}.json")
+    out = output_path(args.out, f"kd-tables-{machine_slug(description, args.device)}")
     with tempfile.TemporaryDirectory(prefix="stgkd-kd-tables-") as temporary:
         scratch = Path(args.scratch or temporary)
         command = [sys.executable, "-m", "stgkd.cli", "--results-dir", str(scratch), "run",
@@ -75,8 +71,7 @@ def main(argv=None) -> int:
         return 1
     report = {
         "benchmark": "kd_tables_time", "created": now_iso(), "commit": git_commit(),
-        "machine": {"device": description, "platform": platform.platform(),
-                    "python": platform.python_version(), "torch": torch.__version__},
+        "machine": machine_record(description, threads=False),
         "dataset": args.dataset, "profile": args.profile, "jobs": args.jobs,
         "experiments": names, "wall_time_s": wall_s, "target_s": TARGET_S,
         "runs": runs}

@@ -16,9 +16,7 @@ machine, each model in a fresh subprocess.
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
-from pathlib import Path
 
 import torch
 
@@ -29,11 +27,11 @@ from stgkd.io import write_json
 from stgkd.nn import STGCN
 from stgkd.nn.streaming import streaming_rollout
 from stgkd.provenance import device_description, git_commit, now_iso
-from stgkd.results import results_root
 
 # the speed benchmark's helpers: same timing loop, same ONNX export, same clean-up
 from stgcn_speed import (MODELS, N_WINDOWS, _batched, _die_with_parent, _onnx_forecasters,
-                         _timed, _timings, in_fresh_process, machine_slug)
+                         _timed, _timings, in_fresh_process, machine_record, machine_slug,
+                         output_path)
 
 VARIANTS = ("streaming", "compiled", "onnx")
 
@@ -114,15 +112,12 @@ def main(argv=None) -> int:
     description = device_description("cpu")
     report = {
         "benchmark": "rollout_batch", "created": now_iso(), "commit": git_commit(),
-        "machine": {"device": description, "platform": platform.platform(),
-                    "python": platform.python_version(), "torch": torch.__version__,
-                    "threads": torch.get_num_threads()},
+        "machine": machine_record(description),
         "settings": {k: v for k, v in vars(args).items() if k not in ("out", "latency_threads")}
                     | {"windows": N_WINDOWS, "rollout_steps": 9, "dataset": "pemsd7m"},
         "models": figures,
     }
-    out = (Path(args.out) if args.out else results_root() / "benchmarks"
-           / f"rollout-batch-{machine_slug(description, 'cpu')}.json")
+    out = output_path(args.out, f"rollout-batch-{machine_slug(description, 'cpu')}")
     write_json(out, report)
     print(f"wrote {out}")
     return 0

@@ -278,6 +278,22 @@ def machine_slug(description: str, device: str) -> str:
     return f"{device.split(':')[0]}-{slug}"[:80]
 
 
+def machine_record(description: str, threads: bool = True) -> dict:
+    """The ``machine`` block of every benchmark file: the device, platform, Python and
+    torch versions and, with ``threads``, torch's CPU threads in this process (left out
+    where the timed work runs in other processes)."""
+    record = {"device": description, "platform": platform.platform(),
+              "python": platform.python_version(), "torch": torch.__version__}
+    if threads:
+        record["threads"] = torch.get_num_threads()
+    return record
+
+
+def output_path(out: str | None, name: str) -> Path:
+    """Where a benchmark writes: ``out`` if given, else results/benchmarks/<name>.json."""
+    return Path(out) if out else results_root() / "benchmarks" / f"{name}.json"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -323,9 +339,7 @@ def main(argv=None) -> int:
     description = device_description(args.device)
     report = {
         "benchmark": "stgcn_speed", "created": now_iso(), "commit": git_commit(),
-        "machine": {"device": description, "platform": platform.platform(),
-                    "python": platform.python_version(), "torch": torch.__version__,
-                    "threads": torch.get_num_threads()},
+        "machine": machine_record(description),
         "settings": {k: v for k, v in vars(args).items() if k != "out"} | {"windows": N_WINDOWS,
                      "rollout_steps": 9, "train_batch": 50, "dataset": "pemsd7m"},
         "peak_memory_mb": {k: {m: v[m] for m in ("peak_rss_mb", "peak_rss_increase_mb", "peak_gpu_memory_mb")
@@ -346,7 +360,7 @@ def main(argv=None) -> int:
               f"{report['ratio_student_teacher']:.3f}, each at its fastest "
               f"({s_variant} / {t_variant}) {s_time / t_time:.3f} "
               "(paper, GTX 1080: 0.547 / 3.423 = 0.160)")
-    out = Path(args.out) if args.out else results_root() / "benchmarks" / f"{machine_slug(description, args.device)}.json"
+    out = output_path(args.out, machine_slug(description, args.device))
     write_json(out, report)
     print(f"wrote {out}")
     return 0
