@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +52,8 @@ class PruningPlan:
     minibatches the lowest ``fraction`` of each layer's remaining channels is removed,
     until ``target_level`` of the prunable parameters is gone or the model is no larger
     than a fresh ``target_blocks`` STGCN. The compacted model is then fine-tuned with
-    the experiment's ``loss`` for the profile's epochs, selected on validation MAE.
+    the experiment's ``loss`` for the profile's epochs (at most ``finetune_epochs`` when
+    set), selected on validation MAE.
     """
 
     start_from: str
@@ -61,6 +62,17 @@ class PruningPlan:
     interval_epochs: float = 2.0
     target_level: float | None = None
     target_blocks: tuple | None = field(default=None, hash=False)
+    finetune_epochs: int | None = None   # None: the profile's epochs
+
+    def __post_init__(self):
+        if self.finetune_epochs is not None and self.finetune_epochs < 1:
+            raise ValueError(f"finetune_epochs: expected None or at least 1 epoch, found "
+                             f"{self.finetune_epochs}")
+
+    def epochs(self, profile_epochs: int) -> int:
+        """Fine-tuning epochs under a profile of ``profile_epochs`` epochs."""
+        return profile_epochs if self.finetune_epochs is None \
+            else min(self.finetune_epochs, profile_epochs)
 
 
 @dataclass(frozen=True)
@@ -241,6 +253,35 @@ def _pruning_experiments() -> dict[str, Experiment]:
     return experiments
 
 
+# The suffix of the one-epoch fine-tuning variants of Table 8's runs.
+SHORT_FINETUNE_SUFFIX = "-ft1"
+
+
+def _short_finetune_variants(pruning: dict[str, Experiment]) -> dict[str, Experiment]:
+    """Table 8's Taylor and Algorithm 1 runs with one epoch of supervised fine-tuning
+    after pruning instead of the profile's 50: ``prune/<dataset>/<kind>-<level>-ft1``.
+
+    Not rows of the paper: an investigation of Section 4.5's "the final network cycle
+    undergoes fine-tuning", read as one final epoch. After 50 epochs of supervised
+    fine-tuning, whatever the pruning loss left in the weights may be gone; one epoch
+    keeps the pruned model near where Algorithm 1 (LSTCD) or Taylor pruning
+    (supervised) left it.
+    """
+    experiments = {}
+    for name, experiment in pruning.items():
+        key = name.rsplit("/", 1)[-1]
+        if not (key.startswith("taylor-") or key.startswith("kdis-lstcd-")):
+            continue
+        variant = name + SHORT_FINETUNE_SUFFIX
+        experiments[variant] = replace(
+            experiment, name=variant,
+            description=experiment.description.replace(
+                "then fine-tuned on the data", "then fine-tuned on the data for one epoch"),
+            paper_row=f"{experiment.paper_row}, one fine-tuning epoch (not in the paper)",
+            pruning=replace(experiment.pruning, finetune_epochs=1))
+    return experiments
+
+
 def _dmst_experiments() -> dict[str, Experiment]:
     """The DMST-GNODE paper's comparison: ``dmst/<dataset>/<model>`` for each of its ten
     models (multi-step, Box-Cox scaled; see :mod:`stgkd.dmst`)."""
@@ -255,8 +296,10 @@ def _dmst_experiments() -> dict[str, Experiment]:
     return experiments
 
 
+_PRUNING = _pruning_experiments()
 EXPERIMENTS: dict[str, Experiment] = {**_kd_baselines(), **_kd_students(),
-                                      **_lord_mean_variants(), **_pruning_experiments(),
+                                      **_lord_mean_variants(), **_PRUNING,
+                                      **_short_finetune_variants(_PRUNING),
                                       **_dmst_experiments()}
 
 
@@ -359,7 +402,8 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
         teacher_info = teacher_info or prune_teacher
         # pruning time of earlier sessions; this session's is inside the clock below
         earlier_pruning_s = pruning_info["wall_time_s"] - pruning_info.pop("session_time_s")
-    config = TrainConfig(epochs=prof.epochs, seed=seed, device=device, compile=compile,
+    epochs = prof.epochs if experiment.pruning is None else experiment.pruning.epochs(prof.epochs)
+    config = TrainConfig(epochs=epochs, seed=seed, device=device, compile=compile,
                          batch_size=experiment.batch_size, lr=experiment.learning_rate)
     fitted = fit(model, data, config, loss_fn, state_path=resume_path, progress=progress)
     test = evaluate_split(model, data, "test", device=device)

@@ -2,12 +2,14 @@
 the start checkpoint, the level reached, and a stored model that is the compacted one."""
 import json
 import math
+from dataclasses import replace
 
 import pytest
 
 from stgkd.cli import main
 from stgkd.complexity import count_parameters
-from stgkd.experiments import EXPERIMENTS, PRUNING_FRACTIONS, load_model, run_experiment
+from stgkd.experiments import (EXPERIMENTS, PROFILES, PRUNING_FRACTIONS, load_model,
+                               run_experiment)
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, STGCN
 from stgkd.prune import step_share
 
@@ -84,3 +86,37 @@ def test_pruning_shares_are_those_the_architecture_gives(dataset, n_nodes):
         assert share == step_share(base, level / 100)
         for method in ("taylor", "kdis-lstcd"):
             assert EXPERIMENTS[f"prune/{dataset}/{method}-{level}"].pruning.fraction == share
+
+
+def test_short_finetune_variants_differ_from_table_8_runs_only_in_fine_tuning():
+    from dataclasses import fields
+    for parent in ("prune/pemsd7m/taylor-25", "prune/losloop/kdis-lstcd-75"):
+        variant = EXPERIMENTS[parent + "-ft1"]
+        assert variant.pruning.finetune_epochs == 1
+        assert EXPERIMENTS[parent].pruning.finetune_epochs is None
+        same = {f.name for f in fields(variant)} - {"name", "description", "paper_row", "pruning"}
+        assert all(getattr(variant, f) == getattr(EXPERIMENTS[parent], f) for f in same)
+        assert variant.pruning == replace(EXPERIMENTS[parent].pruning, finetune_epochs=1)
+        # not a paper row, so it fills no cell of Table 8
+        assert variant.paper_row.endswith("(not in the paper)")
+    assert "prune/pemsd7m/teacher-kdis-lstcd-ft1" not in EXPERIMENTS
+    assert "prune/pemsd7m/base-ft1" not in EXPERIMENTS
+
+
+def test_finetune_epochs_caps_the_profile_epochs():
+    plan = EXPERIMENTS["prune/losloop/taylor-25-ft1"].pruning
+    assert (plan.epochs(50), plan.epochs(1)) == (1, 1)
+    assert EXPERIMENTS["prune/losloop/taylor-25"].pruning.epochs(50) == 50
+    with pytest.raises(ValueError, match="finetune_epochs: expected None or at least 1"):
+        replace(plan, finetune_epochs=0)
+
+
+def test_short_finetune_run_trains_one_epoch_after_pruning(base_root, monkeypatch):
+    # a two-epoch profile on the smoke data: the parent would fine-tune for two epochs
+    smoke = PROFILES["smoke"]
+    monkeypatch.setitem(PROFILES, "smoke", replace(smoke, epochs=2))
+    result = run_experiment("prune/losloop/taylor-25-ft1", "smoke", 0, results_dir=base_root,
+                            progress=False)
+    assert result["train_config"]["epochs"] == 1 and len(result["history"]) == 1
+    assert result["pruning"]["level"] >= 0.25
+    assert result["paper_row"] == "Pruned W/O KD, one fine-tuning epoch (not in the paper)"

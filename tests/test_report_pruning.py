@@ -372,3 +372,39 @@ def test_figure4_experiments_name_the_four_models_of_table7():
         "kd/pemsd7m/student-no-kd": "Student without KD or pruning",
         "kd/pemsd7m/student-lstcd": "Student with KD (LSTCD), no pruning",
         "prune/pemsd7m/teacher-kdis-lstcd": "Student with KD and pruning (Algorithm 1)"}
+
+
+def test_finetune_ablation_compares_each_level_after_both_fine_tunings():
+    results = [
+        # 25%, 50 epochs: Taylor wins everywhere; one epoch: Algorithm 1 wins 5 of 6
+        make_result("prune/losloop/taylor-25", mae=(3.0, 4.0, 5.0), rmse=(5.0, 6.0, 7.0)),
+        make_result("prune/losloop/kdis-lstcd-25", mae=(3.1, 4.1, 5.1), rmse=(5.1, 6.1, 7.1)),
+        make_result("prune/losloop/taylor-25-ft1", mae=(3.5, 4.5, 5.5), rmse=(5.5, 6.5, 7.5)),
+        make_result("prune/losloop/kdis-lstcd-25-ft1", mae=(3.4, 4.4, 5.4),
+                    rmse=(5.4, 6.4, 7.6)),
+        # 50%, one epoch: Taylor only
+        make_result("prune/losloop/taylor-50-ft1", profile="paper"),
+    ]
+    table = report.finetune_ablation(results, "losloop")
+    assert list(table["level_pct"]) == [25, 25, 50, 50, 75, 75]
+    assert list(table["finetune"]) == ["profile's epochs", "one epoch"] * 3
+    long, short = table.iloc[0], table.iloc[1]
+    assert (long["better"], long["holds"]) == (0, False)
+    assert (short["better"], short["holds"]) == (5, False)
+    assert short["ours"] == "prune/losloop/kdis-lstcd-25-ft1" and short["profile"] == "paper"
+    assert short["taylor_mae"] == "3.500 / 4.500 / 5.500"
+    assert short["kdis_mae"] == "3.400 / 4.400 / 5.400"
+    missing = table.iloc[3]
+    assert missing["profile"] == "prune/losloop/kdis-lstcd-50-ft1 not yet run"
+    assert pd.isna(missing["better"]) and missing["holds"] is None and missing["kdis_mae"] == ""
+    assert table.iloc[4]["profile"] == "not yet run"
+    with pytest.raises(ValueError, match="dataset"):
+        report.finetune_ablation(results, "metr-la")
+
+
+def test_short_finetune_variants_stay_out_of_the_paper_tables_and_sizes():
+    assert report.experiment_kind("prune/pemsd7m/taylor-25-ft1") is None
+    assert report.experiment_kind("prune/pemsd7m/taylor-25") == "pruned W/O KD (Taylor)"
+    results = [make_result("prune/pemsd7m/kdis-lstcd-25-ft1", mae=(1.0, 1.0, 1.0))]
+    table = report.comparison_table(8, results)
+    assert (table["seeds"] == 0).all()                 # fills no cell of Table 8

@@ -34,8 +34,8 @@ from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, ERROR_METRICS, TABLE
                              tsne_embedding, window_clock, within_tolerance)
 from stgkd.report.pruning import (FIGURE4_PANELS, PRUNING_LEVELS, SIZE_KINDS, TABLE9_LEVELS,
                                   channel_string, experiment_kind, figure4_experiments,
-                                  figure4_traces, pruning_claim, pruning_experiments,
-                                  pruning_history_frame, pruning_runs, size_and_error,
+                                  figure4_traces, finetune_ablation, pruning_claim,
+                                  pruning_experiments, pruning_history_frame, pruning_runs, size_and_error,
                                   table9_as_run, table9_view)
 from stgkd.report.table1 import (BENCHMARK, BENCHMARK_MODELS, BENCHMARK_ROLLOUT, COMPUTED,
                                  NOT_YET_MEASURED, TABLE1_BLOCKS, TABLE1_NODES,
@@ -64,6 +64,7 @@ __all__ = [
     "seed_statistics", "table1_comparison", "table1_ours", "table1_overview",
     "FIGURE4_PANELS", "PRUNING_LEVELS", "SIZE_KINDS", "TABLE9_LEVELS", "channel_string",
     "experiment_kind", "figure4_experiments", "figure4_traces",
-    "pruning_claim", "pruning_experiments", "pruning_history_frame", "pruning_runs",
+    "finetune_ablation", "pruning_claim", "pruning_experiments", "pruning_history_frame",
+    "pruning_runs",
     "size_and_error", "table9_as_run", "table9_view",
 ]

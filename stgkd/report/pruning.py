@@ -24,7 +24,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from stgkd.experiments import EXPERIMENTS, PRUNING_SETTINGS
+from stgkd.experiments import EXPERIMENTS, PRUNING_SETTINGS, SHORT_FINETUNE_SUFFIX
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.comparison import (NOT_YET_RUN, _check_profile, canonical_row, profile_rank,
                                      result_cells, seed_statistics)
@@ -78,6 +78,8 @@ def experiment_kind(name: str) -> str | None:
             return "pruning base"
         if key == "teacher-kdis-lstcd":
             return "teacher pruned W LSTCD"
+        if key.endswith(SHORT_FINETUNE_SUFFIX):
+            return None                      # an investigation, not a size of the paper's
         if key.startswith("taylor-"):
             return "pruned W/O KD (Taylor)"
         if key.startswith("kdis-lstcd-"):
@@ -459,6 +461,28 @@ def _count(ours: dict, against: dict, strict: bool) -> tuple[int | None, bool | 
     return better, better == len(keys)
 
 
+def _compare(stats: pd.DataFrame, ours: str, against: str, strict: bool):
+    """(profile compared, cells where ``ours`` is better, whether in all) for two
+    experiments of :func:`seed_statistics`, in the best profile that holds both; when
+    none does, the first item says what is missing and the others are None."""
+    have = {name: set(stats.loc[stats["experiment"] == name, "profile"])
+            for name in (ours, against)}
+    common = have[ours] & have[against]
+    if common:
+        chosen = min(common, key=profile_rank)
+        in_profile = stats[stats["profile"] == chosen]
+        better, holds = _count(_cell_values(in_profile, "experiment", ours, "ours"),
+                               _cell_values(in_profile, "experiment", against, "ours"), strict)
+        return chosen, better, holds
+    missing = [name for name in (ours, against) if not have[name]]
+    chosen = (NOT_YET_RUN if len(missing) == 2 else
+              f"{missing[0]} {NOT_YET_RUN}" if missing else
+              "no common profile (" + ", ".join(
+                  f"{name}: {min(have[name], key=profile_rank)}"
+                  for name in (ours, against)) + ")")
+    return chosen, None, None
+
+
 def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") -> pd.DataFrame:
     """The KD paper's two pruning claims on one data set, in our runs and in its own
     numbers.
@@ -501,23 +525,7 @@ def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") 
                         "Student W pruning algorithm", "Student LSTCD"))
     rows = []
     for table, level, ours, against, strict, setting, paper_ours, paper_against in comparisons:
-        have = {name: set(stats.loc[stats["experiment"] == name, "profile"])
-                for name in (ours, against)}
-        common = have[ours] & have[against]
-        better = holds = None
-        if common:
-            chosen = min(common, key=profile_rank)
-            in_profile = stats[stats["profile"] == chosen]
-            better, holds = _count(_cell_values(in_profile, "experiment", ours, "ours"),
-                                   _cell_values(in_profile, "experiment", against, "ours"),
-                                   strict)
-        else:
-            missing = [name for name in (ours, against) if not have[name]]
-            chosen = (NOT_YET_RUN if len(missing) == 2 else
-                      f"{missing[0]} {NOT_YET_RUN}" if missing else
-                      "no common profile (" + ", ".join(
-                          f"{name}: {min(have[name], key=profile_rank)}"
-                          for name in (ours, against)) + ")")
+        chosen, better, holds = _compare(stats, ours, against, strict)
         paper = _paper_cells(dataset, table, setting)
         paper_better, paper_holds = _count(_cell_values(paper, "row", paper_ours, "value"),
                                            _cell_values(paper, "row", paper_against, "value"),
@@ -538,4 +546,45 @@ def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") 
         frame[column] = frame[column].astype("Int64")
     for column in ("holds", "paper_holds"):
         frame[column] = frame[column].astype(object)
+    return frame
+
+
+def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "best") -> pd.DataFrame:
+    """Table 8's claim (Algorithm 1 with LSTCD beats Taylor pruning in MAE and RMSE at
+    15, 30 and 45 min) after the profile's fine-tuning epochs and after one
+    (the ``-ft1`` variants, :data:`stgkd.experiments.SHORT_FINETUNE_SUFFIX`), level by
+    level.
+
+    Returns:
+        One row per level and fine-tuning: ``level_pct, finetune`` ("profile's
+        epochs" or "one epoch"), ``ours, against`` (experiments), ``profile``
+        (compared, or what is missing), ``taylor_mae, kdis_mae`` (test MAE at 15, 30,
+        45 min as "a / b / c", "" when not compared), ``better`` (of 6 cells) and
+        ``holds``.
+
+    Raises:
+        ValueError: ``dataset`` has no pruning experiments, or an unknown ``profile``.
+    """
+    _check_profile(profile)
+    pruning_experiments(dataset)                      # checks the data set
+    stats = seed_statistics(result_cells(results))
+    if profile != "best":
+        stats = stats[stats["profile"] == profile]
+    rows = []
+    for level in PRUNING_LEVELS:
+        for suffix, finetune in (("", "profile's epochs"), (SHORT_FINETUNE_SUFFIX, "one epoch")):
+            ours = f"prune/{dataset}/kdis-lstcd-{level}{suffix}"
+            against = f"prune/{dataset}/taylor-{level}{suffix}"
+            chosen, better, holds = _compare(stats, ours, against, strict=True)
+            mae = {}
+            for name in (ours, against):
+                values = _cell_values(stats[stats["profile"] == chosen], "experiment", name, "ours")
+                mae[name] = "" if holds is None else " / ".join(
+                    f"{values[('MAE', h)]:.3f}" for h in CLAIM_HORIZONS)
+            rows.append({"level_pct": level, "finetune": finetune, "ours": ours,
+                         "against": against, "profile": chosen, "taylor_mae": mae[against],
+                         "kdis_mae": mae[ours], "better": better, "holds": holds})
+    frame = pd.DataFrame(rows)
+    frame["better"] = frame["better"].astype("Int64")
+    frame["holds"] = frame["holds"].astype(object)
     return frame
