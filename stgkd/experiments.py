@@ -12,7 +12,7 @@ import torch
 from stgkd.complexity import count_parameters, flops_per_window
 from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
 from stgkd.data.fetch import sha256_file
-from stgkd.distill import TeacherCache, make_kd_loss
+from stgkd.distill import LazyTeacherCache, TeacherCache, make_kd_loss
 from stgkd.evaluate import evaluate_split
 from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
@@ -339,10 +339,13 @@ def _trained_checkpoint(experiment: Experiment, needed: str, profile: str, resul
 
 
 def _distillation_loss(experiment: Experiment, profile: str, results_dir, series, data,
-                       device: str, teacher_cache: bool, progress: bool, kind: str | None = None):
+                       device: str, teacher_cache: bool, progress: bool, kind: str | None = None,
+                       lazy_cache: bool = False):
     """The distillation loss ``kind`` (default: the experiment's loss) around the
     experiment's trained teacher, with the teacher's answers for the training windows
-    cached when ``teacher_cache``; and the teacher's provenance for the result JSON."""
+    cached when ``teacher_cache`` (built on the loss's first use when ``lazy_cache``:
+    the cache's ``bytes`` in the provenance are then None until it is built); and the
+    teacher's provenance for the result JSON."""
     kind = kind or experiment.loss
     path = _trained_checkpoint(experiment, experiment.teacher, profile, results_dir, "distils from")
     teacher = load_model(path, weights=series.weights).to(device)
@@ -353,8 +356,10 @@ def _distillation_loss(experiment: Experiment, profile: str, results_dir, series
     cache_info = None
     if teacher_cache and kind != "lskd":  # LSKD's block outputs are not cached
         needs = getattr(loss_fn, "needs", {"temporal": False, "spatial": False})
-        loss_fn.cache = TeacherCache.build(teacher, data.train, data.n_his, progress=progress,
-                                           **needs)
+        def build():
+            return TeacherCache.build(teacher, data.train, data.n_his, progress=progress, **needs)
+
+        loss_fn.cache = LazyTeacherCache(build) if lazy_cache else build()
         cache_info = {**needs, "spatial_dtype": "float16", "bytes": loss_fn.cache.nbytes}
     # the checkpoint's path inside the results folder: the same on every machine
     relative = path.relative_to(results_root(results_dir)).as_posix()
@@ -463,9 +468,10 @@ def _prune(experiment: Experiment, profile: str, seed: int, device: str, results
     elif plan.prune_loss == experiment.loss:
         prune_loss = finetune_loss               # one loss (and one teacher cache) for both phases
     else:
+        # built on first use: a run resumed after its last pruning step never needs it
         prune_loss, teacher_info = _distillation_loss(experiment, profile, results_dir, series,
                                                       data, device, teacher_cache, progress,
-                                                      kind=plan.prune_loss)
+                                                      kind=plan.prune_loss, lazy_cache=True)
     batches_per_epoch = -(-len(data.train) // experiment.batch_size)
     interval = max(1, round(plan.interval_epochs * batches_per_epoch))
     target = {}
@@ -494,6 +500,8 @@ def _prune(experiment: Experiment, profile: str, seed: int, device: str, results
             "wall_time_s": pruned.wall_time_s, "session_time_s": pruned.session_time_s}
     if hasattr(prune_loss, "teacher_share") and prune_loss is not finetune_loss:
         info["teacher_share"] = prune_loss.teacher_share
+    if teacher_info is not None and teacher_info["cache"] is not None:
+        teacher_info["cache"]["bytes"] = prune_loss.cache.nbytes   # None: not built this session
     return pruned.model.to(device), info, teacher_info
 
 

@@ -120,3 +120,32 @@ def test_short_finetune_run_trains_one_epoch_after_pruning(base_root, monkeypatc
     assert result["train_config"]["epochs"] == 1 and len(result["history"]) == 1
     assert result["pruning"]["level"] >= 0.25
     assert result["paper_row"] == "Pruned W/O KD, one fine-tuning epoch (not in the paper)"
+
+
+def test_kdis_run_resumed_after_its_last_pruning_step_skips_the_teacher_cache(
+        base_root, tmp_path, monkeypatch):
+    import shutil
+
+    import stgkd.experiments as experiments
+    from stgkd.distill import TeacherCache
+    root = tmp_path / "results"
+    shutil.copytree(base_root, root)                      # the base and the teacher
+    name = "prune/losloop/kdis-lstcd-25"
+
+    def interrupted(*args, **kwargs):                     # stopped as fine-tuning starts
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiments, "fit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_experiment(name, "smoke", 0, results_dir=root, progress=False)
+    assert (root / "smoke" / name / "seed0.prune.pt").is_file()
+    monkeypatch.undo()
+    builds = []
+    real_build = TeacherCache.build
+    monkeypatch.setattr(TeacherCache, "build", classmethod(
+        lambda cls, *args, **kwargs: builds.append(1) or real_build(*args, **kwargs)))
+    result = run_experiment(name, "smoke", 0, results_dir=root, progress=False)
+    assert builds == []                                   # pruning was done: no cache needed
+    assert result["teacher"]["cache"]["bytes"] is None
+    assert result["pruning"]["level"] >= 0.25
+    assert not (root / "smoke" / name / "seed0.prune.pt").exists()

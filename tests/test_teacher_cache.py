@@ -3,7 +3,7 @@ cache: cached teacher answers give the losses of a teacher run on every batch.""
 import pytest
 import torch
 
-from stgkd.distill import (TeacherCache, lscd, ltcd, make_kd_loss, pairwise_l1_mean,
+from stgkd.distill import (LazyTeacherCache, TeacherCache, lscd, ltcd, make_kd_loss, pairwise_l1_mean,
                            upper_triangle)
 from stgkd.distill.correlation import bctn_to_btnc
 from stgkd.nn import STGCN
@@ -80,6 +80,25 @@ def test_cache_holds_the_teachers_answers():
         assert torch.allclose(cached, upper_triangle(broadcast_l1_mean(per_node)), atol=1e-5)
     with pytest.raises(IndexError, match=r"\[0, 7\)"):
         cache.lookup(torch.tensor([7]))
+
+
+def test_lazy_cache_builds_once_on_its_first_lookup():
+    teacher, _ = tiny_models()
+    windows = torch.randn(7, 13, 6)
+    builds = []
+
+    def build():
+        builds.append(1)
+        return TeacherCache.build(teacher, windows, n_his=12, progress=False)
+
+    lazy = LazyTeacherCache(build)
+    assert not lazy.built and lazy.nbytes is None and builds == []
+    outputs, temporal, spatial = lazy.lookup(torch.tensor([2, 5]))
+    eager = build()
+    assert builds == [1, 1] and lazy.built and lazy.nbytes == eager.nbytes
+    assert torch.equal(outputs, eager.outputs[[2, 5]])
+    lazy.lookup(torch.tensor([0]))
+    assert builds == [1, 1]                                  # not built again
 
 
 @pytest.mark.parametrize("kind,hyper", [

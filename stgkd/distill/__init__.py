@@ -8,9 +8,9 @@ from stgkd.distill.losses import (KINDS, DistillationLoss, LRDLoss, LSKDLoss, LS
                                   make_kd_loss)
 from stgkd.distill.pairwise import pairwise_l1_mean, upper_triangle
 from stgkd.distill.response import lord, lrd_kl, lrd_l2, normalised_teacher_error
-from stgkd.distill.teacher_cache import TeacherCache
+from stgkd.distill.teacher_cache import LazyTeacherCache, TeacherCache
 
 __all__ = ["KINDS", "BlockAdapter", "DistillationLoss", "LRDLoss", "LSKDLoss", "LSTCDLoss",
            "bctn_to_btnc", "freeze", "lord", "lrd_kl", "lrd_l2", "lscd", "lskd", "lstcd", "ltcd",
            "make_kd_loss", "normalised_teacher_error", "pairwise_l1_mean", "spatial_correlation",
-           "TeacherCache", "temporal_correlation", "upper_triangle"]
+           "LazyTeacherCache", "TeacherCache", "temporal_correlation", "upper_triangle"]

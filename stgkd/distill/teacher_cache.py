@@ -18,6 +18,7 @@ teacher entry); ``spatial_dtype=torch.float32`` keeps them exact at twice the me
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
@@ -108,3 +109,31 @@ class TeacherCache:
                                                      dtype=dtype))
                         store[k][start:stop] = triangle.to("cpu", dtype)
         return cls(outputs, temporal_store, spatial_store)
+
+
+class LazyTeacherCache:
+    """A :class:`TeacherCache` built by ``build()`` on its first :meth:`lookup`.
+
+    For a loss that a run may not use at all: a pruning run resumed after its last
+    pruning step only fine-tunes, and need not spend minutes on the teacher's answers.
+    """
+
+    def __init__(self, build: Callable[[], TeacherCache]):
+        self._build = build
+        self._cache: TeacherCache | None = None
+
+    @property
+    def built(self) -> bool:
+        return self._cache is not None
+
+    @property
+    def nbytes(self) -> int | None:
+        """The built cache's size, None before it is built."""
+        return self._cache.nbytes if self._cache is not None else None
+
+    def lookup(self, index: torch.Tensor, device: torch.device | str | None = None
+               ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
+        """:meth:`TeacherCache.lookup`, building the cache first if need be."""
+        if self._cache is None:
+            self._cache = self._build()
+        return self._cache.lookup(index, device)
