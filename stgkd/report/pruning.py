@@ -461,6 +461,15 @@ def _count(ours: dict, against: dict, strict: bool) -> tuple[int | None, bool | 
     return better, better == len(keys)
 
 
+def _claim_statistics(results: Iterable[dict], dataset: str, profile: str) -> pd.DataFrame:
+    """:func:`seed_statistics` of ``results`` in ``profile`` (all profiles for "best"),
+    after checking the profile and that ``dataset`` has pruning experiments."""
+    _check_profile(profile)
+    pruning_experiments(dataset)                      # checks the data set
+    stats = seed_statistics(result_cells(results))
+    return stats if profile == "best" else stats[stats["profile"] == profile]
+
+
 def _compare(stats: pd.DataFrame, ours: str, against: str, strict: bool):
     """(profile compared, cells where ``ours`` is better, whether in all) for two
     experiments of :func:`seed_statistics`, in the best profile that holds both; when
@@ -512,11 +521,7 @@ def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") 
     Raises:
         ValueError: ``dataset`` has no pruning experiments, or an unknown ``profile``.
     """
-    _check_profile(profile)
-    pruning_experiments(dataset)                      # checks the data set
-    stats = seed_statistics(result_cells(results))
-    if profile != "best":
-        stats = stats[stats["profile"] == profile]
+    stats = _claim_statistics(results, dataset, profile)
     comparisons = [(8, level, f"prune/{dataset}/kdis-lstcd-{level}",
                     f"prune/{dataset}/taylor-{level}", True, f"pruned {level}%",
                     "Pruned W LSTCD", "Pruned W/O KD") for level in PRUNING_LEVELS]
@@ -565,11 +570,7 @@ def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "bes
     Raises:
         ValueError: ``dataset`` has no pruning experiments, or an unknown ``profile``.
     """
-    _check_profile(profile)
-    pruning_experiments(dataset)                      # checks the data set
-    stats = seed_statistics(result_cells(results))
-    if profile != "best":
-        stats = stats[stats["profile"] == profile]
+    stats = _claim_statistics(results, dataset, profile)
     rows = []
     for level in PRUNING_LEVELS:
         for suffix, finetune in (("", "profile's epochs"), (SHORT_FINETUNE_SUFFIX, "one epoch")):
