@@ -397,9 +397,16 @@ def test_finetune_ablation_compares_each_level_after_both_fine_tunings():
     missing = table.iloc[3]
     assert missing["profile"] == "prune/losloop/kdis-lstcd-50-ft1 not yet run"
     assert pd.isna(missing["better"]) and missing["holds"] is None and missing["kdis_mae"] == ""
+    assert missing["taylor_mae"] == "3.000 / 4.000 / 5.000"  # shown though not compared
     assert table.iloc[4]["profile"] == "not yet run"
+    assert (table["paper_taylor_mae"] == "").all()        # the paper has no Los-loop
     with pytest.raises(ValueError, match="dataset"):
         report.finetune_ablation(results, "metr-la")
+    # PeMSD7(M), 25%: the paper's Table 8 rows beside ours (Pruned W/O KD MAE 2.721,
+    # 3.889, 4.728; Pruned W LSTCD 2.544, 3.705, 4.751)
+    pemsd7m = report.finetune_ablation([], "pemsd7m").iloc[0]
+    assert pemsd7m["paper_taylor_mae"] == "2.721 / 3.889 / 4.728"
+    assert pemsd7m["paper_kdis_mae"] == "2.544 / 3.705 / 4.751"
 
 
 def test_short_finetune_variants_stay_out_of_the_paper_tables_and_sizes():

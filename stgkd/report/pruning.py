@@ -554,6 +554,19 @@ def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") 
     return frame
 
 
+def _paper_maes(dataset: str, level: int) -> dict[str, str]:
+    """The paper's Table 8 MAE at 15, 30, 45 min of Taylor pruning and of Algorithm 1 at
+    ``level`` as "a / b / c" (``paper_taylor_mae``, ``paper_kdis_mae``); "" where the
+    paper has no such row for the data set."""
+    paper = _paper_cells(dataset, 8, f"pruned {level}%")
+    out = {}
+    for key, row in (("paper_taylor_mae", "Pruned W/O KD"), ("paper_kdis_mae", "Pruned W LSTCD")):
+        values = _cell_values(paper, "row", row, "value")
+        out[key] = (" / ".join(f"{values[('MAE', h)]:.3f}" for h in CLAIM_HORIZONS)
+                    if all(("MAE", h) in values for h in CLAIM_HORIZONS) else "")
+    return out
+
+
 def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "best") -> pd.DataFrame:
     """Table 8's claim (Algorithm 1 with LSTCD beats Taylor pruning in MAE and RMSE at
     15, 30 and 45 min) after the profile's fine-tuning epochs and after one
@@ -564,8 +577,10 @@ def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "bes
         One row per level and fine-tuning: ``level_pct, finetune`` ("profile's
         epochs" or "one epoch"), ``ours, against`` (experiments), ``profile``
         (compared, or what is missing), ``taylor_mae, kdis_mae`` (test MAE at 15, 30,
-        45 min as "a / b / c", "" when not compared), ``better`` (of 6 cells) and
-        ``holds``.
+        45 min as "a / b / c" in the compared profile, or in the run's best profile
+        when the other run is missing; "" when not run), ``better`` (of 6 cells),
+        ``holds``, and the paper's Table 8 MAE of the two rows at the level,
+        ``paper_taylor_mae`` and ``paper_kdis_mae`` ("" for a data set it does not use).
 
     Raises:
         ValueError: ``dataset`` has no pruning experiments, or an unknown ``profile``.
@@ -579,12 +594,17 @@ def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "bes
             chosen, better, holds = _compare(stats, ours, against, strict=True)
             mae = {}
             for name in (ours, against):
-                values = _cell_values(stats[stats["profile"] == chosen], "experiment", name, "ours")
-                mae[name] = "" if holds is None else " / ".join(
-                    f"{values[('MAE', h)]:.3f}" for h in CLAIM_HORIZONS)
+                # the compared profile; a run compared with nothing shows its best profile's
+                runs = stats[stats["experiment"] == name]
+                shown = chosen if holds is not None else (
+                    min(runs["profile"], key=profile_rank) if len(runs) else None)
+                values = _cell_values(runs[runs["profile"] == shown], "experiment", name, "ours")
+                mae[name] = " / ".join(f"{values[('MAE', h)]:.3f}" for h in CLAIM_HORIZONS) \
+                    if all(("MAE", h) in values for h in CLAIM_HORIZONS) else ""
             rows.append({"level_pct": level, "finetune": finetune, "ours": ours,
                          "against": against, "profile": chosen, "taylor_mae": mae[against],
-                         "kdis_mae": mae[ours], "better": better, "holds": holds})
+                         "kdis_mae": mae[ours], "better": better, "holds": holds,
+                         **_paper_maes(dataset, level)})
     frame = pd.DataFrame(rows)
     frame["better"] = frame["better"].astype("Int64")
     frame["holds"] = frame["holds"].astype(object)
