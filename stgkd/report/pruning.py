@@ -561,10 +561,16 @@ def _paper_maes(dataset: str, level: int) -> dict[str, str]:
     paper = _paper_cells(dataset, 8, f"pruned {level}%")
     out = {}
     for key, row in (("paper_taylor_mae", "Pruned W/O KD"), ("paper_kdis_mae", "Pruned W LSTCD")):
-        values = _cell_values(paper, "row", row, "value")
-        out[key] = (" / ".join(f"{values[('MAE', h)]:.3f}" for h in CLAIM_HORIZONS)
-                    if all(("MAE", h) in values for h in CLAIM_HORIZONS) else "")
+        out[key] = _mae_string(_cell_values(paper, "row", row, "value"))
     return out
+
+
+def _mae_string(values: dict) -> str:
+    """MAE at 15, 30 and 45 min of ``{(metric, horizon): value}`` as "a / b / c", ""
+    unless all three are there."""
+    if not all(("MAE", h) in values for h in CLAIM_HORIZONS):
+        return ""
+    return " / ".join(f"{values[('MAE', h)]:.3f}" for h in CLAIM_HORIZONS)
 
 
 def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "best") -> pd.DataFrame:
@@ -588,6 +594,7 @@ def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "bes
     stats = _claim_statistics(results, dataset, profile)
     rows = []
     for level in PRUNING_LEVELS:
+        paper = _paper_maes(dataset, level)               # the same for both fine-tunings
         for suffix, finetune in (("", "profile's epochs"), (SHORT_FINETUNE_SUFFIX, "one epoch")):
             ours = f"prune/{dataset}/kdis-lstcd-{level}{suffix}"
             against = f"prune/{dataset}/taylor-{level}{suffix}"
@@ -598,13 +605,12 @@ def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "bes
                 runs = stats[stats["experiment"] == name]
                 shown = chosen if holds is not None else (
                     min(runs["profile"], key=profile_rank) if len(runs) else None)
-                values = _cell_values(runs[runs["profile"] == shown], "experiment", name, "ours")
-                mae[name] = " / ".join(f"{values[('MAE', h)]:.3f}" for h in CLAIM_HORIZONS) \
-                    if all(("MAE", h) in values for h in CLAIM_HORIZONS) else ""
+                mae[name] = _mae_string(_cell_values(runs[runs["profile"] == shown],
+                                                     "experiment", name, "ours"))
             rows.append({"level_pct": level, "finetune": finetune, "ours": ours,
                          "against": against, "profile": chosen, "taylor_mae": mae[against],
                          "kdis_mae": mae[ours], "better": better, "holds": holds,
-                         **_paper_maes(dataset, level)})
+                         **paper})
     frame = pd.DataFrame(rows)
     frame["better"] = frame["better"].astype("Int64")
     frame["holds"] = frame["holds"].astype(object)
