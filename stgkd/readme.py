@@ -10,43 +10,92 @@ import sys
 from pathlib import Path
 
 from stgkd.report import comparison_table, load_benchmark
+from stgkd.report.dmst import DMST_DATASETS, DMST_HORIZONS, dmst_table, metric_column
 from stgkd.report.efficiency import batch_ratio, fastest_rollout, load_benchmarks
+from stgkd.reference import reference_cells
 from stgkd.results import load_results
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def _table2_lines(results: list[dict]) -> list[str]:
-    table = comparison_table(2, results)
-    table = table[(table["our_dataset"] == "pemsd7m") & table["metric"].isin(["MAE", "RMSE"])]
-    lines = ["| PeMSD7(M), Table 2 | metric | 15 min: paper / ours | 30 min | 45 min | profile |",
-             "|---|---|---|---|---|---|"]
-    for (model, metric), group in table.groupby(["model", "metric"], sort=False):
+# our data set names as the papers write them
+DATASET_TITLES = {"losloop": "Los-loop", "pemsd7m": "PeMSD7(M)", "pems08": "PeMS08"}
+
+
+def _kd_table_lines(number: int, results: list[dict], dataset: str = "pemsd7m") -> list[str]:
+    """The MAE and RMSE rows of KD paper table ``number`` on ``dataset`` that we have run,
+    the paper's number beside ours (:func:`comparison_table`)."""
+    table = comparison_table(number, results)
+    table = table[(table["our_dataset"] == dataset) & table["metric"].isin(["MAE", "RMSE"])]
+    lines = [f"| {DATASET_TITLES[dataset]}, Table {number} | metric | 15 min: paper / ours "
+             "| 30 min | 45 min | profile |", "|---|---|---|---|---|---|"]
+    for (model, setting, metric), group in table.groupby(["model", "setting", "metric"],
+                                                         sort=False):
         if group["ours"].isna().all():
             continue
         cells = []
         for _, row in group.sort_values("horizon_min").iterrows():
             cells.append(f"{row['paper_value']:.3f} / **{row['ours']:.3f}** "
                          f"({row['relative_difference_pct']:+.1f}%)")
-        lines.append(f"| {model} | {metric} | " + " | ".join(cells) +
+        label = f"{model}, {setting}" if setting else model
+        lines.append(f"| {label} | {metric} | " + " | ".join(cells) +
                      f" | {', '.join(dict.fromkeys(group['profile']))} |")
     if len(lines) == 2:
         lines.append("| not yet run | | | | | |")
     return lines
 
 
+def _horizons(test: dict) -> str:
+    """``{"20min": ..., "40min": ...}`` -> ``"20 / 40 min"``."""
+    return " / ".join(key.removesuffix("min") for key in test) + " min"
+
+
+def _dmst_lines(results: list[dict]) -> list[str]:
+    """RMSE at 20 / 40 / 60 min of every model of the DMST-GNODE comparison, one column
+    per data set with at least one paper-profile run."""
+    table = dmst_table(results, profile="paper")
+    datasets = [d for d in DMST_DATASETS if (table[table["dataset"] == d]["seeds"] > 0).any()]
+    if not datasets:
+        return []
+    horizons = [metric_column("rmse", h) for h in DMST_HORIZONS]
+    lines = ["", "| DMST-GNODE comparison, RMSE at " + _horizons(dict.fromkeys(DMST_HORIZONS))
+             + " (paper profile) | " + " | ".join(DATASET_TITLES[d] for d in datasets) + " |",
+             "|---|" + "---|" * len(datasets)]
+    for model, rows in table.groupby("model", sort=False):
+        cells = []
+        for dataset in datasets:
+            row = rows[rows["dataset"] == dataset].iloc[0]
+            cells.append("not yet run" if row["seeds"] == 0 else
+                         " / ".join(f"{row[c]:.3f}" for c in horizons))
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _other_runs_lines(results: list[dict]) -> list[str]:
-    rows = [r for r in results if r["dataset"] != "pemsd7m" and r["profile"] == "paper"]
+    """The paper-profile KD and pruning runs on data sets the KD paper does not use."""
+    cells = reference_cells()
+    kd_paper_datasets = set(cells[cells["source"] == "KD paper"]["our_dataset"])
+    rows = [r for r in results if r["dataset"] not in kd_paper_datasets
+            and r["profile"] == "paper" and not r["experiment"].startswith("dmst/")]
     if not rows:
         return []
-    lines = ["", "| run without a paper counterpart (paper profile) | seed | MAE 15 / 30 / 45 min | RMSE 15 / 30 / 45 min |",
-             "|---|---|---|---|"]
-    for r in rows:
-        mae = " / ".join(f"{m['mae']:.3f}" for m in r["test"].values())
-        rmse = " / ".join(f"{m['rmse']:.3f}" for m in r["test"].values())
-        lines.append(f"| `{r['experiment']}` | {r['seed']} | {mae} | {rmse} |")
+    lines = []
+    for horizons, group in _by_horizons(rows).items():
+        lines += ["", f"| KD and pruning runs on a data set the KD paper does not use (paper "
+                      f"profile) | seed | MAE {horizons} | RMSE {horizons} |", "|---|---|---|---|"]
+        for r in group:
+            mae = " / ".join(f"{m['mae']:.3f}" for m in r["test"].values())
+            rmse = " / ".join(f"{m['rmse']:.3f}" for m in r["test"].values())
+            lines.append(f"| `{r['experiment']}` | {r['seed']} | {mae} | {rmse} |")
     return lines
+
+
+def _by_horizons(results: list[dict]) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for r in results:
+        groups.setdefault(_horizons(r["test"]), []).append(r)
+    return groups
 
 
 def _speed_lines() -> list[str]:
@@ -83,7 +132,8 @@ def summary_markdown(results: list[dict] | None = None) -> str:
     results = load_results() if results is None else results
     lines = ["Generated by `python -m stgkd.readme` from `results/`; bold is ours, the percentage "
              "is ours relative to the paper's.", ""]
-    lines += _table2_lines(results) + _other_runs_lines(results) + _speed_lines()
+    lines += _kd_table_lines(2, results) + [""] + _kd_table_lines(8, results)
+    lines += _dmst_lines(results) + _other_runs_lines(results) + _speed_lines()
     lines += _batch_lines()
     return "\n".join(lines)
 

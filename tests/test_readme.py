@@ -1,5 +1,7 @@
 """The README's results summary agrees with the stored results."""
-from stgkd.readme import END, START, main, updated_readme
+from stgkd.readme import END, START, main, summary_markdown, updated_readme
+from test_report import make_result
+from test_report_dmst import fake_result
 
 
 def test_readme_summary_matches_the_stored_results():
@@ -9,3 +11,41 @@ def test_readme_summary_matches_the_stored_results():
 def test_updated_readme_replaces_only_the_marked_block():
     text = f"intro\n{START}\nold\n{END}\noutro\n"
     assert updated_readme(text, "new") == f"intro\n{START}\nnew\n{END}\noutro\n"
+
+
+def test_summary_labels_each_table_with_its_own_horizons():
+    # a DMST run forecasts 20/40/60 min, a KD run 15/30/45: neither table may borrow
+    # the other's header
+    results = [fake_result("ST-GCN", "paper", 4.0), fake_result("ARIMA", "paper", 6.0),
+               make_result("kd/losloop/teacher", "losloop", "Teacher", profile="paper", mae=3.0)]
+    summary = summary_markdown(results)
+    dmst = _block(summary, "| DMST-GNODE comparison")
+    assert dmst[0] == "| DMST-GNODE comparison, RMSE at 20 / 40 / 60 min (paper profile) | Los-loop |"
+    # fake_result: RMSE 4.0 at 20 min, then + 10 per horizon
+    assert "| ST-GCN | 4.000 / 14.000 / 24.000 |" in dmst
+    assert "| ARIMA | 6.000 / 16.000 / 26.000 |" in dmst
+    assert "| DMST-GNODE | not yet run |" in dmst
+    others = _block(summary, "| KD and pruning runs")
+    assert "MAE 15 / 30 / 45 min | RMSE 15 / 30 / 45 min |" in others[0]
+    # make_result: MAE 3, 4, 5 and RMSE 5 everywhere
+    assert others[2:] == ["| `kd/losloop/teacher` | 0 | 3.000 / 4.000 / 5.000 | 5.000 / 5.000 / 5.000 |"]
+
+
+def test_summary_puts_pruning_rows_under_table_8_with_their_level():
+    results = [make_result("prune/pemsd7m/taylor-25", "pemsd7m", "Pruned W/O KD", profile="paper",
+                           paper_setting="pruned 25%", mae=2.8)]
+    table8 = _block(summary_markdown(results), "| PeMSD7(M), Table 8")
+    # the paper's Pruned W/O KD 25%: MAE 2.721 at 15 min; ours 2.8 is 2.9% above it
+    assert table8[2].startswith("| Pruned W/O KD, pruned 25% | MAE | 2.721 / **2.800** (+2.9%) |")
+    assert len(table8) == 4                   # header, rule, MAE and RMSE of the one run
+    # runs on the KD paper's data sets and DMST runs are not listed as "other"
+    assert "| KD and pruning runs" not in summary_markdown(results)
+    assert "| DMST-GNODE comparison" not in summary_markdown(results)
+
+
+def _block(summary: str, header: str) -> list[str]:
+    """The lines of the markdown table in ``summary`` whose first line starts with ``header``."""
+    lines = summary.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
+    return lines[start:end]
