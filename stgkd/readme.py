@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from stgkd.report import comparison_table, load_benchmark
@@ -46,9 +47,10 @@ def _kd_table_lines(number: int, results: list[dict], dataset: str = "pemsd7m") 
     return lines
 
 
-def _horizons(test: dict) -> str:
-    """``{"20min": ..., "40min": ...}`` -> ``"20 / 40 min"``."""
-    return " / ".join(key.removesuffix("min") for key in test) + " min"
+def _horizons(keys: Iterable[str]) -> str:
+    """Horizon keys as a header: ``("20min", "40min")`` (or a run's ``test`` dict, whose
+    keys they are) -> ``"20 / 40 min"``."""
+    return " / ".join(key.removesuffix("min") for key in keys) + " min"
 
 
 def _dmst_lines(results: list[dict]) -> list[str]:
@@ -59,7 +61,7 @@ def _dmst_lines(results: list[dict]) -> list[str]:
     if not datasets:
         return []
     horizons = [metric_column("rmse", h) for h in DMST_HORIZONS]
-    lines = ["", "| DMST-GNODE comparison, RMSE at " + _horizons(dict.fromkeys(DMST_HORIZONS))
+    lines = ["", "| DMST-GNODE comparison, RMSE at " + _horizons(DMST_HORIZONS)
              + " (paper profile) | " + " | ".join(DATASET_TITLES[d] for d in datasets) + " |",
              "|---|" + "---|" * len(datasets)]
     for model, rows in table.groupby("model", sort=False):
