@@ -455,6 +455,104 @@ def test_algorithm1_fine_tunes_with_the_supervised_loss(synthetic_windows):
     assert all(math.isfinite(v) for v in result.finetune_losses)
 
 
+def test_one_rmsprop_step_after_compacting_with_the_optimiser_equals_the_masked_step():
+    # the compacted model with the cut optimiser state takes the masked model's step:
+    # removed channels get no gradient there, so the kept entries see the same update
+    from stgkd.prune.algorithm import _compact_with_optimizer, _optimizer
+    model = trained_looking([[1, 4, 6], [6, 3, 8]]).train()
+    x = torch.randn(3, 1, 12, N, generator=torch.Generator().manual_seed(1))
+    y = torch.randn(3, N, generator=torch.Generator().manual_seed(2))
+    optimizer = _optimizer(model, supervised_mse, 1e-2, 0.9)
+    masks = full_masks(model)
+    masks["blocks.0.spatial"][[0, 2]] = False
+    masks["blocks.1.temporal_out"][[1, 4, 5]] = False
+    masks["output.gate"][3] = False
+    with MaskedSTGCN(model, masks) as masked:
+        for _ in range(2):   # a running average that is not the first step's
+            optimizer.zero_grad()
+            supervised_mse(masked, x, y).backward()
+            optimizer.step()
+        small, small_optimizer = _compact_with_optimizer(model, masks, optimizer, supervised_mse,
+                                                         1e-2, 0.9)
+        fresh = compact(model, masks)     # the same weights under a fresh RMSProp
+        fresh_optimizer = _optimizer(fresh, supervised_mse, 1e-2, 0.9)
+        for net, opt in ((masked, optimizer), (small, small_optimizer), (fresh, fresh_optimizer)):
+            opt.zero_grad()
+            supervised_mse(net, x, y).backward()
+            opt.step()
+        expected = compact(model, masks)
+    for (name, a), b in zip(expected.state_dict().items(), small.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-5), name
+    # without the cut state the step differs: the comparison can fail
+    assert not all(torch.allclose(a, b, atol=1e-5)
+                   for a, b in zip(expected.parameters(), fresh.parameters()))
+
+
+def test_algorithm1_compacting_each_step_matches_the_masked_run(synthetic_windows):
+    n = synthetic_windows.n_nodes
+    settings = dict(interval=2, fraction=0.2, target_level=0.7, batch_size=8, seed=1)
+
+    def run(compacting):
+        torch.manual_seed(0)
+        model = STGCN(n, [[1, 4, 6], [6, 3, 8]], weights=graph(n, 1))
+        seen = []
+
+        def feature_loss(student, x, y):
+            hidden = Hidden()
+            out = student(x, hidden)
+            seen.append([f.shape[1] for f in hidden.temporal + hidden.spatial])
+            return torch.mean((out - y) ** 2) + 0.01 * sum(f.pow(2).mean() for f in hidden.spatial)
+
+        result = algorithm1(model, synthetic_windows, feature_loss, compact_each_step=compacting,
+                            finetune_batches=2, **settings)
+        return result, seen
+
+    masked, masked_seen = run(False)
+    compacting, compacting_seen = run(True)
+    assert len(masked.history) >= 3
+    assert compacting_seen == masked_seen        # the loss saw the same kept channels
+    for a, b in zip(masked.history, compacting.history):
+        assert (a["step"], a["minibatches"], a["parameters"], a["channels"]) == \
+               (b["step"], b["minibatches"], b["parameters"], b["channels"])
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4)
+    assert all(torch.equal(masked.masks[k], compacting.masks[k]) for k in masked.masks)
+    assert compacting.model.config == masked.model.config
+    assert compacting.finetune_losses == pytest.approx(masked.finetune_losses, rel=1e-4)
+    x = synthetic_windows.val[:4, None, :12]
+    with torch.no_grad():
+        assert torch.allclose(compacting.model.eval()(x), masked.model.eval()(x), atol=1e-4)
+
+
+def test_algorithm1_compacting_each_step_resumes_after_an_interruption(synthetic_windows,
+                                                                        tmp_path):
+    n = synthetic_windows.n_nodes
+    settings = dict(interval=2, fraction=0.2, target_level=0.7, batch_size=8, seed=3,
+                    compact_each_step=True)
+
+    def fresh():
+        torch.manual_seed(0)
+        return STGCN(n, [[1, 4, 6], [6, 3, 8]], weights=graph(n, 1))
+
+    straight = algorithm1(fresh(), synthetic_windows, supervised_mse, **settings)
+
+    def stop_after_two(line):
+        if line.startswith("pruning step 2:"):
+            raise _Interrupt
+    state = tmp_path / "prune.pt"
+    with pytest.raises(_Interrupt):
+        algorithm1(fresh(), synthetic_windows, supervised_mse, log=stop_after_two,
+                   state_path=state, **settings)
+    resumed = algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state, **settings)
+    assert [h["minibatches"] for h in resumed.history] == [h["minibatches"] for h in straight.history]
+    assert all(torch.equal(resumed.masks[k], straight.masks[k]) for k in straight.masks)
+    for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
+        assert torch.allclose(a, b, atol=1e-6), name
+    # a masked run's state is not taken for a compacting one
+    with pytest.raises(ValueError, match="settings"):
+        algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state,
+                   **{**settings, "compact_each_step": False})
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(target_parameters=10), "one channel per layer can reach"),
     (dict(target_parameters=1000, target_level=0.5), "expected exactly one"),

@@ -39,6 +39,10 @@ def test_pruning_experiments_carry_table_9_settings():
     assert table7.pruning.start_from == "kd/pemsd7m/teacher"
     assert [list(b) for b in table7.pruning.target_blocks] == STUDENT_BLOCKS
     assert EXPERIMENTS["prune/losloop/base"].blocks == PRUNING_BASE_BLOCKS
+    # only Table 7's teacher trains compacted copies; Table 8's pairs stay masked
+    assert table7.pruning.compact_each_step
+    assert not any(e.pruning.compact_each_step for e in EXPERIMENTS.values()
+                   if e.pruning is not None and not e.name.endswith("teacher-kdis-lstcd"))
 
 
 def test_pruning_without_its_base_is_a_clear_error(tmp_path, capsys):
@@ -72,9 +76,28 @@ def test_pruned_run_stores_the_compacted_model(base_root, name, level):
     assert model.config == pruning["model_config"]
     assert result["blocks"] == model.config["blocks"]
     assert not (base_root / "smoke" / name / "seed0.prune.pt").exists()
+    assert pruning["compact_each_step"] is False
     if pruning["prune_loss"] == "lstcd":
         assert result["teacher"]["experiment"] == "kd/losloop/teacher"
         assert 0 < pruning["teacher_share"] <= 1
+
+
+def test_table7_run_compacts_each_step_down_to_the_student_size(base_root, monkeypatch):
+    name = "prune/losloop/teacher-kdis-lstcd"
+    # a larger share per step than the experiment's: fewer teacher-size intervals to train
+    table7 = EXPERIMENTS[name]
+    monkeypatch.setitem(EXPERIMENTS, name, replace(table7, pruning=replace(table7.pruning,
+                                                                           fraction=0.6)))
+    result = run_experiment(name, "smoke", 0, results_dir=base_root, progress=False)
+    pruning = result["pruning"]
+    student = count_parameters(STGCN(207, STUDENT_BLOCKS))
+    assert pruning["compact_each_step"] is True
+    assert pruning["target_parameters"] == student
+    sizes = [h["parameters"] for h in pruning["history"]]
+    assert sizes[-1] <= student < sizes[-2] and sizes == sorted(sizes, reverse=True)
+    model = load_model(base_root / "smoke" / name / "seed0.pt")
+    assert count_parameters(model) == result["parameters"] == sizes[-1]
+    assert model.config == pruning["model_config"]
 
 
 @pytest.mark.parametrize("dataset, n_nodes", [("pemsd7m", 228), ("losloop", 207), ("pems08", 170)])

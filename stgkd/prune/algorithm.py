@@ -25,10 +25,11 @@ from stgkd.io import save_torch
 
 from stgkd.data.windows import WindowedData
 from stgkd.nn.stgcn import STGCN
-from stgkd.prune.compact import compact
+from stgkd.prune.compact import compact, slice_parameter
 from stgkd.prune.importance import TaylorImportance
-from stgkd.prune.layout import parameter_slices
-from stgkd.prune.masks import Masks, MaskedSTGCN, check_masks, full_masks, kept_counts
+from stgkd.prune.layout import parameter_slices, prunable_layers
+from stgkd.prune.masks import (Masks, MaskedSTGCN, check_masks, full_masks, kept_counts,
+                               kept_indices)
 from stgkd.train import LossFn, supervised_mse
 
 
@@ -200,10 +201,42 @@ def _optimizer(model: nn.Module, loss_fn: LossFn, lr: float, alpha: float) -> to
     return torch.optim.RMSprop(params, lr=lr, alpha=alpha)
 
 
+def _compact_with_optimizer(model: STGCN, masks: Masks, optimizer: torch.optim.Optimizer,
+                            loss_fn: LossFn, lr: float, alpha: float
+                            ) -> tuple[STGCN, torch.optim.Optimizer]:
+    """``compact(model, masks)`` and a new optimiser over it whose state is the old
+    one's cut the same way (RMSProp's running averages of the kept entries), so training
+    goes on as the masked model's would: a removed channel's entries get no gradient
+    there, so the kept ones see the same updates. The loss's own weights keep theirs."""
+    small = compact(model, masks)
+    new_optimizer = _optimizer(small, loss_fn, lr, alpha)
+    kept = kept_indices(check_masks(model, masks))
+    channels = {layer.name: layer.channels for layer in prunable_layers(model)}
+    big = dict(model.named_parameters())
+    little = dict(small.named_parameters())
+    for spec in parameter_slices(model):
+        old = optimizer.state.get(big[spec.name])
+        if old:
+            # copies: an uncut parameter's state would otherwise be the old optimiser's tensor
+            new_optimizer.state[little[spec.name]] = {
+                key: (slice_parameter(value, spec, kept, channels)
+                      if value.shape == big[spec.name].shape else value).clone()
+                if torch.is_tensor(value) else value
+                for key, value in old.items()}
+    own = {id(p) for p in model.parameters()}
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            if id(param) not in own and param in optimizer.state:
+                new_optimizer.state[param] = optimizer.state[param]
+    return small, new_optimizer
+
+
 def _restore(path: Path, settings: dict, model: nn.Module, optimizer: torch.optim.Optimizer,
-             masked: MaskedSTGCN, loss_fn: LossFn, data) -> tuple[list[dict], int]:
+             masked: MaskedSTGCN | None, loss_fn: LossFn, data) -> dict:
     """Load :func:`algorithm1`'s saved state into ``model``, ``optimizer``, ``masked``
-    and ``loss_fn``; return the history and the minibatches used so far."""
+    (the masked run) and ``loss_fn``; return the state (history, minibatches used,
+    elapsed time; for a compacting run also the compacted model's weights and optimiser
+    state and the masks over the base model, from which the caller rebuilds it)."""
     if not isinstance(data, WindowedData):
         raise ValueError(f"state_path: resuming {path} needs the same minibatches again; "
                          f"expected data as a WindowedData, found {type(data).__name__}")
@@ -211,12 +244,23 @@ def _restore(path: Path, settings: dict, model: nn.Module, optimizer: torch.opti
     if state["settings"] != settings:
         raise ValueError(f"{path}: expected a pruning state of the settings {settings}, found "
                          f"{state['settings']}; delete it to start afresh")
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    masked.masks = state["masks"]
+    if masked is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        masked.masks = state["masks"]
     if state.get("loss_fn") is not None and hasattr(loss_fn, "load_state_dict"):
         loss_fn.load_state_dict(state["loss_fn"])
-    return state["history"], state["used"], state.get("elapsed_s", 0.0)
+    return state
+
+
+def _masks_from_indices(model: STGCN, kept: dict[str, torch.Tensor]) -> Masks:
+    """Masks over ``model``'s channels keeping the channels ``kept`` lists per layer."""
+    masks = {}
+    for name, mask in full_masks(model).items():
+        mask = torch.zeros_like(mask)
+        mask[kept[name]] = True
+        masks[name] = mask
+    return masks
 
 
 @dataclass
@@ -247,7 +291,7 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
                target_level: float | None = None, finetune_loss: LossFn = supervised_mse,
                finetune_batches: int = 0, batch_size: int = 50, lr: float = 1e-3,
                rmsprop_alpha: float = 0.9, seed: int = 0, masks: Masks | None = None,
-               log: Callable[[str], None] | None = None,
+               compact_each_step: bool = False, log: Callable[[str], None] | None = None,
                state_path: str | Path | None = None, progress: bool = False) -> PruneResult:
     """Jointly KD-pruning (KD paper, Algorithm 1).
 
@@ -266,15 +310,22 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
 
     Args:
         model: the pre-trained base STGCN; trained in place (its removed channels'
-            weights stay, masked).
+            weights stay, masked), except under ``compact_each_step``.
         data: a :class:`WindowedData` (endless shuffled epochs of ``train``) or an
             iterable of ``(x, y)`` / ``(x, y, index)`` minibatches (see :func:`minibatches`).
         prune_loss, finetune_loss: ``loss_fn(model, x, y)`` as for :func:`stgkd.train.fit`;
             during pruning ``model`` is a :class:`MaskedSTGCN` whose hidden outputs
-            hold the kept channels only.
+            hold the kept channels only (an STGCN of the kept channels under
+            ``compact_each_step``).
         interval: minibatches between pruning steps (line 5).
         fraction: share n of each layer's remaining channels removed per step (line 8).
         masks: masks to start from (default: all ones).
+        compact_each_step: train a compacted copy from the first step on, compacting it
+            again after every pruning step (optimiser state cut alike), instead of
+            the full-size masked ``model``. The same computation up to float rounding,
+            since removed channels get no gradient, and cheaper the more is pruned (the
+            teacher pruned to 3% trains at its full size throughout otherwise).
+            ``model`` itself is then left untrained.
         log: called with one line per pruning step.
         progress: show a progress bar over each pruning interval's minibatches (an
             interval of the teacher is an epoch: minutes on a CPU).
@@ -314,55 +365,86 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
     settings = {"interval": interval, "fraction": fraction, "target_parameters": target_parameters,
                 "target_level": target_level, "batch_size": batch_size, "lr": lr,
                 "rmsprop_alpha": rmsprop_alpha, "seed": seed}
-    masked = MaskedSTGCN(model, full_masks(model) if masks is None else masks)
+    if compact_each_step:     # recorded only when set, so earlier states stay resumable
+        settings["compact_each_step"] = True
+    start = check_masks(model, full_masks(model) if masks is None else masks)
     history, used, earlier_s = [], 0, 0.0
     session_start = time.perf_counter()
+    # the masked run trains ``model`` through ``masked``; the compacting run trains
+    # ``current``, whose channel c of a layer is the base model's channel base_index[layer][c]
+    masked = current = base_index = None
     try:
-        optimizer = _optimizer(model, prune_loss, lr, rmsprop_alpha)
+        if compact_each_step:
+            base_index = kept_indices(start)
+            current = compact(model, start)
+            optimizer = _optimizer(current, prune_loss, lr, rmsprop_alpha)
+        else:
+            masked = MaskedSTGCN(model, start)
+            optimizer = _optimizer(model, prune_loss, lr, rmsprop_alpha)
         if state_path is not None and Path(state_path).is_file():
-            history, used, earlier_s = _restore(Path(state_path), settings, model, optimizer, masked,
-                                     prune_loss, data)
+            state = _restore(Path(state_path), settings, model, optimizer, masked, prune_loss, data)
+            history, used, earlier_s = state["history"], state["used"], state.get("elapsed_s", 0.0)
+            if compact_each_step:
+                current = compact(model, state["masks"])      # its shapes and graph
+                current.load_state_dict(state["model"])
+                optimizer = _optimizer(current, prune_loss, lr, rmsprop_alpha)
+                optimizer.load_state_dict(state["optimizer"])
+                base_index = kept_indices(state["masks"])
             for _ in range(used):           # the stream an uninterrupted run would see
                 _next(batches, used)
         importance = TaylorImportance()
-        while not reached(masked.masks):
+
+        def base_masks() -> Masks:
+            return masked.masks if masked is not None else _masks_from_indices(model, base_index)
+
+        while not reached(base_masks()):
+            trained = masked if masked is not None else current
             losses = []
             for _ in tqdm(range(interval), desc=f"pruning step {len(history) + 1}", leave=False,
                           disable=not progress, mininterval=1.0):
-                loss = _loss(prune_loss, masked, _next(batches, used))
+                loss = _loss(prune_loss, trained, _next(batches, used))
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                importance.accumulate(model)      # (g * w)^2 at the weights g was taken at
+                importance.accumulate(trained)    # (g * w)^2 at the weights g was taken at
                 optimizer.step()
                 losses.append(loss.item())
                 used += 1
-            new = prune_step(masked.masks, importance.scores(), fraction)
+            old = masked.masks if masked is not None else full_masks(current)
+            new = prune_step(old, importance.scores(), fraction)
             importance.reset()
-            if all(torch.equal(new[k], masked.masks[k]) for k in new):
+            if all(torch.equal(new[k], old[k]) for k in new):
                 raise ValueError(f"fraction: {fraction} removes no channel of any layer (kept "
                                  f"{kept_counts(new)}); the target cannot be reached")
-            masked.masks = new
+            if masked is not None:
+                masked.masks = new
+            else:
+                base_index = {name: base_index[name][new[name]] for name in new}
+                current, optimizer = _compact_with_optimizer(current, new, optimizer, prune_loss,
+                                                             lr, rmsprop_alpha)
+            now = base_masks()
             history.append({"step": len(history) + 1, "minibatches": used,
                             "loss": sum(losses) / len(losses),
-                            "parameters": compacted_parameter_count(model, new),
-                            "level": pruning_level(model, new), "channels": kept_counts(new)})
+                            "parameters": compacted_parameter_count(model, now),
+                            "level": pruning_level(model, now), "channels": kept_counts(now)})
             if log is not None:
                 h = history[-1]
                 log(f"pruning step {h['step']}: {h['parameters']} parameters (level "
                     f"{h['level']:.3f}), loss {h['loss']:.4f}, channels {h['channels']}")
             if state_path is not None:
                 save_torch(state_path, {
-                    "settings": settings, "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(), "masks": masked.masks,
+                    "settings": settings,
+                    "model": (model if masked is not None else current).state_dict(),
+                    "optimizer": optimizer.state_dict(), "masks": now,
                     "history": history, "used": used,
                     "elapsed_s": earlier_s + time.perf_counter() - session_start,
                     "loss_fn": prune_loss.state_dict() if hasattr(prune_loss, "state_dict") else None})
+        final = base_masks()
     finally:
-        final = masked.masks
-        masked.remove()
+        if masked is not None:
+            masked.remove()
     # fine-tuning the compacted model equals fine-tuning the masked one (removed channels
     # get no gradient) and is faster
-    small = compact(model, final).train()
+    small = compact(model, final).train() if masked is not None else current.train()
     finetune_losses = []
     if finetune_batches:
         optimizer = _optimizer(small, finetune_loss, lr, rmsprop_alpha)
