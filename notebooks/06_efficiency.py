@@ -44,7 +44,7 @@ import pandas as pd
 from stgkd.report import display_frame
 from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_rollout,
                                      kd_tables_times, load_benchmarks, pareto_frame,
-                                     rollout_by_batch, rollout_speedups,
+                                     pruning_steps, rollout_by_batch, rollout_speedups,
                                      same_architecture_spread, single_window_latency,
                                      training_throughput)
 from stgkd.reference import kd_table
@@ -54,8 +54,9 @@ pd.set_option("display.width", 200)
 speed = load_benchmarks("stgcn_speed", results_dir)
 distill = load_benchmarks("distill_step", results_dir)
 by_batch = load_benchmarks("rollout_batch", results_dir)
+prune_steps = load_benchmarks("prune_step", results_dir)
 benchmark = speed[0][0] if speed else None
-for bench, path in speed[:1] + distill[:1] + by_batch[:1]:
+for bench, path in speed[:1] + distill[:1] + by_batch[:1] + prune_steps[:1]:
     print(f"{path.name}: {bench['machine']['device']}, torch {bench['machine']['torch']}, "
           f"commit {bench['commit'][:7]}, {bench['created']}")
 if benchmark is None:
@@ -191,6 +192,21 @@ if distill:
     display(display_frame(distillation_steps(distill[0][0])))  # noqa: F821
 else:
     print("no distillation-step benchmark stored yet: python benchmarks/distill_step.py")
+
+# %% [markdown]
+# ## A pruning step of Table 7
+#
+# Table 7 prunes the teacher to the student's size in about ten steps, one epoch apart.
+# Trained as a masked full-size model, every interval costs a teacher's step; compacted
+# after each pruning step (`algorithm1(..., compact_each_step=True)`, the setting of the
+# `teacher-kdis-lstcd` runs), each interval trains only the kept channels. Seconds per
+# step on PeMSD7(M), Table 9's batch of 25, per interval and summed (`all`).
+
+# %%
+if prune_steps:
+    display(display_frame(pruning_steps(prune_steps[0][0])))  # noqa: F821
+else:
+    print("no pruning-step benchmark stored yet: python benchmarks/prune_step.py")
 
 # %% [markdown]
 # ## The KD tables from scratch

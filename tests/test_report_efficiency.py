@@ -7,6 +7,7 @@ import pytest
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_rollout,
                                      kd_tables_times, load_benchmarks, pareto_frame,
+                                     pruning_steps,
                                      rollout_by_batch,
                                      rollout_speedups, same_architecture_spread,
                                      single_window_latency, training_throughput)
@@ -66,6 +67,17 @@ def test_distillation_steps_speedup_and_epoch_time():
     assert table.loc["lscd", "speedup"] == pytest.approx(3.0)
     assert table.loc["lscd", "epoch_min_best"] == pytest.approx(183 * 0.4 / 60)
     assert table.loc["lskd", "speedup"] == pytest.approx(1.0)   # no cache: the running kernel
+
+
+def test_pruning_steps_ratio_per_interval_and_summed():
+    bench = {"intervals": [
+        {"interval": 1, "parameters": 1000, "masked_s_per_step": 0.4, "compacted_s_per_step": 0.4},
+        {"interval": 2, "parameters": 250, "masked_s_per_step": 0.4, "compacted_s_per_step": 0.1}]}
+    table = pruning_steps(bench).set_index("interval")
+    assert table.loc["2", "compacted_over_masked"] == pytest.approx(0.25)
+    assert table.loc["all", "masked_s"] == pytest.approx(0.8)
+    assert table.loc["all", "compacted_over_masked"] == pytest.approx(0.5 / 0.8)
+    assert pruning_steps({}).empty
 
 
 def result(experiment, blocks, mae, params):

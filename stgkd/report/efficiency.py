@@ -144,6 +144,23 @@ def distillation_steps(benchmark: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def pruning_steps(benchmark: dict) -> pd.DataFrame:
+    """``benchmarks/prune_step.py``: seconds per training step in each pruning interval
+    of Table 7's run, the full-size masked teacher against the compacted model, with
+    their ratio; a last row ``all`` sums the intervals (the pruning phase, an equal
+    number of steps per interval)."""
+    rows = [{"interval": str(r["interval"]), "parameters": r["parameters"],
+             "masked_s": r["masked_s_per_step"], "compacted_s": r["compacted_s_per_step"]}
+            for r in benchmark.get("intervals", [])]
+    if rows:
+        rows.append({"interval": "all", "parameters": None,
+                     "masked_s": sum(r["masked_s"] for r in rows),
+                     "compacted_s": sum(r["compacted_s"] for r in rows)})
+    frame = pd.DataFrame(rows, columns=["interval", "parameters", "masked_s", "compacted_s"])
+    frame["compacted_over_masked"] = frame["compacted_s"] / frame["masked_s"]
+    return frame
+
+
 def kd_tables_times(benchmarks: Iterable[dict]) -> pd.DataFrame:
     """``benchmarks/kd_tables_time.py``: one row per stored timing of the KD tables'
     runs (teacher, student without KD, one student per loss) from scratch: machine, data
