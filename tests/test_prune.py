@@ -523,36 +523,6 @@ def test_algorithm1_compacting_each_step_matches_the_masked_run(synthetic_window
         assert torch.allclose(compacting.model.eval()(x), masked.model.eval()(x), atol=1e-4)
 
 
-def test_algorithm1_compacting_each_step_resumes_after_an_interruption(synthetic_windows,
-                                                                        tmp_path):
-    n = synthetic_windows.n_nodes
-    settings = dict(interval=2, fraction=0.2, target_level=0.7, batch_size=8, seed=3,
-                    compact_each_step=True)
-
-    def fresh():
-        torch.manual_seed(0)
-        return STGCN(n, [[1, 4, 6], [6, 3, 8]], weights=graph(n, 1))
-
-    straight = algorithm1(fresh(), synthetic_windows, supervised_mse, **settings)
-
-    def stop_after_two(line):
-        if line.startswith("pruning step 2:"):
-            raise _Interrupt
-    state = tmp_path / "prune.pt"
-    with pytest.raises(_Interrupt):
-        algorithm1(fresh(), synthetic_windows, supervised_mse, log=stop_after_two,
-                   state_path=state, **settings)
-    resumed = algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state, **settings)
-    assert [h["minibatches"] for h in resumed.history] == [h["minibatches"] for h in straight.history]
-    assert all(torch.equal(resumed.masks[k], straight.masks[k]) for k in straight.masks)
-    for (name, a), b in zip(straight.model.state_dict().items(), resumed.model.state_dict().values()):
-        assert torch.allclose(a, b, atol=1e-6), name
-    # a masked run's state is not taken for a compacting one
-    with pytest.raises(ValueError, match="settings"):
-        algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state,
-                   **{**settings, "compact_each_step": False})
-
-
 @pytest.mark.parametrize("kwargs, message", [
     (dict(target_parameters=10), "one channel per layer can reach"),
     (dict(target_parameters=1000, target_level=0.5), "expected exactly one"),
@@ -569,10 +539,12 @@ class _Interrupt(Exception):
     pass
 
 
+@pytest.mark.parametrize("compacting", [False, True])
 def test_algorithm1_resumes_after_an_interruption_on_the_same_minibatches(synthetic_windows,
-                                                                            tmp_path):
+                                                                            tmp_path, compacting):
     n = synthetic_windows.n_nodes
-    settings = dict(interval=2, fraction=0.2, target_level=0.7, batch_size=8, seed=3)
+    settings = dict(interval=2, fraction=0.2, target_level=0.7, batch_size=8, seed=3,
+                    compact_each_step=compacting)
 
     def fresh():
         torch.manual_seed(0)
@@ -599,6 +571,8 @@ def test_algorithm1_resumes_after_an_interruption_on_the_same_minibatches(synthe
     # the time of the interrupted session is carried over, not lost
     assert resumed.wall_time_s == pytest.approx(interrupted_s + resumed.session_time_s, rel=1e-6)
     assert resumed.wall_time_s > resumed.session_time_s > 0
-    with pytest.raises(ValueError, match="settings"):
-        algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state,
-                   **{**settings, "fraction": 0.5})
+    # a state of other settings is refused, a masked run's for a compacting one included
+    for other in ({"fraction": 0.5}, {"compact_each_step": not compacting}):
+        with pytest.raises(ValueError, match="settings"):
+            algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state,
+                       **{**settings, **other})
