@@ -28,12 +28,10 @@ import stgkd.distill.correlation as correlation
 from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
 from stgkd.distill import KINDS, TeacherCache, make_kd_loss, pairwise_l1_mean, upper_triangle
 from stgkd.experiments import KD_SETTINGS
-from stgkd.io import write_json
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
-from stgkd.provenance import device_description, git_commit, now_iso
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import machine_record, machine_slug, output_path  # noqa: E402
+from stgcn_speed import store_cpu_report  # noqa: E402
 
 
 def unfused_l1_mse(x: torch.Tensor, teacher_triangles: torch.Tensor) -> torch.Tensor:
@@ -109,15 +107,10 @@ def main(argv=None) -> int:
         print(f"{kind:7} batch {batch:3}  " + "  ".join(
             f"{v} {row[f'{v}_s_per_step']:.3f}s" for v in variants) + " per step", flush=True)
 
-    description = device_description("cpu")
-    report = {"benchmark": "distill_step", "created": now_iso(), "commit": git_commit(),
-              "machine": machine_record(description),
-              "settings": vars(args) | {"dataset": "pemsd7m", "nodes": series.n_nodes,
-                                        "train_windows": len(data.train)},
-              "losses": figures}
-    out = output_path(args.out, f"distill-step-{machine_slug(description, 'cpu')}")
-    write_json(out, report)
-    print(f"wrote {out}")
+    store_cpu_report("distill_step", args.out,
+                     vars(args) | {"dataset": "pemsd7m", "nodes": series.n_nodes,
+                                   "train_windows": len(data.train)},
+                     {"losses": figures})
     return 0
 
 

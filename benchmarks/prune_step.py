@@ -31,13 +31,11 @@ import torch
 from stgkd.complexity import count_parameters
 from stgkd.data import load_series
 from stgkd.experiments import EXPERIMENTS
-from stgkd.io import write_json
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.prune import MaskedSTGCN, compact, compacted_parameter_count, full_masks, prune_step
-from stgkd.provenance import device_description, git_commit, now_iso
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import machine_record, machine_slug, output_path  # noqa: E402
+from stgcn_speed import store_cpu_report  # noqa: E402
 
 EXPERIMENT = "prune/pemsd7m/teacher-kdis-lstcd"
 
@@ -102,17 +100,12 @@ def main(argv=None) -> int:
     compacted_total = sum(r["compacted_s_per_step"] for r in intervals)
     ratio = compacted_total / masked_total
     print(f"pruning phase, compacted / masked: {ratio:.3f}")
-    description = device_description("cpu")
-    report = {"benchmark": "prune_step", "created": now_iso(), "commit": git_commit(),
-              "machine": machine_record(description),
-              "settings": vars(args) | {"experiment": EXPERIMENT, "dataset": "pemsd7m",
-                                        "nodes": series.n_nodes, "batch": experiment.batch_size,
-                                        "fraction": experiment.pruning.fraction,
-                                        "target_parameters": target},
-              "intervals": intervals, "pruning_phase_ratio": ratio}
-    out = output_path(args.out, f"prune-step-{machine_slug(description, 'cpu')}")
-    write_json(out, report)
-    print(f"wrote {out}")
+    store_cpu_report("prune_step", args.out,
+                     vars(args) | {"experiment": EXPERIMENT, "dataset": "pemsd7m",
+                                   "nodes": series.n_nodes, "batch": experiment.batch_size,
+                                   "fraction": experiment.pruning.fraction,
+                                   "target_parameters": target},
+                     {"intervals": intervals, "pruning_phase_ratio": ratio})
     return 0
 
 

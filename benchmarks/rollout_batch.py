@@ -23,15 +23,12 @@ import torch
 from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
 from stgkd.evaluate import forecast
-from stgkd.io import write_json
 from stgkd.nn import STGCN
 from stgkd.nn.streaming import streaming_rollout
-from stgkd.provenance import device_description, git_commit, now_iso
 
 # the speed benchmark's helpers: same timing loop, same ONNX export, same clean-up
 from stgcn_speed import (MODELS, N_WINDOWS, _batched, _die_with_parent, _onnx_forecasters,
-                         _timed, _timings, in_fresh_process, machine_record, machine_slug,
-                         output_path)
+                         _timed, _timings, in_fresh_process, store_cpu_report)
 
 VARIANTS = ("streaming", "compiled", "onnx")
 
@@ -109,17 +106,10 @@ def main(argv=None) -> int:
     figures = dict(in_fresh_process(measure, key, args) for key in args.models)
     if args.threads:
         torch.set_num_threads(args.threads)
-    description = device_description("cpu")
-    report = {
-        "benchmark": "rollout_batch", "created": now_iso(), "commit": git_commit(),
-        "machine": machine_record(description),
-        "settings": {k: v for k, v in vars(args).items() if k not in ("out", "latency_threads")}
-                    | {"windows": N_WINDOWS, "rollout_steps": 9, "dataset": "pemsd7m"},
-        "models": figures,
-    }
-    out = output_path(args.out, f"rollout-batch-{machine_slug(description, 'cpu')}")
-    write_json(out, report)
-    print(f"wrote {out}")
+    store_cpu_report("rollout_batch", args.out,
+                     {k: v for k, v in vars(args).items() if k not in ("out", "latency_threads")}
+                     | {"windows": N_WINDOWS, "rollout_steps": 9, "dataset": "pemsd7m"},
+                     {"models": figures})
     return 0
 
 

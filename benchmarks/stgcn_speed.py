@@ -294,6 +294,19 @@ def output_path(out: str | None, name: str) -> Path:
     return Path(out) if out else results_root() / "benchmarks" / f"{name}.json"
 
 
+def store_cpu_report(kind: str, out: str | None, settings: dict, figures: dict) -> Path:
+    """Write one CPU benchmark's file, ``{"benchmark": kind, "created", "commit",
+    "machine", "settings", **figures}``, to ``out`` or
+    results/benchmarks/<kind with dashes>-<machine>.json; print and return the path."""
+    description = device_description("cpu")
+    report = {"benchmark": kind, "created": now_iso(), "commit": git_commit(),
+              "machine": machine_record(description), "settings": settings, **figures}
+    path = output_path(out, f"{kind.replace('_', '-')}-{machine_slug(description, 'cpu')}")
+    write_json(path, report)
+    print(f"wrote {path}")
+    return path
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
