@@ -13,6 +13,11 @@ Typical use::
     result = algorithm1(base, data, lstcd_loss, interval=2 * batches_per_epoch,
                         fraction=0.1, target_level=0.5, finetune_batches=...)
     result.model        # compacted STGCN; save result.model.config and its state_dict
+
+Pruning a large model far down (the teacher to 3%), pass ``compact_each_step=True``: the
+model is then compacted after every pruning step instead of trained at full size under
+masks, the same computation up to float rounding at a fraction of the cost
+(``benchmarks/prune_step.py``).
 """
 from stgkd.prune.algorithm import (PruneResult, algorithm1, compacted_parameter_count,
                                    level_schedule, minibatches, prunable_parameter_count,
