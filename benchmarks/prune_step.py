@@ -54,8 +54,7 @@ def interval_masks(model: STGCN, fraction: float, target: int, seed: int = 0) ->
 
 def seconds_per_step(model, x, y, steps: int) -> float:
     """Median seconds of one RMSProp step on the supervised MSE (after a warm-up step)."""
-    params = [p for p in model.parameters()]
-    optimizer = torch.optim.RMSprop(params, lr=1e-3, alpha=0.9)
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)
     times = []
     for step in range(steps + 1):
         start = time.perf_counter()
