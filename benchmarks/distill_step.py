@@ -16,7 +16,6 @@ results/benchmarks/distill-step-<machine>.json.
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -25,13 +24,13 @@ from pathlib import Path
 import torch
 
 import stgkd.distill.correlation as correlation
-from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
+from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.distill import KINDS, TeacherCache, make_kd_loss, pairwise_l1_mean, upper_triangle
 from stgkd.experiments import KD_SETTINGS
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import store_cpu_report  # noqa: E402
+from stgcn_speed import cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report  # noqa: E402
 
 
 def unfused_l1_mse(x: torch.Tensor, teacher_triangles: torch.Tensor) -> torch.Tensor:
@@ -58,19 +57,14 @@ def time_steps(loss_fn, student, windows, n_his, batch, steps, use_index) -> lis
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS))
+    parser = cpu_benchmark_parser(__doc__, "distill_step")
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS),
+                        help="distillation losses to time (default: all)")
     parser.add_argument("--steps", type=int, default=3, help="timed steps per variant (default 3)")
     parser.add_argument("--cache-windows", type=int, default=200,
                         help="training windows to build the cache on (default 200)")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
-    parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    series = load_series("pemsd7m")
+    series = seeded_pemsd7m(args.threads)
     data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
     windows = data.train[:args.cache_windows]
     teacher = STGCN(series.n_nodes, TEACHER_BLOCKS, weights=series.weights)

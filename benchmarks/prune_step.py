@@ -20,7 +20,6 @@ Stored in results/benchmarks/prune-step-<machine>.json.
 """
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -29,13 +28,12 @@ from pathlib import Path
 import torch
 
 from stgkd.complexity import count_parameters
-from stgkd.data import load_series
 from stgkd.experiments import EXPERIMENTS
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.prune import MaskedSTGCN, compact, compacted_parameter_count, full_masks, prune_step
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import store_cpu_report  # noqa: E402
+from stgcn_speed import cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report  # noqa: E402
 
 EXPERIMENT = "prune/pemsd7m/teacher-kdis-lstcd"
 
@@ -68,17 +66,11 @@ def seconds_per_step(model, x, y, steps: int) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cpu_benchmark_parser(__doc__, "prune_step")
     parser.add_argument("--steps", type=int, default=5,
                         help="timed training steps per interval and variant (default 5)")
-    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
-    parser.add_argument("--out", default=None)
     args = parser.parse_args(argv)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    series = load_series("pemsd7m")
+    series = seeded_pemsd7m(args.threads)
     experiment = EXPERIMENTS[EXPERIMENT]
     teacher = STGCN(series.n_nodes, TEACHER_BLOCKS, weights=series.weights).train()
     target = count_parameters(STGCN(series.n_nodes, STUDENT_BLOCKS))

@@ -28,7 +28,8 @@ from stgkd.nn.streaming import streaming_rollout
 
 # the speed benchmark's helpers: same timing loop, same ONNX export, same clean-up
 from stgcn_speed import (MODELS, N_WINDOWS, _batched, _die_with_parent, _onnx_forecasters,
-                         _timed, _timings, in_fresh_process, store_cpu_report)
+                         _timed, _timings, cpu_benchmark_parser, in_fresh_process,
+                         store_cpu_report)
 
 VARIANTS = ("streaming", "compiled", "onnx")
 
@@ -81,8 +82,7 @@ def positive_batches(values: list[int]) -> list[int]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cpu_benchmark_parser(__doc__, "rollout_batch")
     parser.add_argument("--models", nargs="+", default=["teacher", "student"],
                         choices=list(MODELS), help="architectures to time (default: teacher "
                                                    "and student)")
@@ -91,10 +91,6 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="timed rollouts per batch size "
                                                                "and variant (default 3)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rollouts first (default 1)")
-    parser.add_argument("--threads", type=int, default=0,
-                        help="CPU threads (default: torch's choice)")
-    parser.add_argument("--out", default=None,
-                        help="output JSON (default results/benchmarks/rollout-batch-<machine>.json)")
     args = parser.parse_args(argv)
     try:
         args.batches = positive_batches(args.batches)

@@ -294,6 +294,29 @@ def output_path(out: str | None, name: str) -> Path:
     return Path(out) if out else results_root() / "benchmarks" / f"{name}.json"
 
 
+def cpu_benchmark_parser(doc: str, kind: str) -> argparse.ArgumentParser:
+    """The argument parser of a CPU benchmark script: the description is the first
+    paragraph of the script's docstring ``doc``, and ``--threads`` and ``--out`` are
+    shared; ``kind`` names the default output file (see :func:`store_cpu_report`)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=0,
+                        help="CPU threads (default: torch's choice)")
+    parser.add_argument("--out", default=None,
+                        help=f"output JSON (default results/benchmarks/"
+                             f"{kind.replace('_', '-')}-<machine>.json)")
+    return parser
+
+
+def seeded_pemsd7m(threads: int):
+    """Set the CPU threads (0 keeps torch's choice) and seed 0, then load PeMSD7(M), the
+    data set every CPU step benchmark times on."""
+    if threads:
+        torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    return load_series("pemsd7m")
+
+
 def store_cpu_report(kind: str, out: str | None, settings: dict, figures: dict) -> Path:
     """Write one CPU benchmark's file, ``{"benchmark": kind, "created", "commit",
     "machine", "settings", **figures}``, to ``out`` or
