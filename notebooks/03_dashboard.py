@@ -39,9 +39,7 @@ from stgkd.results import load_results
 pd.set_option("display.max_rows", 300)
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 250)
-results = load_results(results_dir)
-if profile != "best":
-    results = [r for r in results if r["profile"] == profile]
+results = load_results(results_dir, None if profile == "best" else profile)
 loaded = load_benchmark(results_dir)
 board = dashboard(results, profile, loaded[0] if loaded else None)
 

@@ -61,9 +61,7 @@ from stgkd.results import load_results
 pd.set_option("display.max_rows", 300)
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 250)
-results = load_results(results_dir)
-if profile != "best":
-    results = [r for r in results if r["profile"] == profile]
+results = load_results(results_dir, None if profile == "best" else profile)
 tables = {n: comparison_table(n, results, profile) for n in (2, 4, 5)}
 print(f"{len(results)} stored runs; KD runs: "
       f"{sorted({r['experiment'] for r in results if r['experiment'].startswith('kd/')})}")

@@ -101,9 +101,8 @@ from stgkd.train import TrainConfig
 pd.set_option("display.max_rows", 100)
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 250)
-results = [r for r in load_results(results_dir) if r["experiment"].startswith("dmst/")]
-if profile != "best":
-    results = [r for r in results if r["profile"] == profile]
+results = [r for r in load_results(results_dir, None if profile == "best" else profile)
+           if r["experiment"].startswith("dmst/")]
 table = dmst_table(results, profile)
 print(f"{len(results)} stored DMST runs; rows run: {int((table['seeds'] > 0).sum())} of "
       f"{len(table)} ({len(DMST_DATASETS)} data sets x 10 models)")

@@ -89,9 +89,7 @@ from stgkd.results import load_results
 pd.set_option("display.max_rows", 300)
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 250)
-results = load_results(results_dir)
-if profile != "best":
-    results = [r for r in results if r["profile"] == profile]
+results = load_results(results_dir, None if profile == "best" else profile)
 DATASETS = ("pemsd7m", "losloop", "pems08")
 tables = {n: comparison_table(n, results, profile) for n in (7, 8)}
 stored = sorted({r["experiment"] for r in results if r["experiment"].startswith("prune/")})
