@@ -152,7 +152,9 @@ with pd.option_context("display.max_colwidth", None):
 #
 # For each model the test RMSE, MAE, MAPE (%) and accuracy at 20, 40 and 60 minutes in
 # the data set's units (mph for the speed data sets), then the trainable parameters, the
-# epoch kept against the epochs run, the run's wall time and its profile. Under each
+# epoch kept against the epochs run, the run's wall time, the device it ran on and its
+# profile. Wall times compare only between rows of one device; a run that was
+# interrupted and resumed adds up the time of each session it ran in. Under each
 # table, the paper's abstract figures for that data set beside our DMST-GNODE.
 
 # %% [markdown]

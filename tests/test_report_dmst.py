@@ -21,7 +21,8 @@ MODELS = ["ARIMA", "SVR", "FC-LSTM", "TGC-LSTM", "AST-GCN", "MAST-GCN", "ST-GCN"
 
 
 def fake_result(model, profile, rmse20, seed=0, dataset="losloop", parameters=1000,
-                best_epoch=2, epochs=3, wall=10.0, accuracy20=0.8):
+                best_epoch=2, epochs=3, wall=10.0, accuracy20=0.8,
+                device="AMD EPYC (2 threads of 2 CPUs)"):
     """A result JSON of the form run_dmst writes; metrics other than RMSE and accuracy at
     20 min are RMSE + 1, + 2, ... so each column is distinguishable."""
     test = {}
@@ -36,7 +37,7 @@ def fake_result(model, profile, rmse20, seed=0, dataset="losloop", parameters=10
     result = {"experiment": f"dmst/{dataset}/{model.lower()}", "profile": profile, "seed": seed,
               "dataset": dataset, "model": model, "paper_row": model, "test": test,
               "parameters": None if classical else parameters,
-              "provenance": {"wall_time_s": wall}}
+              "provenance": {"wall_time_s": wall, "device": device}}
     if not classical:
         result |= {"best_epoch": best_epoch, "history": history}
     return result
@@ -47,7 +48,8 @@ def fake_result(model, profile, rmse20, seed=0, dataset="losloop", parameters=10
 
 def test_dmst_table_best_profile_mean_over_seeds_and_not_yet_run():
     results = [
-        fake_result("ST-GCN", "paper", 4.0, seed=0, best_epoch=3, epochs=2, wall=100.0),
+        fake_result("ST-GCN", "paper", 4.0, seed=0, best_epoch=3, epochs=2, wall=100.0,
+                    device="NVIDIA H200"),
         fake_result("ST-GCN", "paper", 5.0, seed=1, best_epoch=5, epochs=4, wall=300.0),
         fake_result("ST-GCN", "smoke", 9.0),                 # a worse profile: not used
         fake_result("SVR", "smoke", 6.0, wall=50.0),
@@ -66,6 +68,7 @@ def test_dmst_table_best_profile_mean_over_seeds_and_not_yet_run():
     assert st["best_epoch"] == pytest.approx(4.0)          # (3 + 5) / 2
     assert st["epochs_run"] == pytest.approx(3.0)          # (2 + 4) / 2
     assert st["wall_time_s"] == pytest.approx(200.0)
+    assert st["device"] == "AMD EPYC (2 threads of 2 CPUs), NVIDIA H200"   # seeds differ
     assert (st["profile"], st["seeds"], st["experiment"]) == ("paper", 2, "dmst/losloop/st-gcn")
     svr = table.set_index("model").loc["SVR"]
     assert svr["rmse_20min"] == pytest.approx(6.0) and svr["profile"] == "smoke"
@@ -95,9 +98,11 @@ def test_dmst_table_all_datasets_and_view():
     assert row[("", "parameters")] == "342,216"
     assert row[("", "best / epochs")] == "7 / 17"
     assert row[("", "wall time (s)")] == "1,234"
+    assert row[("", "device")] == "AMD EPYC (2 threads of 2 CPUs)"
     assert row[("", "profile")] == "quick"
     assert view.loc["ARIMA", ("20 min", "RMSE")] == "–"
     assert view.loc["ARIMA", ("", "profile")] == "not yet run"
+    assert view.loc["ARIMA", ("", "device")] == "–"
 
 
 # ----------------------------------------------------------------------------- the paper

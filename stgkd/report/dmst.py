@@ -59,7 +59,8 @@ def metric_column(metric: str, horizon: str) -> str:
 
 METRIC_COLUMNS: list[str] = [metric_column(m, h) for h in DMST_HORIZONS for m in DMST_METRICS]
 TABLE_COLUMNS: list[str] = ["dataset", "model", *METRIC_COLUMNS, "parameters", "best_epoch",
-                            "epochs_run", "wall_time_s", "profile", "seeds", "experiment"]
+                            "epochs_run", "wall_time_s", "device", "profile", "seeds",
+                            "experiment"]
 
 
 def dmst_experiment(dataset: str, model: str) -> str:
@@ -92,7 +93,9 @@ def dmst_table(results: Iterable[dict], profile: str = "best",
         accuracy_20min``, the same at 40 and 60 min (means over seeds; NaN when not run),
         ``parameters`` (trainable parameters; <NA> for ARIMA, SVR and rows not run),
         ``best_epoch`` (epoch of lowest validation MAE) and ``epochs_run`` (means over
-        seeds; NaN for the classical models), ``wall_time_s`` (mean run time),
+        seeds; NaN for the classical models), ``wall_time_s`` (mean run time; a resumed
+        run's adds up its sessions), ``device`` (what the runs ran on, e.g. ``"NVIDIA
+        H200"``; several joined by ", "; wall times compare only on one device),
         ``profile`` (the one used or :data:`NOT_YET_RUN`), ``seeds`` (0 when not run)
         and ``experiment``.
 
@@ -123,6 +126,8 @@ def dmst_table(results: Iterable[dict], profile: str = "best",
                     "wall_time_s": float(np.mean([r.get("provenance", {}).get("wall_time_s",
                                                                                np.nan)
                                                   for r in mine])),
+                    "device": ", ".join(sorted({r.get("provenance", {}).get("device", "unknown")
+                                                for r in mine})),
                     "profile": mine[0]["profile"], "seeds": len(mine)}
             rows.append(row)
     table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
@@ -141,7 +146,8 @@ def dmst_view(table: pd.DataFrame, dataset: str,
               horizons: Sequence[str] = DMST_HORIZONS) -> pd.DataFrame:
     """One data set's rows of :func:`dmst_table` in the paper's layout, as strings: one
     row per model; for each horizon RMSE, MAE, MAPE (%) and accuracy; then parameters,
-    best epoch / epochs run, wall time (s) and the profile. "–" where not run."""
+    best epoch / epochs run, wall time (s), the device and the profile. "–" where not
+    run."""
     rows = {}
     for _, row in table[table["dataset"] == dataset].iterrows():
         out = {}
@@ -155,6 +161,7 @@ def dmst_view(table: pd.DataFrame, dataset: str,
         out |= {("", "parameters"): _whole(row["parameters"]),
                 ("", "best / epochs"): epochs,
                 ("", "wall time (s)"): _whole(row["wall_time_s"]),
+                ("", "device"): row["device"] if isinstance(row["device"], str) else "–",
                 ("", "profile"): row["profile"]}
         rows[row["model"]] = out
     view = pd.DataFrame.from_dict(rows, orient="index")
