@@ -21,7 +21,7 @@ import sys
 import torch
 
 from stgkd.complexity import count_parameters
-from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
+from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.evaluate import forecast
 from stgkd.nn import STGCN
 from stgkd.nn.streaming import streaming_rollout
@@ -29,7 +29,7 @@ from stgkd.nn.streaming import streaming_rollout
 # the speed benchmark's helpers: same timing loop, same ONNX export, same clean-up
 from stgcn_speed import (MODELS, N_WINDOWS, _batched, _die_with_parent, _onnx_forecasters,
                          _timed, _timings, cpu_benchmark_parser, in_fresh_process,
-                         store_cpu_report)
+                         seeded_pemsd7m, store_cpu_report)
 
 VARIANTS = ("streaming", "compiled", "onnx")
 
@@ -38,10 +38,7 @@ def measure(key: str, args: argparse.Namespace, queue) -> None:
     """Time ``key``'s 1140-window rollout at every batch size of ``args.batches`` (runs
     in its own process) and put ``(key, {variant: {batch: timings}})`` on ``queue``."""
     _die_with_parent()
-    torch.manual_seed(0)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    series = load_series("pemsd7m")
+    series = seeded_pemsd7m(args.threads)
     data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
     windows = data.test[:N_WINDOWS]
     model = STGCN(series.n_nodes, MODELS[key], weights=series.weights).eval()

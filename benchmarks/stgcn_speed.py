@@ -129,11 +129,8 @@ def measure(subject: dict, args: argparse.Namespace, queue) -> None:
     PeMSD7(M)'s), "full": also time the first implementation and training}``.
     """
     _die_with_parent()
-    torch.manual_seed(0)
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    series = seeded_pemsd7m(args.threads)
     device = torch.device(args.device)
-    series = load_series("pemsd7m")
     data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
     windows = data.test[:N_WINDOWS].to(device)
     config = {**subject["config"], "n_nodes": series.n_nodes}
@@ -310,7 +307,7 @@ def cpu_benchmark_parser(doc: str, kind: str) -> argparse.ArgumentParser:
 
 def seeded_pemsd7m(threads: int):
     """Set the CPU threads (0 keeps torch's choice) and seed 0, then load PeMSD7(M), the
-    data set every CPU step benchmark times on."""
+    data set every benchmark in this folder times on (in each measuring process)."""
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(0)
