@@ -119,15 +119,14 @@ def dmst_table(results: Iterable[dict], profile: str = "best",
                     row[metric_column(metric, horizon)] = float(np.mean(values))
             parameters = mine[0].get("parameters")
             history = [len(r.get("history") or []) for r in mine]
+            provenance = [r.get("provenance", {}) for r in mine]
             row |= {"parameters": parameters,
                     "best_epoch": (float(np.mean([r["best_epoch"] for r in mine]))
                                    if mine[0].get("best_epoch") is not None else np.nan),
                     "epochs_run": float(np.mean(history)) if any(history) else np.nan,
-                    "wall_time_s": float(np.mean([r.get("provenance", {}).get("wall_time_s",
-                                                                               np.nan)
-                                                  for r in mine])),
-                    "device": ", ".join(sorted({r.get("provenance", {}).get("device", "unknown")
-                                                for r in mine})),
+                    "wall_time_s": float(np.mean([p.get("wall_time_s", np.nan)
+                                                  for p in provenance])),
+                    "device": ", ".join(sorted({p.get("device", "unknown") for p in provenance})),
                     "profile": mine[0]["profile"], "seeds": len(mine)}
             rows.append(row)
     table = pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS)
