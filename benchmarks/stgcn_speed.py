@@ -291,6 +291,12 @@ def output_path(out: str | None, name: str) -> Path:
     return Path(out) if out else results_root() / "benchmarks" / f"{name}.json"
 
 
+def benchmark_file_stem(kind: str) -> str:
+    """The start of a CPU benchmark's file name: its ``kind`` with dashes for
+    underscores (``prune_step`` -> ``prune-step``); the machine's slug follows."""
+    return kind.replace("_", "-")
+
+
 def cpu_benchmark_parser(doc: str, kind: str) -> argparse.ArgumentParser:
     """The argument parser of a CPU benchmark script: the description is the first
     paragraph of the script's docstring ``doc``, and ``--threads`` and ``--out`` are
@@ -301,7 +307,7 @@ def cpu_benchmark_parser(doc: str, kind: str) -> argparse.ArgumentParser:
                         help="CPU threads (default: torch's choice)")
     parser.add_argument("--out", default=None,
                         help=f"output JSON (default results/benchmarks/"
-                             f"{kind.replace('_', '-')}-<machine>.json)")
+                             f"{benchmark_file_stem(kind)}-<machine>.json)")
     return parser
 
 
@@ -321,7 +327,7 @@ def store_cpu_report(kind: str, out: str | None, settings: dict, figures: dict) 
     description = device_description("cpu")
     report = {"benchmark": kind, "created": now_iso(), "commit": git_commit(),
               "machine": machine_record(description), "settings": settings, **figures}
-    path = output_path(out, f"{kind.replace('_', '-')}-{machine_slug(description, 'cpu')}")
+    path = output_path(out, f"{benchmark_file_stem(kind)}-{machine_slug(description, 'cpu')}")
     write_json(path, report)
     print(f"wrote {path}")
     return path
