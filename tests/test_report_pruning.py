@@ -280,13 +280,14 @@ def test_pruning_claim_in_our_runs_and_in_the_papers_numbers():
     assert claim["level_pct"].tolist()[:3] == [25, 50, 75] and math.isnan(claim["level_pct"][3])
     first, second, third, table7 = (claim.iloc[i] for i in range(4))
     assert (first["better"], first["holds"], first["profile"]) == (6, True, "smoke")
-    assert first["verdict"] == "holds in all 6 cells (smoke)"
+    assert first["verdict"] == "holds in all 6 cells (smoke, 1 seed)" and first["seeds"] == 1
     # 50%: the quick pair is compared, not the smoke Taylor run (which would lose all six)
     assert (second["better"], second["holds"], second["profile"]) == (5, False, "quick")
-    assert second["verdict"] == "holds in 5 of 6 cells (quick)"
+    assert second["verdict"] == "holds in 5 of 6 cells (quick, 1 seed)"
     assert third["holds"] is None and pd.isna(third["better"])
     assert third["profile"] == "prune/pemsd7m/kdis-lstcd-75 not yet run"
     assert third["verdict"] == "not compared: prune/pemsd7m/kdis-lstcd-75 not yet run"
+    assert third["seeds"] == 0
     assert (table7["better"], table7["holds"], table7["profile"]) == (6, True, "paper")
     assert table7["against"] == "kd/pemsd7m/student-lstcd"
     # The paper's PeMSD7 numbers. 25%: MAE 45 min 4.751 (LSTCD) > 4.728 (W/O KD), the
@@ -303,6 +304,40 @@ def test_pruning_claim_in_our_runs_and_in_the_papers_numbers():
     # the pruned teacher is stored in the paper profile only
     assert smoke.iloc[3]["holds"] is None
     assert smoke.iloc[3]["profile"] == "prune/pemsd7m/teacher-kdis-lstcd not yet run"
+
+
+def test_pruning_claim_averages_each_side_over_the_seeds_both_have():
+    taylor, kdis = "prune/pemsd7m/taylor-25", "prune/pemsd7m/kdis-lstcd-25"
+    results = [
+        # seed 0: Algorithm 1 behind everywhere (3.1 against 3.0, ...)
+        make_result(kdis, seed=0, mae=(3.1, 4.1, 5.1), rmse=(5.1, 6.1, 7.1)),
+        make_result(taylor, seed=0),
+        # seed 1: Algorithm 1 ahead by 0.3 everywhere; the means over seeds 0 and 1 put
+        # it ahead by 0.1 in every cell (2.9 against 3.0, ...)
+        make_result(kdis, seed=1, mae=(2.7, 3.7, 4.7), rmse=(4.7, 5.7, 6.7)),
+        make_result(taylor, seed=1),
+        # seed 2 of Taylor alone, far worse: with it, Taylor's mean would be 3.667 at
+        # 15 min; it has no Algorithm 1 partner and is left out
+        make_result(taylor, seed=2, mae=(5.0, 6.0, 7.0), rmse=(7.0, 8.0, 9.0))]
+    claim = report.pruning_claim(results, "pemsd7m").iloc[0]
+    assert (claim["better"], claim["holds"], claim["seeds"]) == (6, True, 2)
+    assert claim["verdict"] == "holds in all 6 cells (paper, mean of 2 paired seeds)"
+    ablation = report.finetune_ablation(results, "pemsd7m").iloc[0]
+    assert ablation["seeds"] == 2
+    assert ablation["taylor_mae"] == "3.000 / 4.000 / 5.000"   # seeds 0 and 1, not 2
+    assert ablation["kdis_mae"] == "2.900 / 3.900 / 4.900"
+    # the same runs without seed 1 of Algorithm 1: only seed 0 is paired, Taylor's
+    # seeds 1 and 2 are left out
+    alone = report.pruning_claim([r for r in results if not (r["experiment"] == kdis
+                                                             and r["seed"] == 1)],
+                                 "pemsd7m").iloc[0]
+    assert (alone["better"], alone["seeds"]) == (0, 1)
+    # no seed in common: not compared, and the row says which seeds each side has
+    apart = report.pruning_claim([results[0], results[3], results[4]], "pemsd7m").iloc[0]
+    assert apart["holds"] is None and apart["seeds"] == 0
+    assert apart["profile"] == (f"no common seed in paper ({kdis}: seed 0, "
+                                f"{taylor}: seeds 1, 2)")
+    assert apart["verdict"] == f"not compared: {apart['profile']}"
 
 
 def test_pruning_claim_without_a_common_profile_or_a_paper_counterpart():
@@ -392,11 +427,13 @@ def test_finetune_ablation_compares_each_level_after_both_fine_tunings():
     assert (long["better"], long["holds"]) == (0, False)
     assert (short["better"], short["holds"]) == (5, False)
     assert short["ours"] == "prune/losloop/kdis-lstcd-25-ft1" and short["profile"] == "paper"
+    assert short["seeds"] == 1
     assert short["taylor_mae"] == "3.500 / 4.500 / 5.500"
     assert short["kdis_mae"] == "3.400 / 4.400 / 5.400"
     missing = table.iloc[3]
     assert missing["profile"] == "prune/losloop/kdis-lstcd-50-ft1 not yet run"
     assert pd.isna(missing["better"]) and missing["holds"] is None and missing["kdis_mae"] == ""
+    assert missing["seeds"] == 0
     assert missing["taylor_mae"] == "3.000 / 4.000 / 5.000"  # shown though not compared
     assert table.iloc[4]["profile"] == "not yet run"
     assert (table["paper_taylor_mae"] == "").all()        # the paper has no Los-loop

@@ -461,35 +461,69 @@ def _count(ours: dict, against: dict, strict: bool) -> tuple[int | None, bool | 
     return better, better == len(keys)
 
 
-def _claim_statistics(results: Iterable[dict], dataset: str, profile: str) -> pd.DataFrame:
-    """:func:`seed_statistics` of ``results`` in ``profile`` (all profiles for "best"),
+def _claim_cells(results: Iterable[dict], dataset: str, profile: str) -> pd.DataFrame:
+    """:func:`result_cells` of ``results`` in ``profile`` (all profiles for "best"),
     after checking the profile and that ``dataset`` has pruning experiments."""
     _check_profile(profile)
     pruning_experiments(dataset)                      # checks the data set
-    stats = seed_statistics(result_cells(results))
-    return stats if profile == "best" else stats[stats["profile"] == profile]
+    cells = result_cells(results)
+    return cells if profile == "best" else cells[cells["profile"] == profile]
 
 
-def _compare(stats: pd.DataFrame, ours: str, against: str, strict: bool):
-    """(profile compared, cells where ``ours`` is better, whether in all) for two
-    experiments of :func:`seed_statistics`, in the best profile that holds both; when
-    none does, the first item says what is missing and the others are None."""
-    have = {name: set(stats.loc[stats["experiment"] == name, "profile"])
+def _seed_list(seeds) -> str:
+    return "seed " + ", ".join(map(str, sorted(seeds))) if len(seeds) == 1 else \
+        "seeds " + ", ".join(map(str, sorted(seeds)))
+
+
+def _compare(cells: pd.DataFrame, ours: str, against: str, strict: bool):
+    """Compare two experiments of :func:`result_cells` on the seeds both have, in the
+    best profile that holds both.
+
+    A run of one seed differs from another seed's by about as much as the two methods
+    differ, so each side is averaged over the **same** seeds: a seed only one side
+    has (e.g. while the other's run is still training) is left out.
+
+    Returns:
+        ``(profile, seeds, better, holds, stats)``: the profile compared (or, when there
+        is no pair, what is missing), the number of paired seeds (0 without a pair),
+        the cells where ``ours`` is better and whether it is in all of them (None when
+        not compared), and :func:`seed_statistics` of the two experiments over the
+        paired seeds (empty when not compared).
+    """
+    have = {name: set(cells.loc[cells["experiment"] == name, "profile"])
             for name in (ours, against)}
     common = have[ours] & have[against]
     if common:
         chosen = min(common, key=profile_rank)
-        in_profile = stats[stats["profile"] == chosen]
-        better, holds = _count(_cell_values(in_profile, "experiment", ours, "ours"),
-                               _cell_values(in_profile, "experiment", against, "ours"), strict)
-        return chosen, better, holds
+        in_profile = cells[cells["profile"] == chosen]
+        seeds = {name: set(in_profile.loc[in_profile["experiment"] == name, "seed"])
+                 for name in (ours, against)}
+        paired = seeds[ours] & seeds[against]
+        if not paired:
+            return (f"no common seed in {chosen} ({ours}: {_seed_list(seeds[ours])}, "
+                    f"{against}: {_seed_list(seeds[against])})",
+                    0, None, None, seed_statistics(in_profile.iloc[:0]))
+        stats = seed_statistics(in_profile[in_profile["experiment"].isin([ours, against])
+                                           & in_profile["seed"].isin(paired)])
+        better, holds = _count(_cell_values(stats, "experiment", ours, "ours"),
+                               _cell_values(stats, "experiment", against, "ours"), strict)
+        return chosen, len(paired), better, holds, stats
     missing = [name for name in (ours, against) if not have[name]]
     chosen = (NOT_YET_RUN if len(missing) == 2 else
               f"{missing[0]} {NOT_YET_RUN}" if missing else
               "no common profile (" + ", ".join(
                   f"{name}: {min(have[name], key=profile_rank)}"
                   for name in (ours, against)) + ")")
-    return chosen, None, None
+    return chosen, 0, None, None, seed_statistics(cells.iloc[:0])
+
+
+def _verdict(holds, better, cells: int, chosen: str, seeds: int) -> str:
+    """The claim check's sentence for the book, naming the profile and the seeds."""
+    if holds is None:
+        return f"not compared: {chosen}"
+    where = f"{chosen}, {'1 seed' if seeds == 1 else f'mean of {seeds} paired seeds'}"
+    return (f"holds in all {cells} cells ({where})" if holds else
+            f"holds in {better} of {cells} cells ({where})")
 
 
 def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") -> pd.DataFrame:
@@ -506,22 +540,24 @@ def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") 
       (``kd/<dataset>/student-lstcd``).
 
     The two runs of a comparison come from the same profile (the best that holds both,
-    or ``profile``); otherwise the comparison is not made.
+    or ``profile``), and each is averaged over the seeds both have (a seed that only
+    one of them has is left out); otherwise the comparison is not made.
 
     Returns:
         Four rows (three levels, then Table 7): ``table, level_pct`` (NaN for Table
         7), ``ours, against`` (experiments), ``criterion``, ``profile`` (the profile
         compared, :data:`NOT_YET_RUN` when neither run exists, else which one is
-        missing), ``cells`` (6), ``better`` (cells where ours wins; None when not
+        missing, or that they share no seed), ``seeds`` (the paired seeds averaged,
+        0 when not compared), ``cells`` (6), ``better`` (cells where ours wins; None when not
         compared), ``holds`` (True / False / None when not compared), ``paper_better``
         and ``paper_holds`` (the same in the paper's numbers; None for a data set the
         paper does not use) and ``verdict`` (a sentence for the book, naming the
-        profile compared or what is missing).
+        profile and seeds compared or what is missing).
 
     Raises:
         ValueError: ``dataset`` has no pruning experiments, or an unknown ``profile``.
     """
-    stats = _claim_statistics(results, dataset, profile)
+    cells_of_runs = _claim_cells(results, dataset, profile)
     comparisons = [(8, level, f"prune/{dataset}/kdis-lstcd-{level}",
                     f"prune/{dataset}/taylor-{level}", True, f"pruned {level}%",
                     "Pruned W LSTCD", "Pruned W/O KD") for level in PRUNING_LEVELS]
@@ -530,7 +566,7 @@ def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") 
                         "Student W pruning algorithm", "Student LSTCD"))
     rows = []
     for table, level, ours, against, strict, setting, paper_ours, paper_against in comparisons:
-        chosen, better, holds = _compare(stats, ours, against, strict)
+        chosen, seeds, better, holds, _ = _compare(cells_of_runs, ours, against, strict)
         paper = _paper_cells(dataset, table, setting)
         paper_better, paper_holds = _count(_cell_values(paper, "row", paper_ours, "value"),
                                            _cell_values(paper, "row", paper_against, "value"),
@@ -538,14 +574,11 @@ def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") 
         criterion = ("lower MAE and RMSE at 15, 30 and 45 min" if strict
                      else "MAE and RMSE no higher at 15, 30 and 45 min")
         cells = len(CLAIM_METRICS) * len(CLAIM_HORIZONS)
-        verdict = (f"not compared: {chosen}" if holds is None else
-                   f"holds in all {cells} cells ({chosen})" if holds else
-                   f"holds in {better} of {cells} cells ({chosen})")
         rows.append({"table": f"Table {table}", "level_pct": level, "ours": ours,
                      "against": against, "criterion": criterion, "profile": chosen,
-                     "cells": cells, "better": better, "holds": holds,
+                     "seeds": seeds, "cells": cells, "better": better, "holds": holds,
                      "paper_better": paper_better, "paper_holds": paper_holds,
-                     "verdict": verdict})
+                     "verdict": _verdict(holds, better, cells, chosen, seeds)})
     frame = pd.DataFrame(rows)
     for column in ("better", "paper_better"):
         frame[column] = frame[column].astype("Int64")
@@ -582,33 +615,39 @@ def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "bes
     Returns:
         One row per level and fine-tuning: ``level_pct, finetune`` ("profile's
         epochs" or "one epoch"), ``ours, against`` (experiments), ``profile``
-        (compared, or what is missing), ``taylor_mae, kdis_mae`` (test MAE at 15, 30,
-        45 min as "a / b / c" in the compared profile, or in the run's best profile
-        when the other run is missing; "" when not run), ``better`` (of 6 cells),
+        (compared, or what is missing), ``seeds`` (paired seeds averaged, as in
+        :func:`pruning_claim`; 0 when not compared), ``taylor_mae, kdis_mae`` (test
+        MAE at 15, 30, 45 min as "a / b / c": the mean over the paired seeds in the
+        compared profile, or over all of a run's seeds in its best profile when it is
+        not compared; "" when not run), ``better`` (of 6 cells),
         ``holds``, and the paper's Table 8 MAE of the two rows at the level,
         ``paper_taylor_mae`` and ``paper_kdis_mae`` ("" for a data set it does not use).
 
     Raises:
         ValueError: ``dataset`` has no pruning experiments, or an unknown ``profile``.
     """
-    stats = _claim_statistics(results, dataset, profile)
+    cells_of_runs = _claim_cells(results, dataset, profile)
+    every_seed = seed_statistics(cells_of_runs)
     rows = []
     for level in PRUNING_LEVELS:
         paper = _paper_maes(dataset, level)               # the same for both fine-tunings
         for suffix, finetune in (("", "profile's epochs"), (SHORT_FINETUNE_SUFFIX, "one epoch")):
             ours = f"prune/{dataset}/kdis-lstcd-{level}{suffix}"
             against = f"prune/{dataset}/taylor-{level}{suffix}"
-            chosen, better, holds = _compare(stats, ours, against, strict=True)
+            chosen, seeds, better, holds, paired = _compare(cells_of_runs, ours, against,
+                                                            strict=True)
             mae = {}
             for name in (ours, against):
-                # the compared profile; a run compared with nothing shows its best profile's
-                runs = stats[stats["experiment"] == name]
+                # the paired seeds; a run compared with nothing shows its best profile's
+                runs = paired if holds is not None else \
+                    every_seed[every_seed["experiment"] == name]
                 shown = chosen if holds is not None else (
                     min(runs["profile"], key=profile_rank) if len(runs) else None)
                 mae[name] = _mae_string(_cell_values(runs[runs["profile"] == shown],
                                                      "experiment", name, "ours"))
             rows.append({"level_pct": level, "finetune": finetune, "ours": ours,
-                         "against": against, "profile": chosen, "taylor_mae": mae[against],
+                         "against": against, "profile": chosen, "seeds": seeds,
+                         "taylor_mae": mae[against],
                          "kdis_mae": mae[ours], "better": better, "holds": holds,
                          **paper})
     frame = pd.DataFrame(rows)
