@@ -133,9 +133,11 @@ for number, table in tables.items():
 # student (MAE and RMSE no higher: the paper's own PeMSD7 numbers tie at 45 min). The
 # two runs of a comparison are taken from one profile and each is averaged over the
 # seeds both have (a seed one side lacks is left out, so that a run still training on
-# one side does not tilt the comparison); where one is missing the row says which. `paper` applies the same test to the paper's own numbers: at 25% they do not
-# show Algorithm 1 ahead in every cell (PeMSD7: MAE at 45 min; PeMSD8: RMSE at 15 and 30
-# min), although the text says it "consistently" is. `verdict` names the profile compared.
+# one side does not tilt the comparison); where one is missing the row says which.
+# `paper` applies the same test to the paper's own numbers: at 25% they do not show
+# Algorithm 1 ahead in every cell (PeMSD7: MAE at 45 min; PeMSD8: RMSE at 15 and 30
+# min), although the text says it "consistently" is. `verdict` names the profile and
+# the number of seeds compared.
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -471,17 +471,17 @@ def _claim_cells(results: Iterable[dict], dataset: str, profile: str) -> pd.Data
 
 
 def _seed_list(seeds) -> str:
-    return "seed " + ", ".join(map(str, sorted(seeds))) if len(seeds) == 1 else \
-        "seeds " + ", ".join(map(str, sorted(seeds)))
+    """``{2, 1}`` -> "seeds 1, 2", ``{0}`` -> "seed 0"."""
+    return f"seed{'s' if len(seeds) > 1 else ''} " + ", ".join(map(str, sorted(seeds)))
 
 
 def _compare(cells: pd.DataFrame, ours: str, against: str, strict: bool):
     """Compare two experiments of :func:`result_cells` on the seeds both have, in the
     best profile that holds both.
 
-    A run of one seed differs from another seed's by about as much as the two methods
-    differ, so each side is averaged over the **same** seeds: a seed only one side
-    has (e.g. while the other's run is still training) is left out.
+    Each side is averaged over the **same** seeds: a seed only one side has (e.g.
+    while the other's run is still training) is left out, so that it cannot tilt a
+    comparison whose differences may be no larger than those between seeds.
 
     Returns:
         ``(profile, seeds, better, holds, stats)``: the profile compared (or, when there
