@@ -488,7 +488,7 @@ def _compare(cells: pd.DataFrame, ours: str, against: str, strict: bool):
         is no pair, what is missing), the number of paired seeds (0 without a pair),
         the cells where ``ours`` is better and whether it is in all of them (None when
         not compared), and :func:`seed_statistics` of the two experiments over the
-        paired seeds (empty when not compared).
+        paired seeds (None when not compared).
     """
     have = {name: set(cells.loc[cells["experiment"] == name, "profile"])
             for name in (ours, against)}
@@ -502,7 +502,7 @@ def _compare(cells: pd.DataFrame, ours: str, against: str, strict: bool):
         if not paired:
             return (f"no common seed in {chosen} ({ours}: {_seed_list(seeds[ours])}, "
                     f"{against}: {_seed_list(seeds[against])})",
-                    0, None, None, seed_statistics(in_profile.iloc[:0]))
+                    0, None, None, None)
         stats = seed_statistics(in_profile[in_profile["experiment"].isin([ours, against])
                                            & in_profile["seed"].isin(paired)])
         better, holds = _count(_cell_values(stats, "experiment", ours, "ours"),
@@ -514,7 +514,7 @@ def _compare(cells: pd.DataFrame, ours: str, against: str, strict: bool):
               "no common profile (" + ", ".join(
                   f"{name}: {min(have[name], key=profile_rank)}"
                   for name in (ours, against)) + ")")
-    return chosen, 0, None, None, seed_statistics(cells.iloc[:0])
+    return chosen, 0, None, None, None
 
 
 def _verdict(holds, better, cells: int, chosen: str, seeds: int) -> str:
