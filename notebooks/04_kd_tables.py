@@ -124,8 +124,10 @@ hyperparameter_view(hyperparameter_table(results))
 #
 # The paper reports (Section 4.4, Table 4) that on PeMSD7 the LSTCD student has lower
 # MAE and RMSE than the student trained without distillation. Below, both students are
-# taken from one profile where one holds both; `lstcd_better` is False while either run
-# is missing. The paper's own numbers are beside ours.
+# taken from one profile where one holds both, and each is averaged over the seeds both
+# have there (`seeds`): a seed only one of them has is left out, since the gap between
+# the two can be no larger than the gap between two seeds. `lstcd_better` is False while
+# either run is missing. The paper's own numbers are beside ours.
 
 # %%
 # NBVAL_CHECK_OUTPUT

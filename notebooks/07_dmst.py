@@ -235,8 +235,9 @@ display_frame(paper_figures("BKK", results, profile)[
 # The abstract says DMST-GNODE has "the lowest RMSE" on every data set. We check it at
 # 20 minutes against the two baselines it is built from: ST-GCN (its ST module) and
 # ST-NODE (its graph ODE without the dynamic graph), on each of our data sets. Each pair
-# comes from one profile: the best profile that holds both. Where no profile holds both,
-# the pair is not compared. The third row of each data set sets our DMST-GNODE beside the
+# comes from one profile: the best profile that holds both. Each model is averaged over
+# the seeds both have there (`seeds`). Where they share no profile or no seed, the pair
+# is not compared. The third row of each data set sets our DMST-GNODE beside the
 # paper's figure. On Los-loop that comparison is loose, because the split and budget
 # differ (see above). On PeMS08 it is not made (flow against speed), and PeMSD7(M) is
 # not in the paper.

@@ -197,6 +197,26 @@ def test_claim_check_compares_both_students_in_one_profile():
     assert (check["profile_no_kd"] == "quick").all()
 
 
+def test_claim_check_averages_both_students_over_the_seeds_both_have():
+    no_kd = [make_result("kd/pemsd7m/student-no-kd", seed=0, mae=(3.0, 3.0, 3.0)),
+             make_result("kd/pemsd7m/student-no-kd", seed=1, mae=(5.0, 5.0, 5.0))]
+    lstcd0 = make_result("kd/pemsd7m/student-lstcd", seed=0, mae=(3.5, 3.5, 3.5))
+    # seed 1 of the student without KD has no partner: 3.5 against seed 0's 3.0, not
+    # against the mean 4.0 of both seeds
+    one = row_of(report.claim_check([*no_kd, lstcd0]), metric="MAE", horizon_min=15.0)
+    assert (one["student_no_kd"], one["student_lstcd"], one["seeds"]) == (3.0, 3.5, 1)
+    assert not one["lstcd_better"]
+    lstcd1 = make_result("kd/pemsd7m/student-lstcd", seed=1, mae=(4.0, 4.0, 4.0))
+    two = row_of(report.claim_check([*no_kd, lstcd0, lstcd1]), metric="MAE", horizon_min=15.0)
+    # (3.5 + 4.0) / 2 = 3.75 against (3.0 + 5.0) / 2 = 4.0
+    assert (two["student_no_kd"], two["student_lstcd"], two["seeds"]) == (4.0, 3.75, 2)
+    assert two["lstcd_better"]
+    # no seed in common: each is shown, nothing is compared
+    apart = report.claim_check([no_kd[1], lstcd0])
+    assert not apart["lstcd_better"].any() and (apart["seeds"] == 0).all()
+    assert row_of(apart, metric="MAE", horizon_min=15.0)["student_no_kd"] == 5.0
+
+
 def test_loss_scale_table_weighs_the_correlation_terms_and_counts_better_cells():
     lstcd = make_result("kd/pemsd7m/student-lstcd", mae=(2.9, 4.0, 5.1), rmse=(4.9, 6.1, 6.0))
     lstcd["loss_terms"] = {"lord": 1000.0, "ltcd": 0.1, "lscd": 1.0, "weighted_lord": 1000.0,

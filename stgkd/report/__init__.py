@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from stgkd.report.comparison import (CELL_KEYS, DASHBOARD_KD_TABLES, METRIC_NAMES, NO_DATA,
                                      NOT_YET_RUN, OURS_COLUMNS, PROFILE_LABELS,
-                                     PROFILE_PREFERENCE, attach_ours, comparison_table,
-                                     dashboard, dashboard_summary, ours_without_paper_cell,
-                                     parse_horizon, profile_rank, provenance_table,
-                                     result_cells, seed_statistics)
+                                     PROFILE_PREFERENCE, SeedPairing, attach_ours,
+                                     comparison_table, dashboard, dashboard_summary,
+                                     ours_without_paper_cell, own_best_means,
+                                     pair_on_common_seeds, parse_horizon, profile_rank,
+                                     provenance_table, result_cells, seed_list,
+                                     seed_statistics)
 from stgkd.report.dmst import (CLAIM_RIVALS, DMST_DATASETS, TRACE_MODELS, dmst_claim,
                                dmst_table, dmst_view, graph_matrices, load_dmst_model,
                                model_overview, network_snapshot, paper_figures,
@@ -59,8 +61,9 @@ __all__ = [
     "network_snapshot", "paper_figures", "prediction_traces", "station_layout",
     "architecture_costs", "attach_ours", "benchmark_dataset", "benchmark_times",
     "comparison_table", "dashboard", "dashboard_summary", "display_frame", "format_number",
-    "horizon_view", "load_benchmark", "ours_without_paper_cell", "parse_horizon",
-    "profile_rank", "provenance_table", "relative_to_teacher", "result_cells", "ring_graph",
+    "horizon_view", "load_benchmark", "ours_without_paper_cell", "own_best_means",
+    "pair_on_common_seeds", "parse_horizon", "profile_rank", "provenance_table",
+    "relative_to_teacher", "result_cells", "ring_graph", "SeedPairing", "seed_list",
     "seed_statistics", "table1_comparison", "table1_ours", "table1_overview",
     "FIGURE4_PANELS", "PRUNING_LEVELS", "SIZE_KINDS", "TABLE9_LEVELS", "channel_string",
     "experiment_kind", "figure4_experiments", "figure4_traces",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -125,6 +126,95 @@ def profile_rank(profile: str) -> int:
     """Position of a profile in :data:`PROFILE_PREFERENCE` (unknown profiles come last)."""
     return PROFILE_PREFERENCE.index(profile) if profile in PROFILE_PREFERENCE \
         else len(PROFILE_PREFERENCE)
+
+
+def seed_list(seeds: Iterable[int]) -> str:
+    """``{2, 1}`` -> "seeds 1, 2", ``{0}`` -> "seed 0"."""
+    seeds = sorted(seeds)
+    return f"seed{'s' if len(seeds) > 1 else ''} " + ", ".join(map(str, seeds))
+
+
+@dataclass(frozen=True)
+class SeedPairing:
+    """Two experiments' test metrics made comparable (:func:`pair_on_common_seeds`).
+
+    Attributes:
+        profile: the profile both are taken from; None when they are not compared.
+        seeds: the seeds both have in that profile, each side's mean is over these.
+        stats: :func:`seed_statistics` of the two over ``seeds`` (None when not compared).
+        reason: why they are not compared ("" when they are): :data:`NOT_YET_RUN`, which
+            one is not yet run, that they share no profile, or that they share no seed.
+    """
+    profile: str | None
+    seeds: tuple[int, ...] = ()
+    stats: pd.DataFrame | None = None
+    reason: str = ""
+
+    @property
+    def compared(self) -> bool:
+        return self.profile is not None
+
+    def means(self, experiment: str) -> dict[tuple[str, float], float]:
+        """``{(metric, horizon_min): mean over the paired seeds}`` of ``experiment``
+        ({} when not compared)."""
+        if self.stats is None:
+            return {}
+        hit = self.stats[self.stats["experiment"] == experiment]
+        return {(m, h): v for m, h, v in zip(hit["metric"], hit["horizon_min"], hit["ours"])}
+
+    def describe(self) -> str:
+        """"paper, 1 seed", "paper, mean of 3 paired seeds", or the reason."""
+        if not self.compared:
+            return self.reason
+        n = len(self.seeds)
+        return f"{self.profile}, {'1 seed' if n == 1 else f'mean of {n} paired seeds'}"
+
+
+def pair_on_common_seeds(cells: pd.DataFrame, first: str, second: str) -> SeedPairing:
+    """Take two experiments of :func:`result_cells` from one profile (the best that
+    holds both) and average each over the **same** seeds, those both have there.
+
+    A seed only one side has (e.g. while the other's run is still training) is left
+    out: the gap between two models can be no larger than the gap between two seeds
+    of one, so an extra seed on one side could tilt the comparison.
+    """
+    have = {name: set(cells.loc[cells["experiment"] == name, "profile"])
+            for name in (first, second)}
+    common = have[first] & have[second]
+    if not common:
+        missing = [name for name in (first, second) if not have[name]]
+        reason = (NOT_YET_RUN if len(missing) == 2 else
+                  f"{missing[0]} {NOT_YET_RUN}" if missing else
+                  "no common profile (" + ", ".join(
+                      f"{name}: {min(have[name], key=profile_rank)}"
+                      for name in (first, second)) + ")")
+        return SeedPairing(None, reason=reason)
+    chosen = min(common, key=profile_rank)
+    in_profile = cells[cells["profile"] == chosen]
+    seeds = {name: set(in_profile.loc[in_profile["experiment"] == name, "seed"])
+             for name in (first, second)}
+    paired = seeds[first] & seeds[second]
+    if not paired:
+        return SeedPairing(None, reason=(
+            f"no common seed in {chosen} ({first}: {seed_list(seeds[first])}, "
+            f"{second}: {seed_list(seeds[second])})"))
+    stats = seed_statistics(in_profile[in_profile["experiment"].isin([first, second])
+                                       & in_profile["seed"].isin(paired)])
+    return SeedPairing(chosen, tuple(sorted(int(s) for s in paired)), stats)
+
+
+def own_best_means(cells: pd.DataFrame, experiment: str
+                   ) -> tuple[str | None, dict[tuple[str, float], float]]:
+    """``experiment``'s best profile in :func:`result_cells` and its metrics there,
+    ``{(metric, horizon_min): mean over all its seeds}``; ``(None, {})`` when not run.
+    For showing a run that :func:`pair_on_common_seeds` could not compare."""
+    own = cells[cells["experiment"] == experiment]
+    if own.empty:
+        return None, {}
+    profile = min(own["profile"].unique(), key=profile_rank)
+    stats = seed_statistics(own[own["profile"] == profile])
+    return profile, {(m, h): v for m, h, v in
+                     zip(stats["metric"], stats["horizon_min"], stats["ours"])}
 
 
 def _check_profile(profile: str) -> None:

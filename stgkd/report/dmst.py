@@ -26,7 +26,8 @@ import torch
 
 from stgkd.complexity import count_parameters
 from stgkd.reference import DATASET_NAMES, dmst_gnode_reported, paper_datasets
-from stgkd.report.comparison import NOT_YET_RUN, _check_profile, attach_ours, profile_rank
+from stgkd.report.comparison import (NOT_YET_RUN, _check_profile, attach_ours,
+                                     own_best_means, pair_on_common_seeds, result_cells)
 from stgkd.report.display import format_number
 from stgkd.report.kd import best_profile_results, pick_runs, run_checkpoint
 
@@ -221,10 +222,12 @@ def dmst_claim(results: Iterable[dict], dataset: str = "losloop", profile: str =
     against ST-GCN and ST-NODE (:data:`CLAIM_RIVALS`), and our DMST-GNODE against the
     paper's reported figure.
 
-    DMST-GNODE and a rival are compared within one profile: the best profile that holds
-    both (or ``profile``). Where no profile holds both, each is shown from its own best
-    profile and the comparison is not made (``dmst_gnode_better`` is False). Against the
-    paper, our DMST-GNODE of its best profile is used; that comparison is loose (our split
+    DMST-GNODE and a rival are compared within one profile (the best profile that holds
+    both, or ``profile``), each averaged over the seeds both have there
+    (:func:`~stgkd.report.comparison.pair_on_common_seeds`). Where they share no profile
+    or no seed, each is shown from its own best profile and the comparison is not made
+    (``dmst_gnode_better`` is False). Against the paper, our DMST-GNODE of its best
+    profile (mean over its seeds) is used; that comparison is loose (our split
     and budget are not the paper's), and it is not made where the paper's figure measures
     another quantity (:data:`NOT_COMPARABLE`: PeMS08, flow against our speed).
 
@@ -239,7 +242,9 @@ def dmst_claim(results: Iterable[dict], dataset: str = "losloop", profile: str =
         ``difference`` (DMST-GNODE - rival), ``dmst_gnode_better`` (True only when both
         numbers exist, come from one profile, and DMST-GNODE's is better),
         ``profile_dmst_gnode, profile_rival`` (profile used, :data:`NOT_YET_RUN`, or
-        "abstract" for the paper) and ``verdict``, a sentence.
+        "abstract" for the paper), ``seeds`` (paired seeds averaged, 0 when not
+        compared; for the paper's row, our DMST-GNODE's seeds) and ``verdict``, a
+        sentence.
 
     Raises:
         ValueError: unknown data set, profile, metric or horizon.
@@ -254,49 +259,44 @@ def dmst_claim(results: Iterable[dict], dataset: str = "losloop", profile: str =
     runs = [r for r in results if str(r.get("experiment", "")).startswith(f"dmst/{dataset}/")]
     if profile != "best":
         runs = [r for r in runs if r["profile"] == profile]
-
-    def values(model: str) -> dict[str, float]:
-        """Mean over seeds of the metric, per profile that holds the model."""
-        by_profile: dict[str, list[float]] = {}
-        for r in runs:
-            if r["experiment"] == dmst_experiment(dataset, model):
-                value = r["test"].get(horizon, {}).get(metric)
-                if value is not None:
-                    by_profile.setdefault(r["profile"], []).append(float(value))
-        return {p: float(np.mean(v)) for p, v in by_profile.items()}
+    label, minutes = METRIC_LABELS[metric], float(horizon.removesuffix("min"))
+    cells = result_cells(runs)
+    cells = cells[(cells["metric"] == label) & (cells["horizon_min"] == minutes)]
 
     def better(ours: float, theirs: float) -> bool:
         return bool(ours > theirs) if higher_better else bool(ours < theirs)
 
-    label, minutes = METRIC_LABELS[metric], float(horizon.removesuffix("min"))
-    dmst = values("DMST-GNODE")
-    own = min(dmst, key=profile_rank) if dmst else None
+    dmst = dmst_experiment(dataset, "DMST-GNODE")
+    own, own_values = own_best_means(cells, dmst)
     rows = []
     for rival in CLAIM_RIVALS:
-        theirs = values(rival)
-        common = sorted(set(dmst) & set(theirs), key=profile_rank)
-        p_dmst = common[0] if common else own
-        p_rival = common[0] if common else (min(theirs, key=profile_rank) if theirs else None)
-        a = dmst[p_dmst] if p_dmst else np.nan
-        b = theirs[p_rival] if p_rival else np.nan
-        missing = [m for m, p in (("DMST-GNODE", p_dmst), (rival, p_rival)) if p is None]
-        if missing:
-            verdict = f"{NOT_YET_RUN}: {', '.join(missing)}"
-        elif not common:
-            verdict = (f"not compared: DMST-GNODE is a {p_dmst} run, {rival} a {p_rival} run")
-        else:
+        name = dmst_experiment(dataset, rival)
+        pairing = pair_on_common_seeds(cells, dmst, name)
+        if pairing.compared:
+            p_dmst = p_rival = pairing.profile
+            a = pairing.means(dmst).get((label, minutes), np.nan)
+            b = pairing.means(name).get((label, minutes), np.nan)
             verdict = (f"DMST-GNODE {'beats' if better(a, b) else 'does not beat'} {rival} "
-                       f"({p_dmst} profile)")
+                       f"({pairing.describe()})")
+        else:                                  # each from its own best, not compared
+            p_dmst, a_values = own, own_values
+            p_rival, b_values = own_best_means(cells, name)
+            a = a_values.get((label, minutes), np.nan)
+            b = b_values.get((label, minutes), np.nan)
+            missing = [m for m, p in (("DMST-GNODE", p_dmst), (rival, p_rival)) if p is None]
+            verdict = (f"{NOT_YET_RUN}: {', '.join(missing)}" if missing else
+                       f"not compared: {pairing.reason}")
         rows.append({"dataset": dataset, "metric": label, "horizon_min": minutes,
                      "rival": rival, "dmst_gnode": a, "rival_value": b, "difference": a - b,
-                     "dmst_gnode_better": bool(common) and better(a, b),
+                     "dmst_gnode_better": pairing.compared and better(a, b),
                      "profile_dmst_gnode": p_dmst or NOT_YET_RUN,
-                     "profile_rival": p_rival or NOT_YET_RUN, "verdict": verdict})
+                     "profile_rival": p_rival or NOT_YET_RUN, "seeds": len(pairing.seeds),
+                     "verdict": verdict})
     paper = dmst_gnode_reported()
     paper = paper[paper["dataset"].isin(paper_datasets(dataset)) & (paper["model"] == "DMST-GNODE")
                   & (paper["metric"] == label) & (paper["horizon_min"] == minutes)]
     reported = float(paper["value"].iloc[0]) if len(paper) else np.nan
-    a = dmst[own] if own else np.nan
+    a = own_values.get((label, minutes), np.nan)
     comparable = dataset not in NOT_COMPARABLE
     if np.isnan(reported):
         verdict = "the paper reports no such figure for this data set"
@@ -314,6 +314,8 @@ def dmst_claim(results: Iterable[dict], dataset: str = "losloop", profile: str =
                  and comparable and better(a, reported),
                  "profile_dmst_gnode": own or NOT_YET_RUN,
                  "profile_rival": "abstract" if not np.isnan(reported) else "not reported",
+                 "seeds": int(cells.loc[(cells["experiment"] == dmst)
+                                        & (cells["profile"] == own), "seed"].nunique()),
                  "verdict": verdict})
     return pd.DataFrame(rows)
 

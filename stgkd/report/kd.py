@@ -28,7 +28,8 @@ from stgkd.experiments import EXPERIMENTS, KD_ROWS, KD_SETTINGS, load_model
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.comparison import (NOT_YET_RUN, PROFILE_PREFERENCE, _best_candidates,
                                      _check_profile, canonical_row, fill_from_best,
-                                     profile_rank, result_cells, seed_statistics)
+                                     own_best_means, pair_on_common_seeds, profile_rank,
+                                     result_cells, seed_statistics)
 from stgkd.results import result_path
 
 # Error metrics of the KD tables: lower is better.
@@ -261,28 +262,23 @@ def hyperparameter_view(table: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- the claim
 
 
-def _claim_profile(stats: pd.DataFrame, experiment: str, common: list[str]) -> str | None:
-    """The profile whose numbers stand for ``experiment`` in the claim check."""
-    if common:
-        return min(common, key=profile_rank)
-    own = stats.loc[stats["experiment"] == experiment, "profile"].unique()
-    return min(own, key=profile_rank) if len(own) else None
-
-
 def claim_check(results: Iterable[dict], dataset: str = "pemsd7m",
                 profile: str = "best") -> pd.DataFrame:
     """The KD paper's central claim (Section 4.4, Table 4): the student distilled with
     LSTCD has lower MAE and RMSE than the student without distillation at 15, 30 and 45 min.
 
-    Both students are taken from the same profile when one holds both (the best such,
-    or ``profile``); otherwise each from its own best, and the comparison is not made.
+    The two students are compared in one profile (the best that holds both, or
+    ``profile``), each averaged over the seeds both have there
+    (:func:`~stgkd.report.comparison.pair_on_common_seeds`). When they share no profile
+    or no seed, each is shown from its own best profile (mean over its seeds) and the
+    comparison is not made.
 
     Returns:
         Six rows (MAE, RMSE x 15/30/45 min): ``metric, horizon_min, student_no_kd,
-        student_lstcd`` (mean over seeds, NaN when not run), ``lstcd_better`` (False
-        when either is missing), ``profile_no_kd, profile_lstcd`` (profile used or
-        :data:`NOT_YET_RUN`) and the paper's Table 4 values ``paper_no_kd,
-        paper_lstcd`` (NaN for a data set the paper does not use).
+        student_lstcd`` (NaN when not run), ``lstcd_better`` (False unless compared),
+        ``profile_no_kd, profile_lstcd`` (profile shown, or :data:`NOT_YET_RUN`),
+        ``seeds`` (paired seeds averaged; 0 when not compared) and the paper's Table 4
+        values ``paper_no_kd, paper_lstcd`` (NaN for a data set the paper does not use).
 
     Raises:
         ValueError: ``dataset`` has no KD experiments, or an unknown ``profile``.
@@ -290,21 +286,21 @@ def claim_check(results: Iterable[dict], dataset: str = "pemsd7m",
     _check_profile(profile)
     names = kd_experiments(dataset)
     no_kd, lstcd = names[1], f"kd/{dataset}/student-lstcd"
-    stats = seed_statistics(result_cells(results))
-    stats = stats[stats["experiment"].isin([no_kd, lstcd])]
+    cells = result_cells(results)
+    cells = cells[cells["experiment"].isin([no_kd, lstcd])]
     if profile != "best":
-        stats = stats[stats["profile"] == profile]
-    common = sorted(set(stats.loc[stats["experiment"] == no_kd, "profile"])
-                    & set(stats.loc[stats["experiment"] == lstcd, "profile"]))
-    chosen = {name: _claim_profile(stats, name, common) for name in (no_kd, lstcd)}
+        cells = cells[cells["profile"] == profile]
+    pairing = pair_on_common_seeds(cells, no_kd, lstcd)
+    if pairing.compared:
+        chosen = {name: pairing.profile for name in (no_kd, lstcd)}
+        values = {name: pairing.means(name) for name in (no_kd, lstcd)}
+    else:                                      # shown from each one's best, not compared
+        shown = {name: own_best_means(cells, name) for name in (no_kd, lstcd)}
+        chosen = {name: shown[name][0] for name in shown}
+        values = {name: shown[name][1] for name in shown}
     paper = kd_table(4)
     paper = paper[paper["dataset"].isin(paper_datasets(dataset))]
     paper = paper.assign(row=paper["model"].map(canonical_row))
-
-    def ours(name: str, metric: str, horizon: float) -> float:
-        hit = stats[(stats["experiment"] == name) & (stats["profile"] == chosen[name])
-                    & (stats["metric"] == metric) & (stats["horizon_min"] == horizon)]
-        return float(hit["ours"].iloc[0]) if len(hit) else np.nan
 
     def theirs(row: str, metric: str, horizon: float) -> float:
         hit = paper[(paper["row"] == row) & (paper["metric"] == metric)
@@ -314,14 +310,16 @@ def claim_check(results: Iterable[dict], dataset: str = "pemsd7m",
     rows = []
     for metric in CLAIM_METRICS:
         for horizon in CLAIM_HORIZONS:
-            base, distilled = ours(no_kd, metric, horizon), ours(lstcd, metric, horizon)
+            base = values[no_kd].get((metric, horizon), np.nan)
+            distilled = values[lstcd].get((metric, horizon), np.nan)
             rows.append({
                 "metric": metric, "horizon_min": horizon, "student_no_kd": base,
                 "student_lstcd": distilled,
                 # NaN comparisons are False: a missing run never supports the claim
-                "lstcd_better": bool(distilled < base),
+                "lstcd_better": pairing.compared and bool(distilled < base),
                 "profile_no_kd": chosen[no_kd] or NOT_YET_RUN,
                 "profile_lstcd": chosen[lstcd] or NOT_YET_RUN,
+                "seeds": len(pairing.seeds),
                 "paper_no_kd": theirs(EXPERIMENTS[no_kd].paper_row, metric, horizon),
                 "paper_lstcd": theirs(KD_ROWS["lstcd"], metric, horizon)})
     return pd.DataFrame(rows)

@@ -26,8 +26,8 @@ import pandas as pd
 
 from stgkd.experiments import EXPERIMENTS, PRUNING_SETTINGS, SHORT_FINETUNE_SUFFIX
 from stgkd.reference import kd_table, paper_datasets
-from stgkd.report.comparison import (NOT_YET_RUN, _check_profile, canonical_row, profile_rank,
-                                     result_cells, seed_statistics)
+from stgkd.report.comparison import (SeedPairing, _check_profile, canonical_row,
+                                     own_best_means, pair_on_common_seeds, result_cells)
 from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, TABLE6_COLUMN, TABLE6_LABELS,
                              RunWindows, best_profile_results, most_variable_node, pick_runs,
                              prediction_trace)
@@ -470,60 +470,27 @@ def _claim_cells(results: Iterable[dict], dataset: str, profile: str) -> pd.Data
     return cells if profile == "best" else cells[cells["profile"] == profile]
 
 
-def _seed_list(seeds) -> str:
-    """``{2, 1}`` -> "seeds 1, 2", ``{0}`` -> "seed 0"."""
-    return f"seed{'s' if len(seeds) > 1 else ''} " + ", ".join(map(str, sorted(seeds)))
-
-
 def _compare(cells: pd.DataFrame, ours: str, against: str, strict: bool):
     """Compare two experiments of :func:`result_cells` on the seeds both have, in the
-    best profile that holds both.
-
-    Each side is averaged over the **same** seeds: a seed only one side has (e.g.
-    while the other's run is still training) is left out, so that it cannot tilt a
-    comparison whose differences may be no larger than those between seeds.
+    best profile that holds both (:func:`pair_on_common_seeds`).
 
     Returns:
-        ``(profile, seeds, better, holds, stats)``: the profile compared (or, when there
-        is no pair, what is missing), the number of paired seeds (0 without a pair),
-        the cells where ``ours`` is better and whether it is in all of them (None when
-        not compared), and :func:`seed_statistics` of the two experiments over the
-        paired seeds (None when not compared).
+        ``(pairing, better, holds)``: the :class:`SeedPairing`, the cells where ``ours``
+        is better and whether it is in all of them (both None when not compared).
     """
-    have = {name: set(cells.loc[cells["experiment"] == name, "profile"])
-            for name in (ours, against)}
-    common = have[ours] & have[against]
-    if common:
-        chosen = min(common, key=profile_rank)
-        in_profile = cells[cells["profile"] == chosen]
-        seeds = {name: set(in_profile.loc[in_profile["experiment"] == name, "seed"])
-                 for name in (ours, against)}
-        paired = seeds[ours] & seeds[against]
-        if not paired:
-            return (f"no common seed in {chosen} ({ours}: {_seed_list(seeds[ours])}, "
-                    f"{against}: {_seed_list(seeds[against])})",
-                    0, None, None, None)
-        stats = seed_statistics(in_profile[in_profile["experiment"].isin([ours, against])
-                                           & in_profile["seed"].isin(paired)])
-        better, holds = _count(_cell_values(stats, "experiment", ours, "ours"),
-                               _cell_values(stats, "experiment", against, "ours"), strict)
-        return chosen, len(paired), better, holds, stats
-    missing = [name for name in (ours, against) if not have[name]]
-    chosen = (NOT_YET_RUN if len(missing) == 2 else
-              f"{missing[0]} {NOT_YET_RUN}" if missing else
-              "no common profile (" + ", ".join(
-                  f"{name}: {min(have[name], key=profile_rank)}"
-                  for name in (ours, against)) + ")")
-    return chosen, 0, None, None, None
+    pairing = pair_on_common_seeds(cells, ours, against)
+    if not pairing.compared:
+        return pairing, None, None
+    better, holds = _count(pairing.means(ours), pairing.means(against), strict)
+    return pairing, better, holds
 
 
-def _verdict(holds, better, cells: int, chosen: str, seeds: int) -> str:
+def _verdict(holds, better, cells: int, pairing: SeedPairing) -> str:
     """The claim check's sentence for the book, naming the profile and the seeds."""
     if holds is None:
-        return f"not compared: {chosen}"
-    where = f"{chosen}, {'1 seed' if seeds == 1 else f'mean of {seeds} paired seeds'}"
-    return (f"holds in all {cells} cells ({where})" if holds else
-            f"holds in {better} of {cells} cells ({where})")
+        return f"not compared: {pairing.describe()}"
+    return (f"holds in all {cells} cells ({pairing.describe()})" if holds else
+            f"holds in {better} of {cells} cells ({pairing.describe()})")
 
 
 def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") -> pd.DataFrame:
@@ -566,7 +533,7 @@ def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") 
                         "Student W pruning algorithm", "Student LSTCD"))
     rows = []
     for table, level, ours, against, strict, setting, paper_ours, paper_against in comparisons:
-        chosen, seeds, better, holds, _ = _compare(cells_of_runs, ours, against, strict)
+        pairing, better, holds = _compare(cells_of_runs, ours, against, strict)
         paper = _paper_cells(dataset, table, setting)
         paper_better, paper_holds = _count(_cell_values(paper, "row", paper_ours, "value"),
                                            _cell_values(paper, "row", paper_against, "value"),
@@ -575,10 +542,11 @@ def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") 
                      else "MAE and RMSE no higher at 15, 30 and 45 min")
         cells = len(CLAIM_METRICS) * len(CLAIM_HORIZONS)
         rows.append({"table": f"Table {table}", "level_pct": level, "ours": ours,
-                     "against": against, "criterion": criterion, "profile": chosen,
-                     "seeds": seeds, "cells": cells, "better": better, "holds": holds,
-                     "paper_better": paper_better, "paper_holds": paper_holds,
-                     "verdict": _verdict(holds, better, cells, chosen, seeds)})
+                     "against": against, "criterion": criterion,
+                     "profile": pairing.profile or pairing.reason,
+                     "seeds": len(pairing.seeds), "cells": cells, "better": better,
+                     "holds": holds, "paper_better": paper_better, "paper_holds": paper_holds,
+                     "verdict": _verdict(holds, better, cells, pairing)})
     frame = pd.DataFrame(rows)
     for column in ("better", "paper_better"):
         frame[column] = frame[column].astype("Int64")
@@ -627,27 +595,20 @@ def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "bes
         ValueError: ``dataset`` has no pruning experiments, or an unknown ``profile``.
     """
     cells_of_runs = _claim_cells(results, dataset, profile)
-    every_seed = seed_statistics(cells_of_runs)
     rows = []
     for level in PRUNING_LEVELS:
         paper = _paper_maes(dataset, level)               # the same for both fine-tunings
         for suffix, finetune in (("", "profile's epochs"), (SHORT_FINETUNE_SUFFIX, "one epoch")):
             ours = f"prune/{dataset}/kdis-lstcd-{level}{suffix}"
             against = f"prune/{dataset}/taylor-{level}{suffix}"
-            chosen, seeds, better, holds, paired = _compare(cells_of_runs, ours, against,
-                                                            strict=True)
-            mae = {}
-            for name in (ours, against):
-                # the paired seeds; a run compared with nothing shows its best profile's
-                runs = paired if holds is not None else \
-                    every_seed[every_seed["experiment"] == name]
-                shown = chosen if holds is not None else (
-                    min(runs["profile"], key=profile_rank) if len(runs) else None)
-                mae[name] = _mae_string(_cell_values(runs[runs["profile"] == shown],
-                                                     "experiment", name, "ours"))
+            pairing, better, holds = _compare(cells_of_runs, ours, against, strict=True)
+            # the paired seeds; a run compared with nothing shows its best profile's
+            mae = {name: _mae_string(pairing.means(name) if pairing.compared
+                                     else own_best_means(cells_of_runs, name)[1])
+                   for name in (ours, against)}
             rows.append({"level_pct": level, "finetune": finetune, "ours": ours,
-                         "against": against, "profile": chosen, "seeds": seeds,
-                         "taylor_mae": mae[against],
+                         "against": against, "profile": pairing.profile or pairing.reason,
+                         "seeds": len(pairing.seeds), "taylor_mae": mae[against],
                          "kdis_mae": mae[ours], "better": better, "holds": holds,
                          **paper})
     frame = pd.DataFrame(rows)
