@@ -134,6 +134,11 @@ def seed_list(seeds: Iterable[int]) -> str:
     return f"seed{'s' if len(seeds) > 1 else ''} " + ", ".join(map(str, seeds))
 
 
+def _means_by_cell(stats: pd.DataFrame) -> dict[tuple[str, float], float]:
+    """``{(metric, horizon_min): ours}`` of one experiment's :func:`seed_statistics` rows."""
+    return {(m, h): v for m, h, v in zip(stats["metric"], stats["horizon_min"], stats["ours"])}
+
+
 @dataclass(frozen=True)
 class SeedPairing:
     """Two experiments' test metrics made comparable (:func:`pair_on_common_seeds`).
@@ -159,8 +164,7 @@ class SeedPairing:
         ({} when not compared)."""
         if self.stats is None:
             return {}
-        hit = self.stats[self.stats["experiment"] == experiment]
-        return {(m, h): v for m, h, v in zip(hit["metric"], hit["horizon_min"], hit["ours"])}
+        return _means_by_cell(self.stats[self.stats["experiment"] == experiment])
 
     def describe(self) -> str:
         """"paper, 1 seed", "paper, mean of 3 paired seeds", or the reason."""
@@ -212,9 +216,7 @@ def own_best_means(cells: pd.DataFrame, experiment: str
     if own.empty:
         return None, {}
     profile = min(own["profile"].unique(), key=profile_rank)
-    stats = seed_statistics(own[own["profile"] == profile])
-    return profile, {(m, h): v for m, h, v in
-                     zip(stats["metric"], stats["horizon_min"], stats["ours"])}
+    return profile, _means_by_cell(seed_statistics(own[own["profile"] == profile]))
 
 
 def _check_profile(profile: str) -> None:
