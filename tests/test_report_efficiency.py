@@ -7,6 +7,7 @@ import pytest
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_rollout,
                                      kd_tables_times, load_benchmarks, pareto_frame,
+                                     training_variants,
                                      pruning_steps,
                                      rollout_by_batch,
                                      rollout_speedups, same_architecture_spread,
@@ -56,6 +57,26 @@ def test_training_throughput_speedup_is_compiled_over_eager():
     # a benchmark stored before compiled steps were timed has NaN there too
     older = training_throughput({"train_windows_per_s": {"teacher": 100.0}})
     assert math.isnan(older.loc[0, "compiled_windows_per_s"])
+
+
+def test_training_variants_fastest_first_per_model_untimed_last():
+    bench = {"models": {
+        "teacher": {"variants": {
+            "eager": {"windows_per_s": 100.0, "speedup": 1.0, "max_abs_output_diff": 0.0,
+                      "rel_gradient_diff": 0.0, "equal": True},
+            "broken": {"windows_per_s": None, "speedup": None, "max_abs_output_diff": 0.2,
+                       "rel_gradient_diff": 0.5, "equal": False},
+            "compiled": {"windows_per_s": 120.0, "speedup": 1.2, "max_abs_output_diff": 7e-7,
+                         "rel_gradient_diff": 2e-5, "equal": True}}},
+        "student": {"variants": {
+            "eager": {"windows_per_s": 2000.0, "speedup": 1.0, "max_abs_output_diff": 0.0,
+                      "rel_gradient_diff": 0.0, "equal": True}}}}}
+    table = training_variants(bench)
+    assert list(zip(table["model"], table["variant"])) == [
+        ("teacher", "compiled"), ("teacher", "eager"), ("teacher", "broken"), ("student", "eager")]
+    assert math.isnan(table.loc[2, "windows_per_s"]) and not table.loc[2, "equal"]
+    assert table.loc[0, "speedup"] == pytest.approx(1.2)
+    assert training_variants({}).empty
 
 
 def test_distillation_steps_speedup_and_epoch_time():

@@ -3,7 +3,8 @@
 Figures come from the stored benchmark files (``results/benchmarks/``):
 ``benchmarks/stgcn_speed.py`` (rollout, single-window latency, training throughput per
 architecture), ``benchmarks/distill_step.py`` (seconds per distillation step),
-``benchmarks/rollout_batch.py`` (rollouts by batch size) and
+``benchmarks/rollout_batch.py`` (rollouts by batch size),
+``benchmarks/train_step_variants.py`` (candidate optimisations of the training step) and
 ``benchmarks/kd_tables_time.py`` (the KD tables' runs from scratch), and
 from the run results (test errors, parameter counts).
 """
@@ -125,6 +126,32 @@ def training_throughput(benchmark: dict) -> pd.DataFrame:
     frame["compiled_windows_per_s"] = frame["compiled_windows_per_s"].astype(float)
     frame["speedup"] = frame["compiled_windows_per_s"] / frame["eager_windows_per_s"]
     return frame
+
+
+def training_variants(benchmark: dict) -> pd.DataFrame:
+    """Candidate optimisations of the training step (``benchmarks/train_step_variants.py``),
+    per architecture and variant: windows per second (median over interleaved rounds),
+    ``speedup`` over the eager model of the same run, and how far the variant's outputs
+    and gradients lie from the eager model's (``equal``: within the benchmark's
+    tolerances; a variant that is not equal is not timed).
+
+    Returns columns ``model, variant, windows_per_s, speedup, max_abs_output_diff,
+    rel_gradient_diff, equal``, fastest first within each model.
+    """
+    rows = [{"model": model, "variant": variant, **{key: row.get(key) for key in (
+                "windows_per_s", "speedup", "max_abs_output_diff", "rel_gradient_diff", "equal")}}
+            for model, entry in benchmark.get("models", {}).items()
+            for variant, row in entry.get("variants", {}).items()]
+    columns = ["model", "variant", "windows_per_s", "speedup", "max_abs_output_diff",
+               "rel_gradient_diff", "equal"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("windows_per_s", "speedup"):
+        frame[column] = frame[column].astype(float)
+    order = {model: i for i, model in enumerate(benchmark.get("models", {}))}
+    frame["_model"] = frame["model"].map(order)
+    frame = frame.sort_values(["_model", "windows_per_s"], ascending=[True, False],
+                              na_position="last")
+    return frame.drop(columns="_model").reset_index(drop=True)
 
 
 def distillation_steps(benchmark: dict) -> pd.DataFrame:

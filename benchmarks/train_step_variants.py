@@ -1,0 +1,309 @@
+"""Candidate optimisations of the STGCN training step, timed side by side in one process
+on PeMSD7(M) (batch 50: forward, MSE loss, backward, RMSProp step), each against the eager
+model (the first implementation), after checking that it computes the same outputs and
+gradients.
+
+The variants, each applied to the same parameters from the same starting weights:
+
+- ``eager``: ``stgkd.nn.STGCN`` as it trains ([B, C, T, N], ATen convolutions);
+- ``compiled``: ``torch.compile`` of that model;
+- ``channels_last``: the model's weights and its input in ``torch.channels_last`` memory
+  format (oneDNN's preferred layout for convolutions);
+- ``sparse_laplacian``: the eager layers, but each graph product ``X L~`` taken with a CSR
+  copy of the scaled Laplacian (3.6% of PeMSD7(M)'s entries are non-zero), as
+  ``(L~ X^T)^T``;
+- ``time_major``: the same parameters applied in a [T, B, N, C] layout, where a temporal
+  convolution is ``Kt`` matrix products over contiguous time slices, a channel mix is one
+  matrix product and the LayerNorm over [N, C] needs no permute;
+- ``time_major_sparse``: ``time_major`` with each graph product one sparse product with
+  the block-diagonal ``I (x) L~`` (one Laplacian per time step and window);
+- ``compiled_sparse_laplacian``, ``compiled_time_major``: those two under ``torch.compile``.
+
+Rounds interleave the variants, so a change in the machine's load hits them alike; the
+figure is the median windows per second over the rounds. A variant whose outputs differ
+from the eager model's by more than 1e-5, or whose whole gradient differs by more than
+1e-4 of its norm, is reported as such and not timed. Stored in
+results/benchmarks/train-step-variants-<machine>.json.
+
+    python benchmarks/train_step_variants.py --threads 2
+    python benchmarks/train_step_variants.py --models teacher student --variants eager time_major
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from stgkd.complexity import count_parameters
+from stgkd.data import DEFAULT_SPLITS, make_windows
+from stgkd.nn import STGCN
+from stgkd.nn.layers import ChannelAlign, ChebGraphConv, TemporalConv
+
+sys.path.insert(0, str(Path(__file__).parent))
+from stgcn_speed import MODELS, cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report  # noqa: E402
+
+BATCH = 50
+OUTPUT_TOLERANCE = 1e-5      # absolute, on the model's z-scored output
+GRADIENT_TOLERANCE = 1e-4    # norm of the gradient difference over the gradient's norm
+
+
+# --- the reference layout [B, C, T, N] with a sparse Laplacian ------------------------------
+
+def sparse_graph_product(laplacian_csr: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``x L~`` for x [B, C, T, N] and a symmetric sparse [N, N] ``L~``, as ``(L~ x^T)^T``
+    (a sparse matrix times a dense one, the product CPU sparse kernels provide)."""
+    nodes = x.shape[-1]
+    product = laplacian_csr @ x.reshape(-1, nodes).t()
+    return product.t().reshape(x.shape)
+
+
+def sparse_cheb(layer: ChebGraphConv, laplacian_csr: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """:class:`ChebGraphConv`'s forward with sparse graph products. [B, C, T, N] -> same."""
+    terms = [x]
+    if layer.order > 1:
+        terms.append(sparse_graph_product(laplacian_csr, x))
+    for _ in range(2, layer.order):
+        terms.append(2 * sparse_graph_product(laplacian_csr, terms[-1]) - terms[-2])
+    kernel = layer.theta.permute(2, 0, 1).flatten(1)
+    out = F.conv2d(torch.cat(terms, dim=1), kernel[:, :, None, None], layer.bias)
+    return torch.relu(out + layer.align(x))
+
+
+def sparse_laplacian_forward(model: STGCN):
+    """A forward [B, 1, T, N] -> [B, N] of ``model`` whose graph products use a CSR
+    Laplacian (built once here)."""
+    laplacian = model.blocks[0].spatial.laplacian.to_sparse_csr()
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        for block in model.blocks:
+            x = block.temporal_in(x)
+            x = sparse_cheb(block.spatial, laplacian, x)
+            x = block.dropout(block.norm(block.temporal_out(x)))
+        return model.output(x)
+    return forward
+
+
+# --- the time-major layout [T, B, N, C] ---------------------------------------------------
+
+def align_time_major(align: ChannelAlign, x: torch.Tensor) -> torch.Tensor:
+    """:class:`ChannelAlign` on channels last. [..., c_in] -> [..., c_out]."""
+    if align.project is not None:
+        return x @ align.project.weight[:, :, 0, 0].t()
+    if align.mode == "pad":
+        return F.pad(x, (0, align.c_out - align.c_in))
+    if align.mode == "gather":
+        return F.pad(x, (0, 1)).index_select(-1, align.gather)
+    return x
+
+
+def temporal_time_major(layer: TemporalConv, x: torch.Tensor) -> torch.Tensor:
+    """:class:`TemporalConv` in [T, B, N, C]: output step t is ``sum_j x[t + j] W_j + b``
+    with ``W_j`` the [c_in, width] slice of the (k, 1) kernel at offset j; each term is
+    one matrix product over a contiguous slice of time steps. -> [T - k + 1, B, N, c_out]."""
+    conv = layer.conv
+    k = conv.kernel_size[0]
+    steps, batch, nodes, channels = x.shape
+    kept = steps - k + 1
+    weight = conv.weight[..., 0]                                    # [width, c_in, k]
+    out = torch.addmm(conv.bias, x[:kept].reshape(-1, channels), weight[:, :, 0].t())
+    for j in range(1, k):
+        out = torch.addmm(out, x[j:j + kept].reshape(-1, channels), weight[:, :, j].t())
+    out = out.view(kept, batch, nodes, -1)
+    if layer.activation == "sigmoid":
+        return torch.sigmoid(out)
+    residual = align_time_major(layer.align, x)[k - 1:]
+    if layer.activation == "glu":
+        return (out[..., :layer.c_out] + residual) * torch.sigmoid(out[..., layer.c_out:])
+    return torch.relu(out + residual)
+
+
+def block_diagonal_laplacian(laplacian: torch.Tensor, copies: int) -> torch.Tensor:
+    """The sparse COO [copies N, copies N] matrix ``I_copies (x) L~``."""
+    sparse = laplacian.to_sparse().coalesce()
+    nodes = laplacian.shape[0]
+    offsets = torch.arange(copies) * nodes
+    indices = (sparse.indices()[:, None, :] + offsets[None, :, None]).reshape(2, -1)
+    return torch.sparse_coo_tensor(indices, sparse.values().repeat(copies),
+                                   (copies * nodes, copies * nodes),
+                                   check_invariants=True).coalesce()
+
+
+def cheb_time_major(layer: ChebGraphConv, x: torch.Tensor, graph_product) -> torch.Tensor:
+    """:class:`ChebGraphConv` in [T, B, N, C]; ``graph_product(x)`` is ``L~`` applied
+    along N. The orders are stacked as channels (order-major, as ``theta`` [Ks, c_in,
+    c_out] flattens), so Theta is one matrix product."""
+    terms = [x]
+    if layer.order > 1:
+        terms.append(graph_product(x))
+    for _ in range(2, layer.order):
+        terms.append(2 * graph_product(terms[-1]) - terms[-2])
+    theta = layer.theta.reshape(-1, layer.theta.shape[-1])         # [Ks c_in, c_out]
+    out = torch.cat(terms, dim=-1) @ theta + layer.bias
+    return torch.relu(out + align_time_major(layer.align, x))
+
+
+def time_major_forward(model: STGCN, sparse: bool = False):
+    """A forward [B, 1, T, N] -> [B, N] of ``model``'s parameters in the [T, B, N, C]
+    layout; ``sparse``: graph products with the block-diagonal sparse Laplacian."""
+    laplacian = model.blocks[0].spatial.laplacian
+    nodes = laplacian.shape[0]
+    block_diagonal: dict[int, torch.Tensor] = {}
+
+    def graph_product(x: torch.Tensor) -> torch.Tensor:
+        if not sparse:
+            return laplacian @ x                                    # per [N, C] slice
+        copies = x.shape[0] * x.shape[1]
+        if copies not in block_diagonal:
+            block_diagonal[copies] = block_diagonal_laplacian(laplacian, copies)
+        return torch.sparse.mm(block_diagonal[copies], x.reshape(copies * nodes, -1)).view(x.shape)
+
+    def norm(module, x):
+        return F.layer_norm(x, module.norm.normalized_shape, module.norm.weight,
+                            module.norm.bias, module.norm.eps)
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        h = x.permute(2, 0, 3, 1)                                   # [T, B, N, 1]
+        for block in model.blocks:
+            h = temporal_time_major(block.temporal_in, h)
+            h = cheb_time_major(block.spatial, h, graph_product)
+            h = block.dropout(norm(block.norm, temporal_time_major(block.temporal_out, h)))
+        output = model.output
+        h = temporal_time_major(output.gate, norm(output.norm,
+                                                  temporal_time_major(output.temporal, h)))
+        return (h @ output.fc.weight[:, :, 0, 0].t())[0, :, :, 0] + output.node_bias
+    return forward
+
+
+def channels_last_forward(model: STGCN):
+    """The model with weights in channels-last memory format; the input converted too."""
+    model.to(memory_format=torch.channels_last)
+    return lambda x: model(x.contiguous(memory_format=torch.channels_last))
+
+
+VARIANTS = {
+    "eager": lambda model: model,
+    "compiled": lambda model: torch.compile(model),
+    "channels_last": channels_last_forward,
+    "sparse_laplacian": sparse_laplacian_forward,
+    "time_major": time_major_forward,
+    "time_major_sparse": lambda model: time_major_forward(model, sparse=True),
+    "compiled_sparse_laplacian": lambda model: torch.compile(sparse_laplacian_forward(model)),
+    "compiled_time_major": lambda model: torch.compile(time_major_forward(model)),
+}
+
+
+def agreement(reference: STGCN, forward_of, model: STGCN, x: torch.Tensor,
+              y: torch.Tensor) -> dict:
+    """How far a variant's outputs and gradients lie from the eager model's, both from
+    the same weights: ``max_abs_output_diff``, and ``rel_gradient_diff``, the norm of the
+    difference of the whole gradient vectors over the norm of the eager one (summation
+    order alone moves a float32 gradient by about 1e-6 of its norm)."""
+    expected = reference(x)
+    torch.mean((expected - y) ** 2).backward()
+    found = forward_of(x)
+    torch.mean((found - y) ** 2).backward()
+    reference_grads = dict(reference.named_parameters())
+    with torch.no_grad():
+        diff = torch.cat([(param.grad - reference_grads[name].grad).flatten()
+                          for name, param in model.named_parameters()])
+        norm = torch.cat([param.grad.flatten() for param in reference.parameters()]).norm()
+        output_diff = (found - expected).abs().max().item()
+    reference.zero_grad(set_to_none=True)
+    model.zero_grad(set_to_none=True)
+    return {"max_abs_output_diff": output_diff,
+            "rel_gradient_diff": (diff.norm() / norm).item() if norm > 0 else diff.norm().item()}
+
+
+def measure(blocks, series, windows: torch.Tensor, n_his: int, variants: list[str],
+            steps: int, rounds: int) -> dict:
+    """Check every variant against the eager model, then time ``rounds`` interleaved
+    rounds of ``steps`` training steps each; returns the figures per variant."""
+    start = STGCN(series.n_nodes, blocks, weights=series.weights).state_dict()
+    batches = [(windows[i * BATCH:(i + 1) * BATCH, None, :n_his], windows[i * BATCH:(i + 1) * BATCH, n_his])
+               for i in range(steps)]
+    reference = STGCN(series.n_nodes, blocks, weights=series.weights)
+    reference.load_state_dict(start)
+    runs, figures = {}, {}
+    for name in variants:
+        model = STGCN(series.n_nodes, blocks, weights=series.weights)
+        model.load_state_dict(start)
+        model.train()
+        forward = VARIANTS[name](model)
+        check = agreement(reference, forward, model, *batches[0])
+        ok = (check["max_abs_output_diff"] <= OUTPUT_TOLERANCE
+              and check["rel_gradient_diff"] <= GRADIENT_TOLERANCE)
+        figures[name] = {**check, "equal": ok, "windows_per_s": None, "rounds_windows_per_s": []}
+        if ok:
+            optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)
+            runs[name] = (model, forward, optimizer)
+        else:
+            print(f"  {name}: outputs or gradients differ from the eager model ({check}); "
+                  f"not timed", flush=True)
+
+    def train_steps(model, forward, optimizer):
+        for x, y in batches:
+            loss = torch.mean((forward(x) - y) ** 2)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+    for name, run in runs.items():   # warm-up round (and compilation), not timed
+        train_steps(*run)
+    for _ in range(rounds):
+        for name, run in runs.items():
+            began = time.perf_counter()
+            train_steps(*run)
+            figures[name]["rounds_windows_per_s"].append(BATCH * steps / (time.perf_counter() - began))
+    for name in runs:
+        figures[name]["windows_per_s"] = statistics.median(figures[name]["rounds_windows_per_s"])
+    eager = figures.get("eager", {}).get("windows_per_s")
+    for row in figures.values():
+        row["speedup"] = row["windows_per_s"] / eager if eager and row["windows_per_s"] else None
+    return figures
+
+
+def main(argv=None) -> int:
+    parser = cpu_benchmark_parser(__doc__, "train_step_variants")
+    parser.add_argument("--models", nargs="+", default=["teacher"], choices=list(MODELS),
+                        help="architectures to time (default: teacher)")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS),
+                        help="variants to time (default: all; eager is always included)")
+    parser.add_argument("--steps", type=int, default=5,
+                        help=f"training steps of {BATCH} windows per round (default 5)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5)")
+    args = parser.parse_args(argv)
+    # the sparse variants use CSR and COO products, which PyTorch flags as beta on every call
+    warnings.filterwarnings("ignore", message=".*[Ss]parse.*beta.*")
+    variants = ["eager"] + [v for v in args.variants if v != "eager"]
+    series = seeded_pemsd7m(args.threads)
+    data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
+    figures = {}
+    for key in args.models:
+        blocks = MODELS[key]
+        print(f"{key}: {len(variants)} variants, {args.rounds} rounds of {args.steps} steps",
+              flush=True)
+        torch.manual_seed(0)
+        rows = measure(blocks, series, data.train, data.n_his, variants, args.steps, args.rounds)
+        parameters = count_parameters(STGCN(series.n_nodes, blocks))
+        figures[key] = {"parameters": parameters, "variants": rows}
+        for name, row in rows.items():
+            rate = f"{row['windows_per_s']:7.1f} windows/s  x{row['speedup']:.2f}" \
+                if row["windows_per_s"] else "not timed"
+            print(f"  {name:18} {rate}  output diff {row['max_abs_output_diff']:.1e}", flush=True)
+    store_cpu_report("train_step_variants", args.out,
+                     {"models": args.models, "variants": variants, "steps": args.steps,
+                      "rounds": args.rounds, "batch": BATCH, "threads": args.threads,
+                      "dataset": "pemsd7m", "nodes": series.n_nodes,
+                      "output_tolerance": OUTPUT_TOLERANCE,
+                      "gradient_tolerance": GRADIENT_TOLERANCE},
+                     {"models": figures})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The training-step variants of benchmarks/train_step_variants.py compute what the eager
+STGCN computes: outputs to 1e-5 and gradients to 1e-4 of their norm, for a plain and a
+pruned-style architecture (projection, padding and index-map residuals)."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from stgkd.nn import STGCN
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import train_step_variants as variants  # noqa: E402
+
+NODES = 6
+EAGER_VARIANTS = ["channels_last", "sparse_laplacian", "time_major", "time_major_sparse"]
+
+
+def ring_weights() -> np.ndarray:
+    """A ring of 6 nodes with one chord: a sparse symmetric graph."""
+    w = np.zeros((NODES, NODES))
+    for i in range(NODES):
+        w[i, (i + 1) % NODES] = w[(i + 1) % NODES, i] = 1.0 + 0.1 * i
+    w[0, 3] = w[3, 0] = 0.5
+    return w
+
+
+ARCHITECTURES = {
+    "plain": dict(blocks=[[1, 3, 4], [4, 2, 5]]),
+    "pruned": dict(blocks=[[1, 3, 4], [4, 3, 5]], spatial_channels=[2, 2], output_channels=[4, 3],
+                   residuals={"blocks.0.spatial": [2, 0], "blocks.0.temporal_out": [1, -1, 0, -1],
+                              "blocks.1.temporal_in": "project", "output.temporal": "project"}),
+}
+
+
+def make_model(name: str, seed: int = 0) -> STGCN:
+    torch.manual_seed(seed)
+    model = STGCN(NODES, weights=ring_weights(), **ARCHITECTURES[name])
+    with torch.no_grad():   # non-trivial LayerNorm scales and biases
+        for param in model.parameters():
+            param.add_(0.1 * torch.randn_like(param))
+    return model
+
+
+@pytest.mark.parametrize("architecture", list(ARCHITECTURES))
+@pytest.mark.parametrize("variant", EAGER_VARIANTS)
+def test_variant_matches_the_eager_model_in_outputs_and_gradients(architecture, variant):
+    reference, model = make_model(architecture), make_model(architecture)
+    forward = variants.VARIANTS[variant](model)
+    torch.manual_seed(1)
+    x, y = torch.randn(4, 1, 12, NODES), torch.randn(4, NODES)
+    check = variants.agreement(reference, forward, model, x, y)
+    assert check["max_abs_output_diff"] <= variants.OUTPUT_TOLERANCE
+    assert check["rel_gradient_diff"] <= variants.GRADIENT_TOLERANCE
+    # and the outputs are the model's, not e.g. zeros that a zero reference would match
+    with torch.no_grad():
+        torch.testing.assert_close(forward(x), reference(x), atol=1e-5, rtol=0)
+        assert reference(x).abs().max() > 0.1
+
+
+def test_agreement_reports_a_variant_that_computes_something_else():
+    reference, model = make_model("plain"), make_model("plain")
+    x, y = torch.randn(4, 1, 12, NODES), torch.randn(4, NODES)
+    check = variants.agreement(reference, lambda v: 1.01 * model(v), model, x, y)
+    expected_gap = (0.01 * reference(x)).abs().max().item()
+    assert check["max_abs_output_diff"] == pytest.approx(expected_gap, rel=1e-3)
+    assert check["rel_gradient_diff"] > variants.GRADIENT_TOLERANCE
+
+
+def test_block_diagonal_laplacian_is_one_copy_per_block():
+    laplacian = torch.tensor([[1.0, -0.5, 0.0], [-0.5, 1.0, 0.25], [0.0, 0.25, 0.0]])
+    found = variants.block_diagonal_laplacian(laplacian, 3).to_dense()
+    torch.testing.assert_close(found, torch.block_diag(laplacian, laplacian, laplacian))
