@@ -279,6 +279,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     # the sparse variants use CSR and COO products, which PyTorch flags as beta on every call
     warnings.filterwarnings("ignore", message=".*[Ss]parse.*beta.*")
+    # a compiled variant with graph breaks (the sparse products) compiles each layer's
+    # forward once per layer shape: more than dynamo's default of 8 entries per code
+    # object, past which it would silently run those layers eagerly
+    torch._dynamo.config.recompile_limit = 64
     variants = ["eager"] + [v for v in args.variants if v != "eager"]
     series = seeded_pemsd7m(args.threads)
     data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
@@ -288,6 +292,7 @@ def main(argv=None) -> int:
         print(f"{key}: {len(variants)} variants, {args.rounds} rounds of {args.steps} steps",
               flush=True)
         torch.manual_seed(0)
+        torch._dynamo.reset()   # each architecture compiles afresh, not on the last one's cache
         rows = measure(blocks, series, data.train, data.n_his, variants, args.steps, args.rounds)
         parameters = count_parameters(STGCN(series.n_nodes, blocks))
         figures[key] = {"parameters": parameters, "variants": rows}

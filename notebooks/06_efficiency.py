@@ -46,7 +46,7 @@ from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_ro
                                      kd_tables_times, load_benchmarks, pareto_frame,
                                      pruning_steps, rollout_by_batch, rollout_speedups,
                                      same_architecture_spread, single_window_latency,
-                                     training_throughput)
+                                     training_throughput, training_variants)
 from stgkd.reference import kd_table
 from stgkd.results import load_results
 
@@ -55,8 +55,9 @@ speed = load_benchmarks("stgcn_speed", results_dir)
 distill = load_benchmarks("distill_step", results_dir)
 by_batch = load_benchmarks("rollout_batch", results_dir)
 prune_steps = load_benchmarks("prune_step", results_dir)
+train_variants = load_benchmarks("train_step_variants", results_dir)
 benchmark = speed[0][0] if speed else None
-for bench, path in speed[:1] + distill[:1] + by_batch[:1] + prune_steps[:1]:
+for bench, path in speed[:1] + distill[:1] + by_batch[:1] + prune_steps[:1] + train_variants[:1]:
     print(f"{path.name}: {bench['machine']['device']}, torch {bench['machine']['torch']}, "
           f"commit {bench['commit'][:7]}, {bench['created']}")
 if benchmark is None:
@@ -177,6 +178,35 @@ else:
 
 # %%
 training_throughput(benchmark) if benchmark else "no benchmark"
+
+# %% [markdown]
+# ### What else was tried for the training step
+#
+# The issue's target, a training step 1.5x faster than the first implementation's, is
+# not met on this CPU. `python benchmarks/train_step_variants.py` times the candidates
+# side by side in one process, in interleaved rounds from the same starting weights,
+# each after checking that its outputs (to 1e-5) and whole gradient (to 1e-4 of its norm)
+# equal the eager model's: `torch.compile`; channels-last memory format; graph products
+# with a CSR copy of the scaled Laplacian (3.6% of PeMSD7(M)'s entries are non-zero);
+# a time-major [T, B, N, C] layout where every temporal convolution is three matrix
+# products over contiguous time slices and the LayerNorm needs no permute, with dense or
+# block-diagonal sparse graph products; and the compiled combinations. The layout helps
+# only the teacher: with a handful of channels, its graph products become hundreds of
+# [228, 228] x [228, 2] products, about as slow per flop as matrix-vector ones. A variant
+# whose numbers differed would be listed with no timing.
+
+# %%
+if train_variants:
+    variants_benchmark = train_variants[0][0]
+    settings = variants_benchmark["settings"]
+    print(f"{settings['rounds']} rounds of {settings['steps']} steps of {settings['batch']} "
+          f"windows per variant, {variants_benchmark['machine']['threads']} threads")
+    variants_table = training_variants(variants_benchmark)
+    for column in ("max_abs_output_diff", "rel_gradient_diff"):   # too small for 2 decimals
+        variants_table[column] = variants_table[column].map("{:.1e}".format)
+    display(display_frame(variants_table, digits=2))  # noqa: F821
+else:
+    print("no training-variant benchmark stored yet: python benchmarks/train_step_variants.py")
 
 # %% [markdown]
 # ## A distillation step
