@@ -7,12 +7,20 @@ time from the first process to the last stored result is the figure, and each ru
 wall time is stored beside it. Stored in results/benchmarks/kd-tables-<machine>.json.
 The efficiency issue's target: under 15 minutes on one H100.
 
+With ``--time-limit`` the runs are stopped after that many seconds and, if not all of
+them finished, a partial report is stored (``complete: false``, the runs that finished
+with their times): on a machine lent for a few minutes, this still says how far the
+tables got, and whether the target is already missed.
+
     python benchmarks/kd_tables_time.py --device cuda --jobs 9
+    python benchmarks/kd_tables_time.py --device cuda --jobs 9 --time-limit 480
     python benchmarks/kd_tables_time.py --profile smoke --jobs 2        # a check of the script
 """
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -44,9 +52,14 @@ def main(argv=None) -> int:
                         help="results folder of the timed runs (default: a temporary one, removed)")
     parser.add_argument("--out", default=None, help="JSON to write (default: "
                         "results/benchmarks/kd-tables-<machine>.json)")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                        help="stop the runs after this many seconds and store what finished "
+                             "(default: no limit)")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs: expected at least 1 run at a time, found {args.jobs}")
+    if args.time_limit is not None and args.time_limit <= 0:
+        parser.error(f"--time-limit: expected a positive number of seconds, found {args.time_limit}")
     names = kd_experiments(args.dataset)
     description = device_description(args.device)
     out = output_path(args.out, f"kd-tables-{machine_slug(description, args.device)}")
@@ -57,7 +70,7 @@ def main(argv=None) -> int:
                    "--jobs", str(args.jobs), "--force"]
         print(" ".join(command), flush=True)
         clock = time.perf_counter()
-        status = subprocess.run(command).returncode
+        status, stopped = run_with_limit(command, args.time_limit)
         wall_s = time.perf_counter() - clock
         runs = {}
         for name in names:
@@ -65,7 +78,9 @@ def main(argv=None) -> int:
             runs[name] = None if result is None else {
                 "wall_time_s": result["provenance"]["wall_time_s"],
                 "test_mae": {h: m["mae"] for h, m in result["test"].items()}}
-    if status != 0 or any(run is None for run in runs.values()):
+    finished = sum(run is not None for run in runs.values())
+    complete = finished == len(names)
+    if not stopped and (status != 0 or not complete):
         print(f"error: not every run finished (exit status {status}); nothing written",
               file=sys.stderr)
         return 1
@@ -74,11 +89,32 @@ def main(argv=None) -> int:
         "machine": machine_record(description, threads=False),
         "dataset": args.dataset, "profile": args.profile, "jobs": args.jobs,
         "experiments": names, "wall_time_s": wall_s, "target_s": TARGET_S,
-        "runs": runs}
+        "complete": complete, "time_limit_s": args.time_limit, "runs": runs}
     write_json(out, report)
-    print(f"{len(names)} runs in {wall_s:.0f} s ({wall_s / 60:.1f} min) on {description}; "
-          f"wrote {out}")
+    ended = "" if complete else f" (stopped at the time limit: {finished} of {len(names)} finished)"
+    print(f"{len(names)} runs in {wall_s:.0f} s ({wall_s / 60:.1f} min){ended} on "
+          f"{description}; wrote {out}")
     return 0
+
+
+def run_with_limit(command: list[str], limit_s: float | None) -> tuple[int, bool]:
+    """Run ``command`` in its own process group; after ``limit_s`` seconds (if given)
+    stop it and every process it started. Returns ``(exit status, stopped)``."""
+    process = subprocess.Popen(command, start_new_session=True)
+    try:
+        return process.wait(timeout=limit_s), False
+    except subprocess.TimeoutExpired:
+        print(f"time limit of {limit_s:.0f} s reached: stopping the runs", flush=True)
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        return process.returncode, True
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)   # e.g. Ctrl-C: leave no runs behind
+        raise
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ and random weights (speed depends on the shapes, not the values), so that every 
 timed on the same problem; the first implementation and training are timed for the three
 named architectures only.
 
-Each model is measured in a fresh subprocess so its peak memory is its own.
+Each model is measured in a fresh subprocess so its peak memory is its own. After each
+model, the figures so far go to <output>.partial.json (removed once the whole file is
+written), so a run stopped early keeps what it measured without replacing a complete file.
 Timings are the mean of repeated runs after warm-up runs, as the KD paper's Table 1
 (which averages 100 runs on a GTX 1080; the defaults here are fewer on a CPU).
 
@@ -367,15 +369,35 @@ def main(argv=None) -> int:
                 for name in args.models]
     if args.checkpoints:
         subjects += stored_compacted_models()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    description = device_description(args.device)
+    out = output_path(args.out, machine_slug(description, args.device))
+    # the models measured so far, after each one: a run stopped early keeps them there,
+    # and a complete file already at ``out`` is not replaced by a partial one
+    partial = out.with_name(out.stem + ".partial.json")
     figures = {}
     for subject in subjects:
         key, value = in_fresh_process(measure, subject, args)
         figures[key] = value
         print(summary_line(key, value), flush=True)
+        write_json(partial, speed_report(figures, args, description) | {"complete": False})
+    report = speed_report(figures, args, description)
+    write_json(out, report)
+    partial.unlink(missing_ok=True)
+    if "ratio_student_teacher" in report:
+        (s_variant, s_time), (t_variant, t_time) = (fastest_rollout(report, m)
+                                                    for m in ("student", "teacher"))
+        print(f"student / teacher rollout time: eager streaming "
+              f"{report['ratio_student_teacher']:.3f}, each at its fastest "
+              f"({s_variant} / {t_variant}) {s_time / t_time:.3f} "
+              "(paper, GTX 1080: 0.547 / 3.423 = 0.160)")
+    print(f"wrote {out}")
+    return 0
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    description = device_description(args.device)
+
+def speed_report(figures: dict, args: argparse.Namespace, description: str) -> dict:
+    """The benchmark file's content for the models measured so far (``figures`` by model)."""
     report = {
         "benchmark": "stgcn_speed", "created": now_iso(), "commit": git_commit(),
         "machine": machine_record(description),
@@ -392,17 +414,9 @@ def main(argv=None) -> int:
     if {"teacher", "student"} <= set(figures):
         report["ratio_student_teacher"] = (figures["student"]["rollout_1140"]["mean_s"]
                                            / figures["teacher"]["rollout_1140"]["mean_s"])
-        (s_variant, s_time), (t_variant, t_time) = (fastest_rollout(report, m)
-                                                    for m in ("student", "teacher"))
-        report["ratio_student_teacher_fastest"] = s_time / t_time
-        print(f"student / teacher rollout time: eager streaming "
-              f"{report['ratio_student_teacher']:.3f}, each at its fastest "
-              f"({s_variant} / {t_variant}) {s_time / t_time:.3f} "
-              "(paper, GTX 1080: 0.547 / 3.423 = 0.160)")
-    out = output_path(args.out, machine_slug(description, args.device))
-    write_json(out, report)
-    print(f"wrote {out}")
-    return 0
+        report["ratio_student_teacher_fastest"] = (fastest_rollout(report, "student")[1]
+                                                   / fastest_rollout(report, "teacher")[1])
+    return report
 
 
 if __name__ == "__main__":

@@ -135,7 +135,9 @@ def test_load_benchmarks_by_kind_newest_first(tmp_path):
     folder.mkdir()
     for name, kind, created in (("a.json", "distill_step", "2026-01-01"),
                                 ("b.json", "distill_step", "2026-02-01"),
-                                ("c.json", "stgcn_speed", "2026-03-01")):
+                                ("c.json", "stgcn_speed", "2026-03-01"),
+                                # an unfinished speed benchmark's progress, newer: not loaded
+                                ("c.partial.json", "stgcn_speed", "2026-04-01")):
         (folder / name).write_text(json.dumps({"benchmark": kind, "created": created}))
     assert [p.name for _, p in load_benchmarks("distill_step", tmp_path)] == ["b.json", "a.json"]
     assert [p.name for _, p in load_benchmarks("stgcn_speed", tmp_path)] == ["c.json"]
@@ -210,3 +212,17 @@ def test_kd_tables_times_in_minutes_and_the_target_only_for_the_paper_profile():
     assert frame["target_min"].tolist() == [15.0, 15.0, 15.0]
     assert frame["under_target"].tolist() == [True, False, False]   # smoke never counts
     assert frame["created"].tolist() == ["2026-11-29"] * 3
+    assert frame["complete"].tolist() == [True, True, True]     # files without the key
+
+
+def test_kd_tables_times_stopped_at_a_time_limit_is_unknown_until_past_the_target():
+    def stopped(wall_s):
+        return {"benchmark": "kd_tables_time", "created": "2026-12-01T10:00:00+00:00",
+                "machine": {"device": "NVIDIA H200"}, "dataset": "pemsd7m", "profile": "paper",
+                "jobs": 9, "wall_time_s": wall_s, "target_s": 900, "complete": False,
+                "time_limit_s": wall_s, "runs": {"a": {"wall_time_s": 200.0}, "b": None}}
+    frame = kd_tables_times([stopped(480.0), stopped(1000.0)])
+    assert frame["complete"].tolist() == [False, False]
+    assert frame["runs"].tolist() == [1, 1]
+    # 8 minutes unfinished says nothing yet about 15; 16.7 minutes unfinished misses it
+    assert frame["under_target"].tolist() == [None, False]

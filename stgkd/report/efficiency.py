@@ -26,8 +26,10 @@ ARCHITECTURES: dict[str, list] = {"teacher": TEACHER_BLOCKS, "pruning_base": PRU
 
 def load_benchmarks(kind: str, root: str | Path | None = None) -> list[tuple[dict, Path]]:
     """Every stored benchmark file of one kind (its ``benchmark`` key, e.g.
-    ``"stgcn_speed"`` or ``"distill_step"``), newest first."""
-    files = sorted((results_root(root) / "benchmarks").glob("*.json"))
+    ``"stgcn_speed"`` or ``"distill_step"``), newest first. The progress file of an
+    unfinished speed benchmark (``*.partial.json``) is not one."""
+    files = sorted(path for path in (results_root(root) / "benchmarks").glob("*.json")
+                   if not path.name.endswith(".partial.json"))
     loaded = [(json.loads(path.read_text()), path) for path in files]
     loaded = [(b, p) for b, p in loaded if b.get("benchmark", "stgcn_speed") == kind]
     return sorted(loaded, key=lambda item: item[0].get("created", ""), reverse=True)
@@ -191,24 +193,33 @@ def pruning_steps(benchmark: dict) -> pd.DataFrame:
 def kd_tables_times(benchmarks: Iterable[dict]) -> pd.DataFrame:
     """``benchmarks/kd_tables_time.py``: one row per stored timing of the KD tables'
     runs (teacher, student without KD, one student per loss) from scratch: machine, data
-    set, profile, runs at a time (``jobs``), minutes from the first run's start to the
-    last one's result, the slowest single run, and whether the paper profile came in
-    under the target (15 minutes; the issue names an H100)."""
+    set, profile, runs at a time (``jobs``), how many runs finished (``runs``) and whether
+    all did (``complete``; a timing stopped at its ``--time-limit`` is not), minutes from
+    the first run's start to the last one's result (or to the stop), the slowest finished
+    run, and whether the paper profile came in under the target (15 minutes; the issue
+    names an H100): None where a stopped timing cannot tell yet (stopped before the
+    target), False once it ran past the target unfinished."""
     rows = []
     for bench in benchmarks:
         runs = [run for run in bench.get("runs", {}).values() if run]
         minutes = bench["wall_time_s"] / 60
+        target = bench["target_s"] / 60
+        complete = bool(bench.get("complete", True))   # older files stored complete timings only
+        if bench["profile"] != "paper":
+            under = False
+        elif complete:
+            under = minutes <= target
+        else:
+            under = False if minutes > target else None
         rows.append({"machine": bench["machine"]["device"], "dataset": bench["dataset"],
                      "profile": bench["profile"], "jobs": bench["jobs"], "runs": len(runs),
-                     "minutes": minutes,
+                     "complete": complete, "minutes": minutes,
                      "slowest_run_min": max(run["wall_time_s"] for run in runs) / 60
                      if runs else float("nan"),
-                     "target_min": bench["target_s"] / 60,
-                     "under_target": bool(bench["profile"] == "paper"
-                                          and minutes <= bench["target_s"] / 60),
+                     "target_min": target, "under_target": under,
                      "created": bench["created"][:10]})
     return pd.DataFrame(rows, columns=["machine", "dataset", "profile", "jobs", "runs",
-                                       "minutes", "slowest_run_min", "target_min",
+                                       "complete", "minutes", "slowest_run_min", "target_min",
                                        "under_target", "created"])
 
 
