@@ -42,12 +42,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from stgkd.report import display_frame
-from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_rollout,
-                                     kd_tables_times, load_benchmarks, pareto_frame,
-                                     pruning_steps, rollout_by_batch, rollout_speedups,
-                                     same_architecture_spread, single_window_latency,
+from stgkd.report.efficiency import (batch_ratio, distillation_steps, kd_tables_times,
+                                     load_benchmarks, newest_per_machine, pareto_frame,
+                                     per_machine, pruning_steps, rollout_by_batch,
+                                     rollout_speedups, same_architecture_spread,
+                                     single_window_latency, student_teacher_ratio,
                                      training_throughput, training_variants)
-from stgkd.reference import kd_table
 from stgkd.results import load_results
 
 pd.set_option("display.width", 200)
@@ -56,10 +56,13 @@ distill = load_benchmarks("distill_step", results_dir)
 by_batch = load_benchmarks("rollout_batch", results_dir)
 prune_steps = load_benchmarks("prune_step", results_dir)
 train_variants = load_benchmarks("train_step_variants", results_dir)
-benchmark = speed[0][0] if speed else None
-for bench, path in speed[:1] + distill[:1] + by_batch[:1] + prune_steps[:1] + train_variants[:1]:
-    print(f"{path.name}: {bench['machine']['device']}, torch {bench['machine']['torch']}, "
-          f"commit {bench['commit'][:7]}, {bench['created']}")
+machines = newest_per_machine(speed)   # the newest speed benchmark of each machine
+# the one that timed the most models (the compacted pruned ones too) places the runs below
+benchmark = max(machines, key=lambda b: len(b.get("rollout_1140", {}))) if machines else None
+for bench in machines + [b for b, _ in distill[:1] + by_batch[:1] + prune_steps[:1]
+                         + train_variants[:1]]:
+    print(f"{bench.get('benchmark', 'stgcn_speed')}: {bench['machine']['device']}, "
+          f"torch {bench['machine']['torch']}, commit {bench['commit'][:7]}, {bench['created']}")
 if benchmark is None:
     print("no speed benchmark stored yet: run `make benchmark`")
 
@@ -78,9 +81,10 @@ if benchmark is None:
 # pruned models of every stored `paper`-profile pruning run (seed 0), each timed with
 # its own kept channel counts on PeMSD7(M)'s 228 nodes: their real speed, not a masked
 # model's zeros. The first implementation is timed for the named architectures only.
+# Each machine's newest benchmark is shown (ONNX is timed on CPUs only).
 
 # %%
-rollout_speedups(benchmark) if benchmark else "no benchmark"
+per_machine(rollout_speedups, machines) if machines else "no benchmark"
 
 # %% [markdown]
 # How much of a difference is noise? Pruning runs that kept the same channel counts
@@ -104,38 +108,23 @@ same_architecture_spread(benchmark) if benchmark else "no benchmark"
 # used all threads).
 
 # %%
-if benchmark:
-    settings = benchmark["settings"]
-    print(f"single-window latencies on {settings.get('latency_threads') or settings['threads']} "
-          f"thread(s)")
-single_window_latency(benchmark) if benchmark else "no benchmark"
+for bench in machines:
+    settings = bench["settings"]
+    print(f"{bench['machine']['device']}: single-window latencies on "
+          f"{settings.get('latency_threads') or settings['threads']} CPU thread(s)")
+per_machine(single_window_latency, machines) if machines else "no benchmark"
 
 # %% [markdown]
 # ## Student against teacher: Table 1's ratio
 #
 # The paper reports the student's rollout time as 0.547 s against the teacher's 3.423 s
-# on a GTX 1080 (ratio 0.160, the student 6.3x faster). Ours, on the machine above:
+# on a GTX 1080 (ratio 0.160, the student 6.3x faster). Ours, on each machine above:
 # both eager streaming rollouts, and each model at its fastest variant (which may
 # differ between the two: a small model gains more from removing per-operation
 # overhead than a large one).
 
 # %%
-if benchmark:
-    paper = kd_table(1)
-    paper = paper[(paper["metric"] == "test_time_s") & (paper["dataset"] == "PeMSD7")]
-    paper_times = dict(zip(paper["model"], paper["value"]))
-    eager = {k: v["mean_s"] for k, v in benchmark["rollout_1140"].items()}
-    fastest = {m: fastest_rollout(benchmark, m) for m in ("teacher", "student")}
-    device = benchmark["machine"]["device"]
-    ratio = pd.DataFrame({
-        "teacher_s": [paper_times.get("Teacher"), eager.get("teacher"), fastest["teacher"][1]],
-        "student_s": [paper_times.get("Student"), eager.get("student"), fastest["student"][1]],
-        "variants": ["", "streaming_s, streaming_s",
-                     f"{fastest['teacher'][0]}, {fastest['student'][0]}"]},
-        index=["paper (GTX 1080)", f"ours, eager ({device})", f"ours, fastest ({device})"])
-    ratio["student / teacher"] = ratio["student_s"] / ratio["teacher_s"]
-    ratio["student speed-up"] = ratio["teacher_s"] / ratio["student_s"]
-    display(display_frame(ratio))  # noqa: F821 - IPython's display
+display_frame(student_teacher_ratio(machines)) if machines else "no benchmark"
 
 # %% [markdown]
 # ### How many windows per forward pass?
@@ -158,12 +147,14 @@ if by_batch:
     display(display_frame(rollout_by_batch(batch_benchmark)))  # noqa: F821 - IPython's display
     display(display_frame(batch_ratio(batch_benchmark)))  # noqa: F821
     # the same rollout in the two files: how far the machine's speed moved between them
+    speed_here = next((b for b in machines
+                       if b["machine"]["device"] == batch_benchmark["machine"]["device"]), None)
     same = (batch_benchmark["models"].get("teacher", {}).get("streaming", {})
-            .get(str(benchmark["settings"]["eval_batch"])) if benchmark else None)
-    if same and "teacher" in benchmark["rollout_1140"]:
-        print(f"the teacher's eager rollout in batches of {benchmark['settings']['eval_batch']}: "
-              f"{benchmark['rollout_1140']['teacher']['mean_s']:.2f} s in the speed benchmark "
-              f"({benchmark['created'][:10]}), {same['mean_s']:.2f} s here "
+            .get(str(speed_here["settings"]["eval_batch"])) if speed_here else None)
+    if same and "teacher" in speed_here["rollout_1140"]:
+        print(f"the teacher's eager rollout in batches of {speed_here['settings']['eval_batch']}: "
+              f"{speed_here['rollout_1140']['teacher']['mean_s']:.2f} s in the speed benchmark "
+              f"({speed_here['created'][:10]}), {same['mean_s']:.2f} s here "
               f"({batch_benchmark['created'][:10]}); compare figures within one file only")
 else:
     print("no batch benchmark stored yet: run `python benchmarks/rollout_batch.py`")
@@ -177,7 +168,7 @@ else:
 # (NaN: the stored benchmark did not time compiled steps).
 
 # %%
-training_throughput(benchmark) if benchmark else "no benchmark"
+per_machine(training_throughput, machines) if machines else "no benchmark"
 
 # %% [markdown]
 # ### What else was tried for the training step

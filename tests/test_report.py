@@ -282,6 +282,10 @@ def test_load_benchmark_prefers_a_gpu_then_the_newest(tmp_path):
     assert report.load_benchmark(tmp_path)[1].name == "cuda-c.json"
     (folder / "cuda-c.json").unlink()
     assert report.load_benchmark(tmp_path)[1].name == "cpu-a.json"
+    # an unfinished GPU run's progress file is not a benchmark
+    (folder / "cuda-d.partial.json").write_text('{"machine": {"device": "NVIDIA H200"}, '
+                                                '"created": "2026-01-05", "complete": false}')
+    assert report.load_benchmark(tmp_path)[1].name == "cpu-a.json"
     # another benchmark's file (seconds per distillation step) is not a Table 1 benchmark
     (folder / "distill-step-z.json").write_text('{"benchmark": "distill_step", '
                                                '"machine": {"device": "NVIDIA H100"}, '

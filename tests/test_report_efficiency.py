@@ -1,12 +1,14 @@
 """The efficiency chapter's tables from hand-made benchmark and result dicts."""
 import json
 import math
+from pathlib import Path
 
 import pytest
 
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_rollout,
-                                     kd_tables_times, load_benchmarks, pareto_frame,
+                                     kd_tables_times, load_benchmarks, newest_per_machine,
+                                     pareto_frame, per_machine, student_teacher_ratio,
                                      training_variants,
                                      pruning_steps,
                                      rollout_by_batch,
@@ -128,6 +130,38 @@ def test_pareto_uses_a_compacted_runs_own_timing():
     assert frame.loc["prune/pemsd7m/taylor-50", "rollout_s"] == 2.0   # its fastest variant
     assert frame.loc["prune/pemsd7m/taylor-50", "architecture"] == "compacted"
     assert math.isnan(frame.loc["prune/pemsd7m/taylor-75", "rollout_s"])  # not timed
+
+
+def test_newest_per_machine_and_per_machine_tables():
+    def bench(device, created, teacher_s):
+        return ({"machine": {"device": device}, "created": created,
+                 "rollout_1140": {"teacher": {"mean_s": teacher_s}}}, Path(f"{created}.json"))
+    loaded = [bench("AMD EPYC", "2026-11-01", 20.0), bench("NVIDIA H200", "2026-12-01", 0.5),
+              bench("AMD EPYC", "2026-11-30", 24.0)]
+    newest = newest_per_machine(loaded)
+    assert [(b["machine"]["device"], b["created"]) for b in newest] == [
+        ("NVIDIA H200", "2026-12-01"), ("AMD EPYC", "2026-11-30")]
+    table = per_machine(rollout_speedups, newest)
+    assert list(table.columns[:2]) == ["machine", "model"]
+    assert table[["machine", "streaming_s"]].values.tolist() == [["NVIDIA H200", 0.5],
+                                                                 ["AMD EPYC", 24.0]]
+    assert list(per_machine(rollout_speedups, []).columns) == ["machine"]
+
+
+def test_student_teacher_ratio_beside_the_papers_per_machine():
+    cpu = {"machine": {"device": "AMD EPYC"},
+           "rollout_1140": {"teacher": {"mean_s": 20.0}, "student": {"mean_s": 2.0}},
+           "rollout_1140_onnx": {"teacher": {"mean_s": 16.0}, "student": {"mean_s": 0.5}}}
+    teacher_only = {"machine": {"device": "NVIDIA H200"},
+                    "rollout_1140": {"teacher": {"mean_s": 0.4}}}
+    table = student_teacher_ratio([cpu, teacher_only])
+    assert list(table.index) == ["paper (GTX 1080)", "ours, eager (AMD EPYC)",
+                                 "ours, fastest (AMD EPYC)"]       # the H200 lacks the student
+    # the paper's Table 1: 3.423 s and 0.547 s on PeMSD7
+    assert table.loc["paper (GTX 1080)", "student / teacher"] == pytest.approx(0.547 / 3.423, abs=1e-4)
+    assert table.loc["ours, eager (AMD EPYC)", "student speed-up"] == pytest.approx(10.0)
+    assert table.loc["ours, fastest (AMD EPYC)", "student / teacher"] == pytest.approx(0.5 / 16.0)
+    assert table.loc["ours, fastest (AMD EPYC)", "variants"] == "onnx_s, onnx_s"
 
 
 def test_load_benchmarks_by_kind_newest_first(tmp_path):

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS
+from stgkd.reference import kd_table
 from stgkd.results import results_root
 
 # benchmark model keys -> the architectures they time
@@ -33,6 +34,27 @@ def load_benchmarks(kind: str, root: str | Path | None = None) -> list[tuple[dic
     loaded = [(json.loads(path.read_text()), path) for path in files]
     loaded = [(b, p) for b, p in loaded if b.get("benchmark", "stgcn_speed") == kind]
     return sorted(loaded, key=lambda item: item[0].get("created", ""), reverse=True)
+
+
+def newest_per_machine(loaded: Iterable[tuple[dict, Path]]) -> list[dict]:
+    """The newest benchmark of each machine (its ``machine.device``) among ``loaded``
+    (:func:`load_benchmarks`' list, newest first), newest first."""
+    newest: dict[str, dict] = {}
+    for bench, _ in sorted(loaded, key=lambda item: item[0].get("created", ""), reverse=True):
+        newest.setdefault(str(bench.get("machine", {}).get("device", "")), bench)
+    return list(newest.values())
+
+
+def per_machine(table, benchmarks: Iterable[dict]) -> pd.DataFrame:
+    """``table(benchmark)`` for each benchmark, one below the other, with the machine it
+    was timed on as the first column (``machine``)."""
+    frames = [table(bench).assign(machine=str(bench.get("machine", {}).get("device", "")))
+              for bench in benchmarks]
+    frames = [frame for frame in frames if len(frame)]
+    if not frames:
+        return pd.DataFrame(columns=["machine"])
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[["machine", *[c for c in frame.columns if c != "machine"]]]
 
 
 # the optimised ways of running the 1140-window rollout: benchmark key -> column name
@@ -98,6 +120,37 @@ def rollout_speedups(benchmark: dict) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
     for column in ["first_s", *ROLLOUT_VARIANTS.values(), "speedup"]:
         frame[column] = frame[column].astype(float)
+    return frame
+
+
+def student_teacher_ratio(benchmarks: Iterable[dict]) -> pd.DataFrame:
+    """Table 1's test time of the student against the teacher: the paper's (PeMSD7, a
+    GTX 1080) and, per benchmark that timed both, ours with both eager streaming rollouts
+    and with each model at its fastest variant (which may differ between the two: a small
+    model gains more from removing per-operation overhead than a large one).
+
+    Returns rows indexed ``"paper (GTX 1080)"``, ``"ours, eager (<machine>)"`` and
+    ``"ours, fastest (<machine>)"``, columns ``teacher_s, student_s, variants,
+    student / teacher, student speed-up``.
+    """
+    paper = kd_table(1)
+    paper = paper[(paper["metric"] == "test_time_s") & (paper["dataset"] == "PeMSD7")]
+    paper_times = dict(zip(paper["model"], paper["value"]))
+    rows = {"paper (GTX 1080)": (paper_times.get("Teacher"), paper_times.get("Student"), "")}
+    for bench in benchmarks:
+        rollout = bench.get("rollout_1140", {})
+        if not {"teacher", "student"} <= set(rollout):
+            continue
+        device = bench.get("machine", {}).get("device", "")
+        rows[f"ours, eager ({device})"] = (rollout["teacher"]["mean_s"],
+                                           rollout["student"]["mean_s"], "streaming_s, streaming_s")
+        (t_variant, t_time), (s_variant, s_time) = (fastest_rollout(bench, m)
+                                                    for m in ("teacher", "student"))
+        rows[f"ours, fastest ({device})"] = (t_time, s_time, f"{t_variant}, {s_variant}")
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["teacher_s", "student_s", "variants"])
+    frame[["teacher_s", "student_s"]] = frame[["teacher_s", "student_s"]].astype(float)
+    frame["student / teacher"] = frame["student_s"] / frame["teacher_s"]
+    frame["student speed-up"] = frame["teacher_s"] / frame["student_s"]
     return frame
 
 

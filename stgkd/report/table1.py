@@ -4,14 +4,13 @@ computed from the architectures, test times from the speed benchmark files
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from stgkd.reference import kd_table, paper_datasets
-from stgkd.results import results_root
+from stgkd.report.efficiency import load_benchmarks
 
 NOT_YET_MEASURED = "not yet measured"
 COMPUTED = "computed"        # Table 1 sizes and FLOPs, computed from the architecture
@@ -75,15 +74,13 @@ def _benchmark_preference(benchmark: dict) -> tuple[bool, str]:
 def load_benchmark(root: str | Path | None = None) -> tuple[dict, Path] | None:
     """The speed benchmark Table 1 uses and its path, or None when there is none.
 
-    Among ``<results>/benchmarks/*.json`` (written by ``benchmarks/stgcn_speed.py``,
-    one per machine) a GPU benchmark is preferred, as the paper timed a GPU; among
-    equals, the newest by its ``created`` time, then the last by file name. Files of
-    other benchmarks (their ``benchmark`` key is not ``stgcn_speed``) are skipped.
+    Among the stored speed benchmarks (:func:`stgkd.report.efficiency.load_benchmarks`:
+    ``benchmarks/stgcn_speed.py``'s files, one per machine, without other benchmarks'
+    files or an unfinished run's progress file) a GPU benchmark is preferred, as the paper
+    timed a GPU; among equals, the newest by its ``created`` time, then the last by file
+    name.
     """
-    files = sorted((results_root(root) / "benchmarks").glob("*.json"))
-    loaded = [(json.loads(path.read_text()), path) for path in files]
-    loaded = [(bench, path) for bench, path in loaded
-              if bench.get("benchmark", "stgcn_speed") == "stgcn_speed"]
+    loaded = load_benchmarks("stgcn_speed", root)
     if not loaded:
         return None
     return max(loaded, key=lambda item: (_benchmark_preference(item[0]), item[1].name))
