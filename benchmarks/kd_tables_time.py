@@ -5,7 +5,7 @@ evaluated under a profile (``paper`` by default), all with ``stgkd run --jobs``.
 The runs go to a scratch results folder (the committed results are not touched); the
 time from the first process to the last stored result is the figure, and each run's own
 wall time is stored beside it. Stored in results/benchmarks/kd-tables-<machine>.json.
-The efficiency issue's target: under 15 minutes on one H100.
+The target: under 15 minutes on one H100.
 
 With ``--time-limit`` the runs are stopped after that many seconds and, if not all of
 them finished, a partial report is stored (``complete: false``, the runs that finished
@@ -36,7 +36,7 @@ from stgkd.results import load_result
 sys.path.insert(0, str(Path(__file__).parent))
 from stgcn_speed import machine_record, machine_slug, output_path  # noqa: E402
 
-TARGET_S = 15 * 60   # the target for the paper profile on one H100
+TARGET_S = 15 * 60   # the target for the paper profile on one H100
 
 
 def main(argv=None) -> int:

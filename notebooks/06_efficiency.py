@@ -173,8 +173,8 @@ per_machine(training_throughput, machines) if machines else "no benchmark"
 # %% [markdown]
 # ### What else was tried for the training step
 #
-# The target, a training step 1.5x faster than the first implementation's, is
-# not met on this CPU. `python benchmarks/train_step_variants.py` times the candidates
+# The aim of a training step 1.5x faster than the first implementation's is not met on
+# this CPU. `python benchmarks/train_step_variants.py` times the candidates
 # side by side in one process, in interleaved rounds from the same starting weights,
 # each after checking that its outputs (to 1e-5) and whole gradient (to 1e-4 of its norm)
 # equal the eager model's: `torch.compile`; channels-last memory format; graph products
@@ -234,8 +234,8 @@ else:
 #
 # How long it takes to reproduce Tables 2, 4 and 5: the teacher, the student without KD
 # and one student per distillation loss, trained and evaluated under the paper profile
-# with `stgkd run --jobs` (the students start once the teacher is stored). The issue's
-# target is under 15 minutes on one H100. `python benchmarks/kd_tables_time.py --device
+# with `stgkd run --jobs` (the students start once the teacher is stored). The target
+# is under 15 minutes on one H100. `python benchmarks/kd_tables_time.py --device
 # cuda --jobs 9` measures it on a GPU machine and stores the figure; on the 2-core CPU
 # of these pages the same runs take about an hour per teacher. On a GPU lent for a few
 # minutes, `benchmarks/device_check.sh` runs it with a time limit beside the GPU speed

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from stgkd.report import comparison_table, load_benchmark
 from stgkd.report.dmst import DMST_DATASETS, DMST_HORIZONS, dmst_table, metric_column
-from stgkd.report.efficiency import batch_ratio, fastest_rollout, load_benchmarks
+from stgkd.report.efficiency import (batch_ratio, fastest_rollout, load_benchmarks,
+                                     training_variants)
 from stgkd.reference import reference_cells
 from stgkd.results import load_results
 
@@ -130,6 +131,25 @@ def _batch_lines() -> list[str]:
             f"({best['student_variant']}), {best['speedup']:.1f}x; from `{loaded[0][1].name}`."]
 
 
+def _training_lines() -> list[str]:
+    """The teacher's training step: eager against its fastest variant that computes the
+    same numbers (``benchmarks/train_step_variants.py``)."""
+    loaded = load_benchmarks("train_step_variants")
+    table = training_variants(loaded[0][0]) if loaded else None
+    if table is None or table.empty or "teacher" not in set(table["model"]):
+        return []
+    teacher = table[(table["model"] == "teacher") & table["windows_per_s"].notna()]
+    eager = teacher[teacher["variant"] == "eager"]
+    if eager.empty:
+        return []
+    best = teacher.iloc[0]    # fastest first
+    return ["", f"The teacher's training step (batch 50, forward, backward, RMSProp) on "
+            f"{loaded[0][0]['machine']['device']}: eager {eager['windows_per_s'].iloc[0]:.0f} "
+            f"windows/s, the fastest variant with the same numbers {best['variant']} "
+            f"{best['windows_per_s']:.0f} windows/s ({best['speedup']:.2f}x; the aim is 1.5x); "
+            f"from `{loaded[0][1].name}`."]
+
+
 def summary_markdown(results: list[dict] | None = None) -> str:
     """The markdown between the README's result markers."""
     results = load_results() if results is None else results
@@ -137,7 +157,7 @@ def summary_markdown(results: list[dict] | None = None) -> str:
              "is ours relative to the paper's.", ""]
     lines += _kd_table_lines(2, results) + [""] + _kd_table_lines(8, results)
     lines += _dmst_lines(results) + _other_runs_lines(results) + _speed_lines()
-    lines += _batch_lines()
+    lines += _batch_lines() + _training_lines()
     return "\n".join(lines)
 
 

@@ -57,3 +57,25 @@ def _block(summary: str, header: str) -> list[str]:
     start = next(i for i, line in enumerate(lines) if line.startswith(header))
     end = next((i for i in range(start, len(lines)) if not lines[i].startswith("|")), len(lines))
     return lines[start:end]
+
+
+def test_training_line_names_the_teachers_fastest_equal_variant(tmp_path, monkeypatch):
+    import json
+
+    from stgkd import readme
+
+    monkeypatch.setenv("STGKD_RESULTS", str(tmp_path))
+    assert readme._training_lines() == []        # no benchmark stored: no line
+    folder = tmp_path / "benchmarks"
+    folder.mkdir()
+    variants = {"eager": {"windows_per_s": 100.0, "speedup": 1.0, "equal": True},
+                "compiled": {"windows_per_s": 130.0, "speedup": 1.3, "equal": True},
+                # faster, but its numbers differ from the eager model's: never named
+                "broken": {"windows_per_s": None, "speedup": None, "equal": False}}
+    (folder / "train-step-variants-x.json").write_text(json.dumps({
+        "benchmark": "train_step_variants", "created": "2026-11-30T00:00:00+00:00",
+        "machine": {"device": "Some CPU"}, "models": {"teacher": {"variants": variants}}}))
+    line = readme._training_lines()[1]
+    assert "on Some CPU: eager 100 windows/s" in line
+    assert "compiled 130 windows/s (1.30x; the aim is 1.5x)" in line
+    assert line.endswith("from `train-step-variants-x.json`.")

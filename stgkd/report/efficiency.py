@@ -249,8 +249,8 @@ def kd_tables_times(benchmarks: Iterable[dict]) -> pd.DataFrame:
     set, profile, runs at a time (``jobs``), how many runs finished (``runs``) and whether
     all did (``complete``; a timing stopped at its ``--time-limit`` is not), minutes from
     the first run's start to the last one's result (or to the stop), the slowest finished
-    run, and whether the paper profile came in under the target (15 minutes; the issue
-    names an H100): None where a stopped timing cannot tell yet (stopped before the
+    run, and whether the paper profile came in under the target (15 minutes, set
+    for one H100): None where a stopped timing cannot tell yet (stopped before the
     target), False once it ran past the target unfinished."""
     rows = []
     for bench in benchmarks:
