@@ -23,13 +23,18 @@ Rounds interleave the variants, so a change in the machine's load hits them alik
 figure is the median windows per second over the rounds. A variant whose outputs differ
 from the eager model's by more than 1e-5, or whose whole gradient differs by more than
 1e-4 of its norm, is reported as such and not timed. Stored in
-results/benchmarks/train-step-variants-<machine>.json.
+results/benchmarks/train-step-variants-<machine>.json. With ``--checkpoints`` the compacted
+models of the stored pruning runs are timed too (eager and compiled by default), each with
+its own channel counts on PeMSD7(M)'s 228 nodes, as ``benchmarks/stgcn_speed.py`` times
+their rollouts.
 
     python benchmarks/train_step_variants.py --threads 2
+    python benchmarks/train_step_variants.py --threads 2 --models teacher pruning_base student --checkpoints
     python benchmarks/train_step_variants.py --models teacher student --variants eager time_major
 """
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import time
@@ -45,7 +50,8 @@ from stgkd.nn import STGCN
 from stgkd.nn.layers import ChannelAlign, ChebGraphConv, TemporalConv
 
 sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import MODELS, cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report  # noqa: E402
+from stgcn_speed import (MODELS, cpu_benchmark_parser, seeded_pemsd7m,  # noqa: E402
+                         store_cpu_report, stored_compacted_models)
 
 BATCH = 50
 OUTPUT_TOLERANCE = 1e-5      # absolute, on the model's z-scored output
@@ -219,18 +225,24 @@ def agreement(reference: STGCN, forward_of, model: STGCN, x: torch.Tensor,
             "rel_gradient_diff": (diff.norm() / norm).item() if norm > 0 else diff.norm().item()}
 
 
-def measure(blocks, series, windows: torch.Tensor, n_his: int, variants: list[str],
+def build(config: dict, series) -> STGCN:
+    """An STGCN of ``config`` (``STGCN``'s arguments) on ``series``' nodes and graph."""
+    return STGCN(**{**config, "n_nodes": series.n_nodes}, weights=series.weights)
+
+
+def measure(config: dict, series, windows: torch.Tensor, n_his: int, variants: list[str],
             steps: int, rounds: int) -> dict:
-    """Check every variant against the eager model, then time ``rounds`` interleaved
-    rounds of ``steps`` training steps each; returns the figures per variant."""
-    start = STGCN(series.n_nodes, blocks, weights=series.weights).state_dict()
+    """Check every variant of an STGCN of ``config`` against the eager model, then time
+    ``rounds`` interleaved rounds of ``steps`` training steps each; returns the figures
+    per variant."""
+    start = build(config, series).state_dict()
     batches = [(windows[i * BATCH:(i + 1) * BATCH, None, :n_his], windows[i * BATCH:(i + 1) * BATCH, n_his])
                for i in range(steps)]
-    reference = STGCN(series.n_nodes, blocks, weights=series.weights)
+    reference = build(config, series)
     reference.load_state_dict(start)
     runs, figures = {}, {}
     for name in variants:
-        model = STGCN(series.n_nodes, blocks, weights=series.weights)
+        model = build(config, series)
         model.load_state_dict(start)
         model.train()
         forward = VARIANTS[name](model)
@@ -267,6 +279,18 @@ def measure(blocks, series, windows: torch.Tensor, n_his: int, variants: list[st
     return figures
 
 
+def distinct_compacted_models() -> list[tuple[dict, list[str]]]:
+    """The compacted models of the stored paper-profile pruning runs (seed 0), one per
+    distinct architecture: ``(config, the experiments that have it)``. A run fine-tuned
+    from another (``-ft1``) keeps its architecture, so the two are timed once."""
+    distinct: dict[str, tuple[dict, list[str]]] = {}
+    for subject in stored_compacted_models():
+        config = {k: v for k, v in subject["config"].items() if k != "n_nodes"}
+        key = json.dumps(config, sort_keys=True)
+        distinct.setdefault(key, (config, []))[1].append(subject["key"])
+    return list(distinct.values())
+
+
 def main(argv=None) -> int:
     parser = cpu_benchmark_parser(__doc__, "train_step_variants")
     parser.add_argument("--models", nargs="+", default=["teacher"], choices=list(MODELS),
@@ -276,6 +300,13 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=5,
                         help=f"training steps of {BATCH} windows per round (default 5)")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5)")
+    parser.add_argument("--checkpoints", action="store_true",
+                        help="also time the compacted model of every stored paper-profile "
+                             "pruning run (seed 0), once per distinct architecture, on "
+                             "PeMSD7(M)'s nodes")
+    parser.add_argument("--compacted-variants", nargs="+", default=["eager", "compiled"],
+                        choices=list(VARIANTS),
+                        help="variants for the compacted models (default: eager compiled)")
     args = parser.parse_args(argv)
     # the sparse variants use CSR and COO products, which PyTorch flags as beta on every call
     warnings.filterwarnings("ignore", message=".*[Ss]parse.*beta.*")
@@ -284,24 +315,32 @@ def main(argv=None) -> int:
     # object, past which it would silently run those layers eagerly
     torch._dynamo.config.recompile_limit = 64
     variants = ["eager"] + [v for v in args.variants if v != "eager"]
+    compacted_variants = ["eager"] + [v for v in args.compacted_variants if v != "eager"]
     series = seeded_pemsd7m(args.threads)
     data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
+    subjects = [(key, {"blocks": MODELS[key]}, [key], variants) for key in args.models]
+    if args.checkpoints:
+        subjects += [(names[0], config, names, compacted_variants)
+                     for config, names in distinct_compacted_models()]
     figures = {}
-    for key in args.models:
-        blocks = MODELS[key]
-        print(f"{key}: {len(variants)} variants, {args.rounds} rounds of {args.steps} steps",
-              flush=True)
+    for key, config, experiments, subject_variants in subjects:
+        print(f"{key}: {len(subject_variants)} variants, {args.rounds} rounds of {args.steps} "
+              f"steps", flush=True)
         torch.manual_seed(0)
         torch._dynamo.reset()   # each architecture compiles afresh, not on the last one's cache
-        rows = measure(blocks, series, data.train, data.n_his, variants, args.steps, args.rounds)
-        parameters = count_parameters(STGCN(series.n_nodes, blocks))
-        figures[key] = {"parameters": parameters, "variants": rows}
+        rows = measure(config, series, data.train, data.n_his, subject_variants, args.steps,
+                       args.rounds)
+        figures[key] = {"parameters": count_parameters(build(config, series)), "variants": rows}
+        if key not in MODELS:
+            figures[key] |= {"blocks": config["blocks"], "experiments": experiments}
         for name, row in rows.items():
             rate = f"{row['windows_per_s']:7.1f} windows/s  x{row['speedup']:.2f}" \
                 if row["windows_per_s"] else "not timed"
             print(f"  {name:18} {rate}  output diff {row['max_abs_output_diff']:.1e}", flush=True)
     store_cpu_report("train_step_variants", args.out,
-                     {"models": args.models, "variants": variants, "steps": args.steps,
+                     {"models": args.models, "variants": variants,
+                      "checkpoints": args.checkpoints, "compacted_variants": compacted_variants,
+                      "steps": args.steps,
                       "rounds": args.rounds, "batch": BATCH, "threads": args.threads,
                       "dataset": "pemsd7m", "nodes": series.n_nodes,
                       "output_tolerance": OUTPUT_TOLERANCE,

@@ -42,12 +42,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from stgkd.report import display_frame
-from stgkd.report.efficiency import (batch_ratio, distillation_steps, kd_tables_times,
-                                     load_benchmarks, newest_per_machine, pareto_frame,
-                                     per_machine, pruning_steps, rollout_by_batch,
-                                     rollout_speedups, same_architecture_spread,
-                                     single_window_latency, student_teacher_ratio,
-                                     training_throughput, training_variants)
+from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,
+                                     kd_tables_times, load_benchmarks, newest_per_machine,
+                                     pareto_frame, per_machine, pruning_steps,
+                                     rollout_by_batch, rollout_speedups,
+                                     same_architecture_spread, single_window_latency,
+                                     student_teacher_ratio, training_throughput,
+                                     training_variants)
 from stgkd.results import load_results
 
 pd.set_option("display.width", 200)
@@ -192,12 +193,22 @@ if train_variants:
     settings = variants_benchmark["settings"]
     print(f"{settings['rounds']} rounds of {settings['steps']} steps of {settings['batch']} "
           f"windows per variant, {variants_benchmark['machine']['threads']} threads")
-    variants_table = training_variants(variants_benchmark)
+    variants_table = training_variants(variants_benchmark, named=True)
     for column in ("max_abs_output_diff", "rel_gradient_diff"):   # too small for 2 decimals
         variants_table[column] = variants_table[column].map("{:.1e}".format)
     display(display_frame(variants_table, digits=2))  # noqa: F821
 else:
     print("no training-variant benchmark stored yet: python benchmarks/train_step_variants.py")
+
+# %% [markdown]
+# The compacted pruned models train as what they are, smaller STGCNs: training windows
+# per second of each distinct architecture among the stored pruning runs (seed 0; a
+# fine-tuned `-ft1` run shares its parent's), eager and compiled, on PeMSD7(M)'s 228
+# nodes, from the same benchmark run (`--checkpoints`).
+
+# %%
+compacted = compacted_training(variants_benchmark) if train_variants else pd.DataFrame()
+display_frame(compacted, digits=0) if len(compacted) else "no compacted models timed"
 
 # %% [markdown]
 # ## A distillation step

@@ -9,6 +9,7 @@ from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_rollout,
                                      kd_tables_times, load_benchmarks, newest_per_machine,
                                      pareto_frame, per_machine, student_teacher_ratio,
+                                     compacted_training,
                                      training_variants,
                                      pruning_steps,
                                      rollout_by_batch,
@@ -79,6 +80,29 @@ def test_training_variants_fastest_first_per_model_untimed_last():
     assert math.isnan(table.loc[2, "windows_per_s"]) and not table.loc[2, "equal"]
     assert table.loc[0, "speedup"] == pytest.approx(1.2)
     assert training_variants({}).empty
+
+
+def test_compacted_training_one_row_per_architecture_and_named_ones_apart():
+    def variants(eager, compiled):
+        return {"eager": {"windows_per_s": eager, "speedup": 1.0, "equal": True},
+                "compiled": {"windows_per_s": compiled, "speedup": compiled / eager, "equal": True}}
+    bench = {"models": {
+        "teacher": {"parameters": 333604, "variants": variants(100.0, 120.0)},
+        "prune/pemsd7m/taylor-25": {"parameters": 36237, "blocks": [[1, 6, 13], [13, 6, 25]],
+                                    "experiments": ["prune/pemsd7m/taylor-25",
+                                                    "prune/pemsd7m/taylor-25-ft1"],
+                                    "variants": variants(900.0, 1100.0)},
+        "prune/pemsd7m/teacher-kdis-lstcd": {"parameters": 8528, "blocks": [[1, 1, 3], [3, 1, 7]],
+                                             "experiments": ["prune/pemsd7m/teacher-kdis-lstcd"],
+                                             "variants": variants(2500.0, 2400.0)}}}
+    table = compacted_training(bench)
+    assert table["model"].tolist() == ["prune/pemsd7m/teacher-kdis-lstcd", "prune/pemsd7m/taylor-25"]
+    assert table.loc[1, "experiments"] == "prune/pemsd7m/taylor-25, prune/pemsd7m/taylor-25-ft1"
+    assert table.loc[1, "compiled_windows_per_s"] == 1100.0
+    assert training_variants(bench, named=True)["model"].unique().tolist() == ["teacher"]
+    assert len(training_variants(bench, named=False)) == 4
+    assert len(training_variants(bench)) == 6
+    assert compacted_training({"models": {"teacher": bench["models"]["teacher"]}}).empty
 
 
 def test_distillation_steps_speedup_and_epoch_time():

@@ -183,9 +183,10 @@ def training_throughput(benchmark: dict) -> pd.DataFrame:
     return frame
 
 
-def training_variants(benchmark: dict) -> pd.DataFrame:
+def training_variants(benchmark: dict, named: bool | None = None) -> pd.DataFrame:
     """Candidate optimisations of the training step (``benchmarks/train_step_variants.py``),
-    per architecture and variant: windows per second (median over interleaved rounds),
+    per architecture and variant (``named``: True, only the named architectures; False,
+    only the compacted pruned models of ``--checkpoints``; None, both): windows per second (median over interleaved rounds),
     ``speedup`` over the eager model of the same run, and how far the variant's outputs
     and gradients lie from the eager model's (``equal``: within the benchmark's
     tolerances; a variant that is not equal is not timed).
@@ -196,6 +197,7 @@ def training_variants(benchmark: dict) -> pd.DataFrame:
     rows = [{"model": model, "variant": variant, **{key: row.get(key) for key in (
                 "windows_per_s", "speedup", "max_abs_output_diff", "rel_gradient_diff", "equal")}}
             for model, entry in benchmark.get("models", {}).items()
+            if named is None or ("experiments" not in entry) == named
             for variant, row in entry.get("variants", {}).items()]
     columns = ["model", "variant", "windows_per_s", "speedup", "max_abs_output_diff",
                "rel_gradient_diff", "equal"]
@@ -207,6 +209,27 @@ def training_variants(benchmark: dict) -> pd.DataFrame:
     frame = frame.sort_values(["_model", "windows_per_s"], ascending=[True, False],
                               na_position="last")
     return frame.drop(columns="_model").reset_index(drop=True)
+
+
+def compacted_training(benchmark: dict) -> pd.DataFrame:
+    """Training windows per second of the compacted pruned models in a
+    ``benchmarks/train_step_variants.py --checkpoints`` file: one row per distinct
+    architecture, with the runs that have it, its parameter count (on PeMSD7(M)'s nodes)
+    and one column per timed variant (``<variant>_windows_per_s``), fewest parameters
+    first; empty without such models."""
+    rows = []
+    for model, entry in benchmark.get("models", {}).items():
+        if "experiments" not in entry:
+            continue   # a named architecture (teacher, pruning base, student)
+        row = {"model": model, "experiments": ", ".join(entry["experiments"]),
+               "parameters": entry.get("parameters")}
+        for variant, figures in entry.get("variants", {}).items():
+            row[f"{variant}_windows_per_s"] = figures.get("windows_per_s")
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return pd.DataFrame(columns=["model", "experiments", "parameters"])
+    return frame.sort_values(["parameters", "model"]).reset_index(drop=True)
 
 
 def distillation_steps(benchmark: dict) -> pd.DataFrame:
