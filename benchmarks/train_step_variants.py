@@ -103,7 +103,7 @@ def align_time_major(align: ChannelAlign, x: torch.Tensor) -> torch.Tensor:
     if align.mode == "pad":
         return F.pad(x, (0, align.c_out - align.c_in))
     if align.mode == "gather":
-        return F.pad(x, (0, 1)).index_select(-1, align.gather)
+        return x @ align.selection.t()
     return x
 
 

@@ -95,13 +95,21 @@ class ChannelAlign(nn.Module):
                                  f"found {list(residual)}")
             self.register_buffer("source", torch.tensor(source, dtype=torch.long))
             # where the map is the plain identity or padding, compute it as such (same numbers,
-            # no gather); -1 reads an appended zero channel
+            # no gather)
             if source == list(range(c_in)) + [-1] * (c_out - c_in):
                 self.mode = "identity" if c_in == c_out else "pad"
             else:
+                # the map as a product with a 0/1 matrix (row b: a one at source[b], or none):
+                # the same numbers as indexing (one term times 1 plus zeros), and a backward
+                # that is a product too. The indexing form (pad, then index_select) has a
+                # scatter-add backward that torch.compile's CPU code (torch 2.13, 2+ threads)
+                # got wrong: wrong gradients, then heap corruption.
+                selection = torch.zeros(c_out, c_in)
+                for b, a in enumerate(source):
+                    if a >= 0:
+                        selection[b, a] = 1.0
                 self.mode = "gather"
-                self.register_buffer("gather", torch.tensor([c_in if a < 0 else a for a in source]),
-                                     persistent=False)
+                self.register_buffer("selection", selection, persistent=False)
 
     def source_map(self) -> list[int]:
         """The input channel feeding each output channel (-1: none) of a residual without
@@ -131,7 +139,7 @@ class ChannelAlign(nn.Module):
         if self.mode == "pad":
             return F.pad(x, (0, 0, 0, 0, 0, self.c_out - self.c_in))
         if self.mode == "gather":
-            return F.pad(x, (0, 0, 0, 0, 0, 1)).index_select(1, self.gather)
+            return channel_product(self.selection.to(x.dtype), None, x)
         return x
 
 
