@@ -47,7 +47,7 @@ import torch.nn.functional as F
 from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.nn import STGCN
-from stgkd.nn.layers import ChannelAlign, ChebGraphConv, TemporalConv
+from stgkd.nn.layers import ChannelAlign, ChebGraphConv, TemporalConv, chebyshev_terms
 
 sys.path.insert(0, str(Path(__file__).parent))
 from stgcn_speed import (MODELS, cpu_benchmark_parser, seeded_pemsd7m,  # noqa: E402
@@ -70,11 +70,7 @@ def sparse_graph_product(laplacian_csr: torch.Tensor, x: torch.Tensor) -> torch.
 
 def sparse_cheb(layer: ChebGraphConv, laplacian_csr: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """:class:`ChebGraphConv`'s forward with sparse graph products. [B, C, T, N] -> same."""
-    terms = [x]
-    if layer.order > 1:
-        terms.append(sparse_graph_product(laplacian_csr, x))
-    for _ in range(2, layer.order):
-        terms.append(2 * sparse_graph_product(laplacian_csr, terms[-1]) - terms[-2])
+    terms = chebyshev_terms(x, layer.order, lambda t: sparse_graph_product(laplacian_csr, t))
     kernel = layer.theta.permute(2, 0, 1).flatten(1)
     out = F.conv2d(torch.cat(terms, dim=1), kernel[:, :, None, None], layer.bias)
     return torch.relu(out + layer.align(x))
@@ -143,11 +139,7 @@ def cheb_time_major(layer: ChebGraphConv, x: torch.Tensor, graph_product) -> tor
     """:class:`ChebGraphConv` in [T, B, N, C]; ``graph_product(x)`` is ``L~`` applied
     along N. The orders are stacked as channels (order-major, as ``theta`` [Ks, c_in,
     c_out] flattens), so Theta is one matrix product."""
-    terms = [x]
-    if layer.order > 1:
-        terms.append(graph_product(x))
-    for _ in range(2, layer.order):
-        terms.append(2 * graph_product(terms[-1]) - terms[-2])
+    terms = chebyshev_terms(x, layer.order, graph_product)
     theta = layer.theta.reshape(-1, layer.theta.shape[-1])         # [Ks c_in, c_out]
     out = torch.cat(terms, dim=-1) @ theta + layer.bias
     return torch.relu(out + align_time_major(layer.align, x))
@@ -235,11 +227,10 @@ def measure(config: dict, series, windows: torch.Tensor, n_his: int, variants: l
     """Check every variant of an STGCN of ``config`` against the eager model, then time
     ``rounds`` interleaved rounds of ``steps`` training steps each; returns the figures
     per variant."""
-    start = build(config, series).state_dict()
+    reference = build(config, series)   # never stepped: its weights are every variant's start
+    start = reference.state_dict()
     batches = [(windows[i * BATCH:(i + 1) * BATCH, None, :n_his], windows[i * BATCH:(i + 1) * BATCH, n_his])
                for i in range(steps)]
-    reference = build(config, series)
-    reference.load_state_dict(start)
     runs, figures = {}, {}
     for name in variants:
         model = build(config, series)

@@ -139,7 +139,7 @@ class ChannelAlign(nn.Module):
         if self.mode == "pad":
             return F.pad(x, (0, 0, 0, 0, 0, self.c_out - self.c_in))
         if self.mode == "gather":
-            return channel_product(self.selection.to(x.dtype), None, x)
+            return channel_product(self.selection, None, x)
         return x
 
 
@@ -177,6 +177,19 @@ class TemporalConv(nn.Module):
         return torch.relu(out + residual)
 
 
+def chebyshev_terms(x: torch.Tensor, order: int, graph_product) -> list[torch.Tensor]:
+    """The ``order`` terms ``T_k(L~) X`` of a Chebyshev graph convolution, from the
+    recursion ``X_0 = X``, ``X_1 = L~ X``, ``X_k = 2 L~ X_{k-1} - X_{k-2}``, where
+    ``graph_product(t)`` applies ``L~`` along the node axis of ``t`` (in whatever layout
+    ``x`` has). Shapes: each term is ``x``'s."""
+    terms = [x]
+    if order > 1:
+        terms.append(graph_product(x))
+    for _ in range(2, order):
+        terms.append(2 * graph_product(terms[-1]) - terms[-2])
+    return terms
+
+
 class ChebGraphConv(nn.Module):
     """Chebyshev graph convolution ``relu(sum_k T_k(L~) X Theta_k + b + X)`` (STGCN eq. 3).
 
@@ -208,11 +221,8 @@ class ChebGraphConv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.laplacian.numel() == 0:
             raise RuntimeError("ChebGraphConv: no graph set; call STGCN.set_graph(weights) first")
-        terms = [x]
-        if self.order > 1:
-            terms.append(x @ self.laplacian)  # L~ is symmetric, so X L~ = (L~ X^T)^T
-        for _ in range(2, self.order):
-            terms.append(2 * (terms[-1] @ self.laplacian) - terms[-2])
+        # L~ is symmetric, so X L~ = (L~ X^T)^T: the product along the last (node) axis
+        terms = chebyshev_terms(x, self.order, lambda t: t @ self.laplacian)
         stacked = torch.cat(terms, dim=1)                      # [B, Ks * c_in, T, N]
         kernel = self.theta.permute(2, 0, 1).flatten(1)        # [c_out, Ks * c_in]
         if compiled_inference():   # the product, as time_conv explains

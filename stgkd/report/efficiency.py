@@ -38,7 +38,8 @@ def load_benchmarks(kind: str, root: str | Path | None = None) -> list[tuple[dic
 
 def newest_per_machine(loaded: Iterable[tuple[dict, Path]]) -> list[dict]:
     """The newest benchmark of each machine (its ``machine.device``) among ``loaded``
-    (:func:`load_benchmarks`' list, newest first), newest first."""
+    (``(benchmark, path)`` pairs as :func:`load_benchmarks` gives, in any order), newest
+    first."""
     newest: dict[str, dict] = {}
     for bench, _ in sorted(loaded, key=lambda item: item[0].get("created", ""), reverse=True):
         newest.setdefault(str(bench.get("machine", {}).get("device", "")), bench)
@@ -186,8 +187,9 @@ def training_throughput(benchmark: dict) -> pd.DataFrame:
 def training_variants(benchmark: dict, named: bool | None = None) -> pd.DataFrame:
     """Candidate optimisations of the training step (``benchmarks/train_step_variants.py``),
     per architecture and variant (``named``: True, only the named architectures; False,
-    only the compacted pruned models of ``--checkpoints``; None, both): windows per second (median over interleaved rounds),
-    ``speedup`` over the eager model of the same run, and how far the variant's outputs
+    only the compacted pruned models of ``--checkpoints``; None, both): windows per
+    second (median over interleaved rounds), ``speedup`` over the eager model of the
+    same run, and how far the variant's outputs
     and gradients lie from the eager model's (``equal``: within the benchmark's
     tolerances; a variant that is not equal is not timed).
 
