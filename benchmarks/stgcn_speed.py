@@ -43,7 +43,7 @@ from stgkd.complexity import count_parameters
 from stgkd.data import load_series, make_windows, DEFAULT_SPLITS
 from stgkd.evaluate import forecast, rollout
 from stgkd.nn.streaming import streaming_rollout
-from stgkd.io import write_json
+from stgkd.io import RERUN_REMEDY, read_torch, write_json
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.provenance import device_description, git_commit, now_iso
 from stgkd.report.efficiency import fastest_rollout
@@ -82,7 +82,7 @@ def stored_compacted_models(root=None) -> list[dict]:
             continue
         path = results_root(root) / "paper" / result["experiment"] / result["checkpoint"]
         if path.is_file() and result["seed"] == 0:
-            state = torch.load(path, map_location="cpu", weights_only=False)
+            state = read_torch(path, RERUN_REMEDY)
             if [list(block) for block in state["model_config"]["blocks"]] in named:
                 continue
             subjects.append({"key": result["experiment"], "config": state["model_config"],

@@ -14,12 +14,12 @@ from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
 from stgkd.data.fetch import sha256_file
 from stgkd.distill import LazyTeacherCache, TeacherCache, make_kd_loss
 from stgkd.evaluate import evaluate_split
-from stgkd.io import save_torch, write_json
+from stgkd.io import RERUN_REMEDY, StoredFileError, read_torch, save_torch, write_json
 from stgkd.nn.stgcn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.prune import algorithm1
 from stgkd.provenance import now_iso, provenance
 from stgkd.results import result_path, stored_or_resume_path, results_root
-from stgkd.train import TrainConfig, fit, supervised_mse
+from stgkd.train import HISTORY_FIELDS, TrainConfig, fit, supervised_mse
 
 
 @dataclass(frozen=True)
@@ -418,7 +418,11 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
     epochs = prof.epochs if experiment.pruning is None else experiment.pruning.epochs(prof.epochs)
     config = TrainConfig(epochs=epochs, seed=seed, device=device, compile=compile,
                          batch_size=experiment.batch_size, lr=experiment.learning_rate)
-    fitted = fit(model, data, config, loss_fn, state_path=resume_path, progress=progress)
+    # the test metrics of every epoch are recorded (never used for selection), so other
+    # model-selection rules can be reported from the history (stgkd.selection)
+    fitted = fit(model, data, config, loss_fn, state_path=resume_path, progress=progress,
+                 monitor=lambda m: evaluate_split(m, data, "test", batch_size=config.eval_batch_size,
+                                                  device=device))
     test = evaluate_split(model, data, "test", device=device)
 
     checkpoint_path = result_path(profile, name, seed, results_dir, ".pt")
@@ -435,8 +439,7 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
         "loss": experiment.loss, "hyperparameters": dict(experiment.hyper),
         "train_config": asdict(config), "best_epoch": fitted.best_epoch,
         "val": fitted.history[fitted.best_epoch - 1]["val"], "test": test,
-        "history": [{k: h[k] for k in ("epoch", "train_loss", "val_mae", "lr", "epoch_time_s")}
-                    for h in fitted.history],
+        "history": [{k: h[k] for k in HISTORY_FIELDS if k in h} for h in fitted.history],
         "checkpoint": checkpoint_path.name,
         # wall time: training and validation summed over every resumed session, plus
         # this session's data loading and test evaluation
@@ -517,7 +520,11 @@ def _prune(experiment: Experiment, profile: str, seed: int, device: str, results
 
 def load_model(checkpoint: str | Path, weights=None) -> STGCN:
     """Rebuild a trained STGCN from a run checkpoint (``seed<S>.pt``)."""
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    state = read_torch(checkpoint, RERUN_REMEDY)
+    if not isinstance(state, dict) or not {"model_config", "state_dict"} <= set(state):
+        raise StoredFileError(checkpoint, "expected a run checkpoint with model_config and "
+                              "state_dict, found " + (f"the keys {sorted(state)}" if
+                              isinstance(state, dict) else type(state).__name__), RERUN_REMEDY)
     model = STGCN(**state["model_config"])
     model.load_state_dict(state["state_dict"])
     if weights is not None:

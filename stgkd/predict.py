@@ -17,6 +17,7 @@ from stgkd.data.errors import DataFormatError
 from stgkd.data.readers import check_square, read_numeric_csv
 from stgkd.data.windows import ZScore
 from stgkd.evaluate import rollout
+from stgkd.io import RERUN_REMEDY, read_torch
 from stgkd.nn.stgcn import STGCN
 
 
@@ -30,7 +31,7 @@ def load_checkpoint(path: str | Path, weights: np.ndarray | None = None
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: expected a run checkpoint (seed<S>.pt), found no file")
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = read_torch(path, RERUN_REMEDY)
     if not isinstance(state, dict) or not {"model_config", "state_dict"} <= set(state):
         raise DataFormatError(path, "a run checkpoint with model_config and state_dict",
                               f"{type(state).__name__} with keys "

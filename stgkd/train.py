@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from stgkd.data.windows import WindowedData
 from stgkd.evaluate import evaluate_split
-from stgkd.io import save_torch
+from stgkd.io import read_torch, save_torch
 
 # loss_fn(model, x [B, 1, n_his, N], y [B, N]) -> scalar loss. Distillation losses are
 # modules around a frozen teacher with this same signature; a loss whose attribute
@@ -50,6 +50,10 @@ class TrainConfig:
     epoch_windows: int | None = None  # train on this many windows per epoch (None: all of them)
 
 
+# The per-epoch fields a stored result's history keeps ("val" and "test": metrics per horizon).
+HISTORY_FIELDS = ("epoch", "train_loss", "val_mae", "val", "test", "lr", "epoch_time_s",
+                  "test_time_s")
+
 # Settings that change how a run executes, not what it computes: a run may resume with others.
 EXECUTION_SETTINGS = ("device", "compile")
 
@@ -67,13 +71,20 @@ class FitResult:
 
 
 def _rng_state() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """The three RNG states as tensors and plain values, so that a resume state loads
+    with ``weights_only=True`` (NumPy's key array as an int64 tensor)."""
+    numpy_state = np.random.get_state(legacy=False)
+    numpy_state["state"]["key"] = torch.from_numpy(numpy_state["state"]["key"].astype(np.int64))
+    return {"torch": torch.get_rng_state(), "numpy": numpy_state, "python": random.getstate()}
 
 
 def _set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
+    numpy_state = {**state["numpy"], "state": dict(state["numpy"]["state"])}
+    numpy_state["state"]["key"] = numpy_state["state"]["key"].numpy().astype(np.uint32)
+    np.random.set_state(numpy_state)
+    python = state["python"]
+    random.setstate((python[0], tuple(python[1]), python[2]))
 
 
 def _mean_mae(metrics: dict) -> float:
@@ -83,7 +94,8 @@ def _mean_mae(metrics: dict) -> float:
 
 def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: LossFn = supervised_mse,
         state_path: str | Path | None = None, progress: bool = True,
-        validate: Callable[[nn.Module], dict] | None = None) -> FitResult:
+        validate: Callable[[nn.Module], dict] | None = None,
+        monitor: Callable[[nn.Module], dict] | None = None) -> FitResult:
     """Train ``model`` on ``data.train`` and keep the epoch with the lowest validation MAE.
 
     Each epoch shuffles the training windows with a generator seeded by
@@ -103,6 +115,11 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
     that many epochs in a row bring no better validation MAE. With
     ``config.epoch_windows`` an epoch trains on the first that many windows of its
     shuffled order, a different draw each epoch (a fixed budget of steps per epoch).
+
+    ``monitor(model)``, when given, is evaluated after every epoch and recorded in the
+    history as ``"test"`` (with its cost as ``"test_time_s"``), never used for selection:
+    it lets a model-selection rule other than best validation MAE (the last epoch, the
+    original STGCN code's rule) be reported later from the history without retraining.
     """
     device = torch.device(config.device)
     model.to(device)
@@ -124,7 +141,8 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
     start_epoch = 0
     state_path = Path(state_path) if state_path is not None else None
     if state_path is not None and state_path.is_file():
-        state = torch.load(state_path, map_location=device, weights_only=False)
+        state = read_torch(state_path, "delete it to start this run afresh",
+                           map_location=device)
         # settings added since the file was written take their defaults
         saved = {k: v for k, v in {**asdict(TrainConfig()), **state["config"]}.items()
                  if k not in EXECUTION_SETTINGS}
@@ -190,9 +208,14 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         if val_mae < result.best_val_mae:
             result.best_val_mae, result.best_epoch = val_mae, epoch + 1
             best_state = copy.deepcopy(model.state_dict())
-        result.history.append({"epoch": epoch + 1, "train_loss": float(np.mean(losses)),
-                               "val_mae": val_mae, "val": val, "lr": lr,
-                               "epoch_time_s": time.perf_counter() - epoch_start})
+        record = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)),
+                  "val_mae": val_mae, "val": val, "lr": lr}
+        if monitor is not None:
+            monitor_start = time.perf_counter()
+            record["test"] = monitor(model)
+            record["test_time_s"] = time.perf_counter() - monitor_start
+        record["epoch_time_s"] = time.perf_counter() - epoch_start
+        result.history.append(record)
         result.session_train_time_s = time.perf_counter() - session_start
         result.wall_time_s = earlier_sessions_s + result.session_train_time_s
         if progress:

@@ -19,7 +19,7 @@ from stgkd.io import save_torch, write_json
 from stgkd.metrics import horizon_metrics
 from stgkd.provenance import now_iso, provenance
 from stgkd.results import result_path, stored_or_resume_path
-from stgkd.train import TrainConfig, fit, supervised_mse
+from stgkd.train import HISTORY_FIELDS, TrainConfig, fit, supervised_mse
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,9 @@ def run_dmst(experiment, profile: str = "quick", seed: int = 0, device: str = "c
         fitted = fit(model, data, config, supervised_mse, state_path=resume_path,
                      progress=progress,
                      validate=lambda m: evaluate_multistep(
-                         predict_windows(m, data.val, data.n_his, device=device), data.val, data))
+                         predict_windows(m, data.val, data.n_his, device=device), data.val, data),
+                     monitor=lambda m: evaluate_multistep(
+                         predict_windows(m, data.test, data.n_his, device=device), data.test, data))
         test = evaluate_multistep(predict_windows(model, data.test, data.n_his, device=device),
                                   data.test, data)
         checkpoint = result_path(profile, name, seed, results_dir, ".pt")
@@ -141,8 +143,8 @@ def run_dmst(experiment, profile: str = "quick", seed: int = 0, device: str = "c
         result |= {"parameters": count_parameters(model), "train_config": asdict(config),
                    "best_epoch": fitted.best_epoch,
                    "val": fitted.history[fitted.best_epoch - 1]["val"],
-                   "history": [{k: h[k] for k in ("epoch", "train_loss", "val_mae", "val", "lr",
-                                                  "epoch_time_s")} for h in fitted.history],
+                   "history": [{k: h[k] for k in HISTORY_FIELDS if k in h}
+                               for h in fitted.history],
                    "checkpoint": checkpoint.name}
         fit_time = fitted.wall_time_s - fitted.session_train_time_s
     test_loss = test.pop("loss")

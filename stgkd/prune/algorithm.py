@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from stgkd.io import save_torch
+from stgkd.io import read_torch, save_torch
 
 from stgkd.data.windows import WindowedData
 from stgkd.nn.stgcn import STGCN
@@ -240,7 +240,8 @@ def _restore(path: Path, settings: dict, model: nn.Module, optimizer: torch.opti
     if not isinstance(data, WindowedData):
         raise ValueError(f"state_path: resuming {path} needs the same minibatches again; "
                          f"expected data as a WindowedData, found {type(data).__name__}")
-    state = torch.load(path, map_location=next(model.parameters()).device, weights_only=False)
+    state = read_torch(path, "delete it to start the pruning afresh",
+                       map_location=next(model.parameters()).device)
     if state["settings"] != settings:
         raise ValueError(f"{path}: expected a pruning state of the settings {settings}, found "
                          f"{state['settings']}; delete it to start afresh")

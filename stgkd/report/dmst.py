@@ -25,6 +25,7 @@ import pandas as pd
 import torch
 
 from stgkd.complexity import count_parameters
+from stgkd.io import RERUN_REMEDY, read_torch
 from stgkd.reference import DATASET_NAMES, dmst_gnode_reported, paper_datasets
 from stgkd.report.comparison import (NOT_YET_RUN, _check_profile, attach_ours,
                                      own_best_means, pair_on_common_seeds, result_cells)
@@ -409,7 +410,7 @@ def load_dmst_model(result: dict, results_dir: str | Path | None = None) -> torc
         raise ValueError(f"result {result['experiment']}: {model} is a classical model and "
                          f"has no checkpoint")
     path = run_checkpoint(result, results_dir)
-    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    checkpoint = read_torch(path, RERUN_REMEDY)
     n_nodes = _series(result["dataset"]).n_nodes
     if checkpoint["n_nodes"] != n_nodes:
         raise ValueError(f"{path}: expected a model of {n_nodes} nodes ({result['dataset']}), "
@@ -571,7 +572,7 @@ def graph_matrices(result: dict, results_dir: str | Path | None = None) -> dict:
     """
     from stgkd.nn.dmst_gnode import DynamicGraph
     path = run_checkpoint(result, results_dir)
-    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    checkpoint = read_torch(path, RERUN_REMEDY)
     state = checkpoint["state_dict"]
     if "distance_hat" not in state or "pattern_hat" not in state:
         raise ValueError(f"result {result['experiment']}: expected a graph-ODE model "

@@ -24,6 +24,7 @@ import torch
 
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.data.windows import WindowedData
+from stgkd.io import RERUN_REMEDY, read_torch
 from stgkd.experiments import EXPERIMENTS, KD_ROWS, KD_SETTINGS, load_model
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.comparison import (NOT_YET_RUN, PROFILE_PREFERENCE, _best_candidates,
@@ -469,7 +470,7 @@ def _check_scaler(path: Path, data: WindowedData) -> None:
     Raises:
         ValueError: the run was trained on another split (e.g. a smoke run's one day).
     """
-    scaler = torch.load(path, map_location="cpu", weights_only=False).get("scaler")
+    scaler = read_torch(path, RERUN_REMEDY).get("scaler")
     if scaler is None:
         return
     if not np.allclose([scaler["mean"], scaler["std"]], [data.scaler.mean, data.scaler.std]):
