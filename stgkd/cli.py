@@ -9,21 +9,36 @@ import time
 import torch
 
 from stgkd.experiments import EXPERIMENTS, PROFILES, get_experiment, get_profile, run_experiment
-from stgkd.results import load_result, result_path
+from stgkd.io import StoredFileError
+from stgkd.results import load_result, read_result, result_path
 
 
 def _cmd_list(args) -> int:
     profiles = [args.profile] if args.profile else list(PROFILES)
     print(f"{'experiment':34} {'dataset':9} " + " ".join(f"{p:>7}" for p in profiles))
+    unreadable = []
     for name, experiment in EXPERIMENTS.items():
         done = []
         for profile in profiles:
             seeds = sorted(result_path(profile, name, 0, args.results_dir).parent.glob("seed*.json"))
-            done.append(f"{len(seeds):>7}" if seeds else f"{'-':>7}")
+            bad = [path for path in seeds if not _readable(path, args.results_dir)]
+            unreadable.extend(bad)
+            cell = f"{len(seeds) - len(bad)}" + (f"+{len(bad)}!" if bad else "")
+            done.append(f"{cell:>7}" if seeds else f"{'-':>7}")
         print(f"{name:34} {experiment.dataset:9} " + " ".join(done))
-    print("\ncolumns: number of stored seeds per profile; profiles: " +
-          "; ".join(f"{p.name} = {p.description}" for p in PROFILES.values()))
+    print("\ncolumns: number of stored seeds per profile (+N! unreadable result files); "
+          "profiles: " + "; ".join(f"{p.name} = {p.description}" for p in PROFILES.values()))
+    for path in unreadable:
+        print(f"unreadable: {path}", file=sys.stderr)
     return 0
+
+
+def _readable(path, results_dir) -> bool:
+    try:
+        read_result(path, results_dir)
+        return True
+    except StoredFileError:
+        return False
 
 
 def _cmd_show(args) -> int:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from stgkd.io import StoredFileError
 from stgkd.report import comparison_table, load_benchmark
 from stgkd.report.dmst import DMST_DATASETS, DMST_HORIZONS, dmst_table, metric_column
 from stgkd.report.efficiency import (batch_ratio, fastest_rollout, load_benchmarks,
@@ -174,7 +175,11 @@ def main(argv=None) -> int:
     parser.add_argument("--check", action="store_true", help="only check that README.md is current")
     args = parser.parse_args(argv)
     text = README.read_text()
-    new = updated_readme(text, summary_markdown())
+    try:
+        new = updated_readme(text, summary_markdown())
+    except StoredFileError as error:       # a cut result file: name it, change nothing
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if args.check:
         if new != text:
             print("README.md: results summary is out of date; run `python -m stgkd.readme`",

@@ -2,9 +2,10 @@
 ``results/<profile>/<experiment>/seed<S>.json``; profiles are never mixed."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
+
+from stgkd.io import StoredFileError, read_json
 
 
 _REPO = Path(__file__).resolve().parents[1]
@@ -29,17 +30,44 @@ def result_path(profile: str, experiment: str, seed: int, root: str | Path | Non
     return run_dir(profile, experiment, root) / f"seed{seed}{suffix}"
 
 
+def _rerun_remedy(path: Path, root: str | Path | None) -> str:
+    """What to do with an unreadable result file: re-run the run it belongs to."""
+    try:
+        parts = path.relative_to(results_root(root)).parts
+        profile, experiment, seed = parts[0], "/".join(parts[1:-1]), parts[-1][4:-5]
+        return (f"re-run it with `stgkd run {experiment} --profile {profile} --seed {seed} "
+                f"--force` (or delete it)")
+    except (ValueError, IndexError):
+        return "re-run the experiment that wrote it with `stgkd run <experiment> --force`"
+
+
+def read_result(path: str | Path, root: str | Path | None = None) -> dict:
+    """One result JSON; a cut or garbled file raises :class:`~stgkd.io.StoredFileError`
+    naming it and the command that re-creates it."""
+    path = Path(path)
+    result = read_json(path, _rerun_remedy(path, root))
+    if not isinstance(result, dict) or "experiment" not in result:
+        raise StoredFileError(path, f"expected a run result (a JSON object with 'experiment'), "
+                                    f"found {type(result).__name__}", _rerun_remedy(path, root))
+    return result
+
+
 def load_result(profile: str, experiment: str, seed: int, root: str | Path | None = None) -> dict | None:
     """The stored result of one run, or ``None`` when it has not been run."""
     path = result_path(profile, experiment, seed, root)
-    return json.loads(path.read_text()) if path.is_file() else None
+    return read_result(path, root) if path.is_file() else None
 
 
 def load_results(root: str | Path | None = None, profile: str | None = None) -> list[dict]:
-    """Every stored run result (of one profile when given), in path order."""
+    """Every stored run result (of one profile when given), in path order.
+
+    Raises:
+        StoredFileError: a result file is cut or garbled (named, with the command that
+            re-creates it).
+    """
     base = results_root(root)
     pattern = f"{profile}/**/seed*.json" if profile else "*/**/seed*.json"
-    return [json.loads(path.read_text()) for path in sorted(base.glob(pattern))]
+    return [read_result(path, root) for path in sorted(base.glob(pattern))]
 
 
 

@@ -11,6 +11,7 @@ from conftest import random_graph
 
 from stgkd.complexity import count_parameters
 from stgkd.evaluate import rollout
+from stgkd.io import read_torch
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN, Hidden
 from stgkd.nn.layers import ChannelAlign
 from stgkd.nn.streaming import streaming_rollout
@@ -561,7 +562,7 @@ def test_algorithm1_resumes_after_an_interruption_on_the_same_minibatches(synthe
         algorithm1(fresh(), synthetic_windows, supervised_mse, log=stop_after_two,
                    state_path=state, **settings)
     assert state.is_file()
-    interrupted_s = torch.load(state, weights_only=False)["elapsed_s"]
+    interrupted_s = read_torch(state)["elapsed_s"]
     resumed = algorithm1(fresh(), synthetic_windows, supervised_mse, state_path=state, **settings)
     assert [h["step"] for h in resumed.history] == [h["step"] for h in straight.history]
     assert [h["minibatches"] for h in resumed.history] == [h["minibatches"] for h in straight.history]

@@ -52,7 +52,11 @@ def test_kd_tables_hold_the_papers_numbers():
     tables = reference.kd_tables()
     assert list(tables.columns) == ["table", "dataset", "our_dataset", "model", "setting",
                                     "metric", "horizon_min", "value"]
-    assert len(tables) == 550
+    assert len(tables) == 586        # 550, then the LRD(L2) rows of Tables 2 and 4 (2 x 18)
+    # the paper prints the same LRD(L2) row in Tables 2 and 4: MAE 2.768 at 15 min on PeMSD7
+    for number in (2, 4):
+        assert cell(tables, table=number, dataset="PeMSD7", model="Student LRD(L2)",
+                    metric="MAE", horizon_min=15.0)["value"] == 2.768
     # Table 2, PeMSD7, Teacher: MAE 2.230 at 15 min; Table 1: 333,604 parameters
     assert cell(tables, table=2, dataset="PeMSD7", model="Teacher", metric="MAE",
                 horizon_min=15.0)["value"] == 2.23
@@ -92,7 +96,7 @@ def test_dmst_gnode_reported_figures():
 def test_reference_cells_join_both_papers():
     cells = reference.reference_cells()
     assert list(cells.columns) == reference.CELL_COLUMNS
-    assert len(cells) == 550 + 6
+    assert len(cells) == 586 + 6
     assert set(cells["source"]) == {"KD paper", "DMST-GNODE paper"}
     assert cell(cells, table="Table 5", dataset="PeMSD8", model="Student LTCD", metric="MAE",
                 horizon_min=30.0)["paper_value"] == 1.747
@@ -145,7 +149,7 @@ def test_comparison_mean_std_difference_over_seeds():
 def test_rows_not_run_say_so():
     results = [make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher")]
     table2 = report.comparison_table(2, results)
-    assert len(table2) == 72
+    assert len(table2) == 90       # 5 rows x 2 data sets x 9 cells
     missing = table2[table2["model"] == "Student LRD(KL)"]
     assert len(missing) == 18
     assert (missing["profile"] == "not yet run").all()
@@ -311,8 +315,8 @@ def test_relative_to_teacher():
 def test_dashboard_lists_every_comparable_cell():
     results = [make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher")]
     board = report.dashboard(results)
-    # Tables 1, 2, 4, 5, 7, 8: 18 + 72 + 90 + 108 + 54 + 126 cells; DMST-GNODE: 6
-    assert len(board) == 474
+    # Tables 1, 2, 4, 5, 7, 8: 18 + 90 + 108 + 108 + 54 + 126 cells; DMST-GNODE: 6
+    assert len(board) == 510
     assert list(dict.fromkeys(board["table"])) == ["Table 1", "Table 2", "Table 4", "Table 5",
                                                    "Table 7", "Table 8", "abstract"]
     bangkok = board[board["dataset"] == "BKK"]
@@ -320,10 +324,10 @@ def test_dashboard_lists_every_comparable_cell():
     summary = report.dashboard_summary(board)
     total = summary.loc[("all", "all")]
     # the teacher fills 9 cells in each of Tables 2, 4, 5 and 7
-    assert total["smoke"] == 36 and total["cells"] == 474
+    assert total["smoke"] == 36 and total["cells"] == 510
     assert total["computed"] == 12 and total["not yet measured"] == 6
     assert total["data set not available"] == 2
-    assert total["not yet run"] == 474 - 36 - 12 - 6 - 2
+    assert total["not yet run"] == 510 - 36 - 12 - 6 - 2
     assert summary.loc[("KD paper", "Table 8"), "not yet run"] == 126
 
 
@@ -334,7 +338,7 @@ def test_horizon_view_puts_horizons_side_by_side():
     assert row[("15 min", "paper")] == "2.230" and row[("15 min", "ours")] == "3.000"
     assert row[("15 min", "diff")] == "+0.770" and row[("", "profile")] == "smoke"
     assert view.loc[("PeMSD8", "Teacher", "", "MAE")][("45 min", "ours")] == "–"
-    assert len(view) == 24   # 2 data sets x 4 models x 3 metrics
+    assert len(view) == 30   # 2 data sets x 5 models x 3 metrics
 
 
 def test_format_number():

@@ -12,7 +12,7 @@ import torch
 
 from stgkd import report
 from stgkd.experiments import EXPERIMENTS
-from stgkd.io import save_torch, write_json
+from stgkd.io import read_torch, save_torch, write_json
 from stgkd.nn.stgcn import STUDENT_BLOCKS, STGCN
 from stgkd.reference import kd_table
 from stgkd.results import load_results, result_path
@@ -348,7 +348,7 @@ def test_prediction_trace_rejects_bad_arguments_and_missing_checkpoints(
                                 node=0, n_windows=2, results_dir=tmp_path)
     # a checkpoint that records another z-score was trained on other days
     path = result_path("smoke", result["experiment"], 0, tmp_path, ".pt")
-    state = torch.load(path, weights_only=False)
+    state = read_torch(path)
     save_torch(path, {**state, "scaler": {"mean": data.scaler.mean + 1.0,
                                           "std": data.scaler.std}})
     with pytest.raises(ValueError, match="split_days"):
