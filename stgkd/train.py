@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from stgkd.progress import tqdm
 
 from stgkd.data.windows import WindowedData
 from stgkd.evaluate import evaluate_split

@@ -30,7 +30,7 @@ import warnings
 from typing import Iterable
 
 import numpy as np
-from tqdm.auto import tqdm
+from stgkd.progress import tqdm
 
 DEFAULT_ORDERS: tuple[tuple[int, int, int], ...] = (
     (1, 0, 0), (2, 0, 0), (3, 0, 0), (1, 0, 1), (2, 0, 1), (3, 0, 1))

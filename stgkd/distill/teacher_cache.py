@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from stgkd.progress import tqdm
 
 from stgkd.distill.correlation import bctn_to_btnc, spatial_correlation, temporal_correlation
 from stgkd.distill.pairwise import upper_triangle

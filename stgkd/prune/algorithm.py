@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from stgkd.progress import tqdm
 
 from stgkd.io import read_torch, save_torch
 

@@ -2,6 +2,9 @@
 
 - :mod:`stgkd.report.comparison`: run results matched to paper cells, comparison
   tables, the reproduction dashboard and its summary, provenance;
+- :mod:`stgkd.report.verdicts`: the paired comparison (per-seed differences, a paired-t
+  interval, the verdict words) and :mod:`stgkd.report.claims`: every claim of both papers
+  and its verdict;
 - :mod:`stgkd.report.table1`: Table 1 (model size and cost);
 - :mod:`stgkd.report.kd`: Tables 3 and 6, the central claim, Figure 3 and the t-SNE plot;
 - :mod:`stgkd.report.pruning`: the pruning runs, Table 9, the pruning claims and figures;
@@ -12,6 +15,8 @@ The summaries of the data chapter are in :mod:`stgkd.data.overview`.
 """
 from __future__ import annotations
 
+from stgkd.report.claims import (CLAIMS, Claim, claim_cells, claim_verdicts, overall_verdict,
+                                 rule_comparison, verdicts_by_rule)
 from stgkd.report.comparison import (CELL_KEYS, DASHBOARD_KD_TABLES, METRIC_NAMES, NO_DATA,
                                      NOT_YET_RUN, OURS_COLUMNS, PROFILE_LABELS,
                                      PROFILE_PREFERENCE, SeedPairing, attach_ours,
@@ -25,6 +30,7 @@ from stgkd.report.dmst import (CLAIM_RIVALS, DMST_DATASETS, TRACE_MODELS, dmst_c
                                model_overview, network_snapshot, paper_figures,
                                prediction_traces, station_layout)
 from stgkd.report.dmst import training_curves as dmst_training_curves
+from stgkd.report.verdicts import paired_difference, paired_verdicts, verdict_counts
 from stgkd.report.display import display_frame, format_number, horizon_view
 from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, ERROR_METRICS, TABLE6_COLUMN,
                              TABLE6_SETTINGS, best_profile_results, claim_check,
@@ -46,6 +52,8 @@ from stgkd.report.table1 import (BENCHMARK, BENCHMARK_MODELS, BENCHMARK_ROLLOUT,
                                  table1_comparison, table1_ours, table1_overview)
 
 __all__ = [
+    "CLAIMS", "Claim", "claim_cells", "claim_verdicts", "overall_verdict", "rule_comparison",
+    "verdicts_by_rule", "paired_difference", "paired_verdicts", "verdict_counts",
     "BENCHMARK", "BENCHMARK_MODELS", "BENCHMARK_ROLLOUT", "CELL_KEYS", "CLAIM_HORIZONS",
     "CLAIM_METRICS", "COMPUTED", "DASHBOARD_KD_TABLES", "ERROR_METRICS", "METRIC_NAMES",
     "NOT_YET_MEASURED", "NOT_YET_RUN", "NO_DATA", "OURS_COLUMNS", "PROFILE_LABELS",

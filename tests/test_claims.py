@@ -1,0 +1,70 @@
+"""The claims registry and its verdict table, on hand-made results."""
+import pytest
+
+from stgkd.report.claims import CLAIMS, claim_cells, claim_verdicts, overall_verdict
+
+
+def run(experiment, seed, mae, dataset="losloop", history=None):
+    result = {"experiment": experiment, "profile": "paper", "seed": seed, "dataset": dataset,
+              "test": {f"{h}min": {"mae": mae + h / 100, "rmse": mae + 1 + h / 100}
+                       for h in (15, 30, 45)}}
+    if history is not None:
+        result["history"] = history
+    return result
+
+
+def test_overall_verdict_words():
+    assert overall_verdict(["holds"] * 6) == "holds"
+    assert overall_verdict(["holds", "within noise"]) == "mixed"
+    assert overall_verdict(["fails", "within noise"]) == "fails"
+    assert overall_verdict(["within noise"] * 3) == "within noise"
+    assert overall_verdict(["too few seeds"] * 6) == "too few seeds"
+    assert overall_verdict(["not compared"] * 6) == "not compared"
+
+
+def test_every_table_and_the_dmst_comparison_have_claims():
+    sources = {claim.source for claim in CLAIMS}
+    assert sources == {"Table 2", "Table 4", "Table 5", "Table 7", "Table 8", "comparison"}
+    assert sum(claim.source == "comparison" for claim in CLAIMS) == 9   # nine baselines
+
+
+def test_a_claim_that_holds_on_every_cell():
+    # LSTCD is 0.10, 0.12, 0.11 below the student without KD on seeds 0, 1, 2: the
+    # differences' interval lies below zero on each of the six cells
+    results = [run("kd/losloop/student-no-kd", s, 4.0 + s) for s in range(3)]
+    results += [run("kd/losloop/student-lstcd", s, 4.0 + s - d)
+                for s, d in enumerate((0.10, 0.12, 0.11))]
+    table = claim_verdicts(results)
+    row = table[(table["statement"] == "LSTCD beats the student without distillation")
+                & (table["dataset"] == "losloop")].iloc[0]
+    assert row["verdict"] == "holds" and (row["holds"], row["cells"]) == (6, 6)
+    assert row["n"] == 3 and row["seeds"] == "0, 1, 2"
+    assert row["difference"].startswith("-0.110 [")
+    assert row["paper_figures"] == ""          # the KD paper does not use Los-loop
+    pemsd7m = table[(table["statement"] == row["statement"]) & (table["dataset"] == "pemsd7m")]
+    assert pemsd7m["verdict"].iloc[0] == "not compared"
+    # the paper's own Table 4 figures on PeMSD7: LSTCD lower on all six cells
+    assert pemsd7m["paper_holds"].iloc[0] == "6 of 6"
+
+
+def test_claims_follow_the_selection_rule():
+    def history(test_maes):
+        return [{"epoch": e + 1, "val_mae": 1.0 + e, "val": {"15min": {"mae": 1.0 + e}},
+                 "test": {f"{h}min": {"mae": m, "rmse": m + 1} for h in (15, 30, 45)}}
+                for e, m in enumerate(test_maes)]
+    # best validation is epoch 1 on both; at the last epoch the student without KD is far worse
+    results = [run("kd/losloop/student-no-kd", s, 4.0, history=history([4.0, 9.0 + s]))
+               for s in range(3)]
+    results += [run("kd/losloop/student-lstcd", s, 4.0, history=history([4.0 + s / 10, 4.0]))
+                for s in range(3)]
+    cells = claim_cells(results, "last-epoch")
+    mine = cells[(cells["claimed_experiment"] == "kd/losloop/student-lstcd")
+                 & (cells["baseline_experiment"] == "kd/losloop/student-no-kd")]
+    assert (mine["verdict"] == "holds").all() and (mine["selection"] == "last-epoch").all()
+    best = claim_cells(results, "best-val-mae")
+    mine = best[(best["claimed_experiment"] == "kd/losloop/student-lstcd")
+                & (best["baseline_experiment"] == "kd/losloop/student-no-kd")]
+    # at the best epoch LSTCD is 0, 0.1, 0.2 above: the interval is above zero only if the
+    # spread allows; mean +0.1, std 0.1, half width 4.302653 * 0.1 / sqrt(3) = 0.248
+    assert mine["difference"].iloc[0] == pytest.approx(0.1)
+    assert (mine["verdict"] == "within noise").all()
