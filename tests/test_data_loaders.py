@@ -360,7 +360,8 @@ def test_custom_infinite_reading(files):
     speed, dist = files
     _write(speed, SPEEDS.replace("14,24,34", "14,inf,34"))
     message = _error(speed_csv=speed, distance_csv=dist, steps_per_day=4)
-    assert "expected finite readings, found inf in data row 5, column 2" in message
+    assert ("expected finite readings (an empty or NaN cell marks a missing one), found inf at "
+            "data row 5, column 2 (1 infinite cells in all)") in message
 
 
 def test_custom_node_mismatch(tmp_path, files):
@@ -383,15 +384,16 @@ def test_custom_negative_distance(tmp_path, files):
     speed, _ = files
     dist = _write(tmp_path / "d.csv", "0,1,1\n1,0,-7.5\n1,1,0\n")
     message = _error(speed_csv=speed, distance_csv=dist, steps_per_day=4)
-    assert f"{dist}: expected non-negative distances, found -7.5 at row 2, column 3" in message
+    assert (f"{dist}: expected non-negative distances, found -7.5 at data row 2, column 3 "
+            f"(1 negative cells in all)") in message
     message = _error(speed_csv=speed, distance_csv=dist, steps_per_day=4,
                      distances_are_weights=True)
-    assert f"{dist}: expected finite non-negative weights, found negative weight -7.5" in message
+    assert f"{dist}: expected non-negative weights, found -7.5 at data row 2, column 3" in message
 
 
 def test_custom_nan_distance(tmp_path, files):
     speed, _ = files
     dist = _write(tmp_path / "d.csv", "0,1,1\n1,0,\n1,1,0\n")
     message = _error(speed_csv=speed, distance_csv=dist, steps_per_day=4)
-    assert f"{dist}: expected distances without missing cells" in message
-    assert "row 2, column 3" in message
+    assert (f"{dist}: expected distances in every cell, found an empty or NaN cell at data row 2, "
+            f"column 3 (1 in all)") in message

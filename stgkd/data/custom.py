@@ -10,6 +10,7 @@ from stgkd.data.errors import DataFormatError
 from stgkd.data.graph import gaussian_weights
 from stgkd.data.readers import check_square, read_numeric_csv
 from stgkd.data.series import TrafficSeries, impute_linear
+from stgkd.data.validate import check_graph, check_readings, csv_locator
 
 
 def load_custom(speed_csv: str | Path, distance_csv: str | Path, steps_per_day: int = 288,
@@ -31,7 +32,7 @@ def load_custom(speed_csv: str | Path, distance_csv: str | Path, steps_per_day: 
     ``W_ij = exp(-(d_ij / scale)^2 / sigma2)`` kept where ``>= epsilon``. The
     defaults are STGCN's constants for PeMSD7(M)'s distance units: choose
     ``scale`` for your units. With ``distances_are_weights=True`` the matrix is
-    already the weighted adjacency (non-negative, finite) and is used as is,
+    already the weighted adjacency (non-negative, finite, symmetric) and is used as is,
     its diagonal set to 0.
 
     Returns:
@@ -40,9 +41,12 @@ def load_custom(speed_csv: str | Path, distance_csv: str | Path, steps_per_day: 
     Raises:
         DataFormatError: naming the file, for a missing file, a non-numeric cell
             (with its line and value), rows of unequal length, a series that is
-            not a whole number of days, a station without any reading, a
-            non-finite reading, a non-square matrix or one whose size differs
-            from the series' station count, NaN or negative entries.
+            not a whole number of days, a station without any reading, an
+            infinite reading, a speed (``units="mph"``) outside
+            :data:`stgkd.data.validate.SPEED_RANGE_MPH`, a non-square matrix or
+            one whose size differs from the series' station count, NaN,
+            negative or asymmetric entries (infinite weights; an infinite
+            distance is no road link).
     """
     if steps_per_day < 1:
         raise ValueError(f"steps_per_day: expected a positive integer, found {steps_per_day}")
@@ -65,10 +69,7 @@ def load_custom(speed_csv: str | Path, distance_csv: str | Path, steps_per_day: 
                               f"{n_steps} rows = {n_steps // steps_per_day} days and "
                               f"{n_steps % steps_per_day} steps",
                               "Cut the series to whole days or set steps_per_day")
-    if np.isinf(raw).any():
-        row, col = np.argwhere(np.isinf(raw))[0]
-        raise DataFormatError(speed_path, "finite readings",
-                              f"{raw[row, col]} in data row {row + 1}, column {col + 1}")
+    check_readings(speed_path, raw, units, csv_locator(speed_path, header=header))
     values, n_imputed = impute_linear(raw, speed_path, zero_is_missing=zero_is_missing)
     node_ids = (pd.read_csv(speed_path, nrows=0).columns.str.strip().tolist() if header
                 else list(range(n_nodes)))
@@ -80,23 +81,13 @@ def load_custom(speed_csv: str | Path, distance_csv: str | Path, steps_per_day: 
         raise DataFormatError(distance_path, f"a {n_nodes}x{n_nodes} matrix (one row and column "
                               f"per station of {speed_path.name}, which has {n_nodes} columns)",
                               f"{matrix.shape[0]}x{matrix.shape[1]}")
+    check_graph(distance_path, matrix, "weights" if distances_are_weights else "distances",
+                csv_locator(distance_path), allow_inf=not distances_are_weights)
     if distances_are_weights:
-        weights = _check_weights(distance_path, matrix)
+        weights = matrix.copy()
+        np.fill_diagonal(weights, 0.0)
     else:
         weights = gaussian_weights(matrix, sigma2, epsilon, scale, path=distance_path)
     return TrafficSeries(name, values, weights, steps_per_day, n_imputed, units, node_ids, None,
                          [str(speed_path), str(distance_path)])
 
-
-def _check_weights(path: Path, matrix: np.ndarray) -> np.ndarray:
-    """A copy of ``matrix`` with a zero diagonal; raises on NaN, inf or negative weights."""
-    for bad, what in ((np.isnan(matrix), "NaN"), (np.isinf(matrix), "infinite"),
-                      (matrix < 0, "negative")):
-        if bad.any():
-            row, col = np.argwhere(bad)[0]
-            raise DataFormatError(path, "finite non-negative weights",
-                                  f"{what} weight {matrix[row, col]} at line {row + 1}, "
-                                  f"column {col + 1}")
-    weights = matrix.copy()
-    np.fill_diagonal(weights, 0.0)
-    return weights

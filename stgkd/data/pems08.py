@@ -16,6 +16,7 @@ import pandas as pd
 from stgkd.data.errors import DataFormatError
 from stgkd.data.graph import edge_gaussian_weights
 from stgkd.data.locate import data_roots, find_file
+from stgkd.data.validate import check_readings
 from stgkd.data.series import TrafficSeries, impute_linear
 
 N_NODES = 170
@@ -69,6 +70,7 @@ def load_pems08(channel: str = "speed", npz_file: str | Path = "PEMS08.npz",
         raise ValueError(f"channel: expected one of {sorted(CHANNELS)}, found {channel!r}")
     npz_path, partial = _locate_npz(npz_file, allow_partial)
     edge_path = _resolve(edge_file, required=True)
+    _check_one_folder(npz_path, npz_file, edge_path, edge_file)
     cube = read_pems_npz(npz_path)
     n_steps = cube.shape[0]
     if partial:
@@ -80,6 +82,9 @@ def load_pems08(channel: str = "speed", npz_file: str | Path = "PEMS08.npz",
     else:
         _compare_with_partial(npz_path, cube)
     index, units = CHANNELS[channel]
+    check_readings(npz_path, cube[:, :, index], units,
+                   lambda step, node: f"data[{step}, {node}, {index}] (time step {step}, "
+                                      f"station {node})", f"{channel} readings")
     values, n_imputed = impute_linear(cube[:, :, index], npz_path,
                                       zero_is_missing=channel == "speed")
     distances = read_edge_list(edge_path, N_NODES)
@@ -157,6 +162,19 @@ def _resolve(name: str | Path, required: bool) -> Path | None:
             raise DataFormatError(candidate, "a data file", "no such file")
         return None
     return find_file("pems08", str(name), required=required)
+
+
+def _check_one_folder(npz_path: Path, npz_file, edge_path: Path, edge_file) -> None:
+    """Refuse a data file and an edge list found in two different data folders (a file
+    passed as a path is the caller's choice, not checked)."""
+    if Path(npz_file).expanduser().is_file() or Path(edge_file).expanduser().is_file():
+        return
+    if npz_path.parent.resolve() != edge_path.parent.resolve():
+        raise DataFormatError(npz_path.parent, "every file of pems08 from one data folder",
+                              f"{npz_path.name} in {npz_path.parent} and {edge_path.name} in "
+                              f"{edge_path.parent}",
+                              f"Put both in one folder (the first searched: "
+                              f"{data_roots()[0] / 'pems08'})")
 
 
 def _locate_npz(npz_file: str | Path, allow_partial: bool) -> tuple[Path, bool]:

@@ -6,9 +6,10 @@ import pandas as pd
 
 from stgkd.data.errors import DataFormatError
 from stgkd.data.graph import gaussian_weights
-from stgkd.data.locate import find_file
+from stgkd.data.locate import find_dataset_files
 from stgkd.data.readers import check_square, read_numeric_csv
 from stgkd.data.series import TrafficSeries, impute_linear
+from stgkd.data.validate import check_graph, check_readings, csv_locator
 
 N_NODES = 228
 STEPS_PER_DAY = 288
@@ -22,19 +23,22 @@ def load_pemsd7m(speed_file: str = "V_228.csv", distance_file: str = "W_228.csv"
     turned into weights by :func:`gaussian_weights`. Station coordinates come
     from ``station_info.csv`` when it is present.
     """
-    speed_path = find_file("pemsd7m", speed_file)
-    distance_path = find_file("pemsd7m", distance_file)
+    files = find_dataset_files("pemsd7m", [speed_file, distance_file],
+                               optional=["station_info.csv"])
+    speed_path, distance_path = files[speed_file], files[distance_file]
     raw = read_numeric_csv(speed_path, header=False, expected_columns=N_NODES)
     if raw.shape[0] % STEPS_PER_DAY:
         raise DataFormatError(speed_path, f"a whole number of days of {STEPS_PER_DAY} rows",
                               f"{raw.shape[0]} rows")
+    check_readings(speed_path, raw, "mph", csv_locator(speed_path), "speeds")
     speeds, n_imputed = impute_linear(raw, speed_path, zero_is_missing=True)
     distances = read_numeric_csv(distance_path, header=False)
     check_square(distance_path, distances, N_NODES, "distance matrix")
+    check_graph(distance_path, distances, "distances", csv_locator(distance_path), allow_inf=True)
     weights = gaussian_weights(distances, path=distance_path)
 
     node_ids, coordinates, sources = None, None, [str(speed_path), str(distance_path)]
-    info_path = find_file("pemsd7m", "station_info.csv", required=False)
+    info_path = files["station_info.csv"]
     if info_path is not None:
         info = pd.read_csv(info_path, index_col=0)
         if {"ID", "Latitude", "Longitude"} <= set(info.columns) and len(info) == N_NODES:

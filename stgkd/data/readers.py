@@ -66,6 +66,12 @@ def _data_lines(path: Path):
                 yield number, line
 
 
+def data_line_numbers(path: Path) -> list[int]:
+    """The line numbers (from 1) of the non-blank lines of a file: the header line, when
+    there is one, then one per data row, as :func:`read_numeric_csv` reads them."""
+    return [number for number, _ in _data_lines(path)]
+
+
 def _check_row_lengths(path: Path, skip_first: bool) -> None:
     """Raise when a line has a different number of comma-separated fields.
 
@@ -98,7 +104,7 @@ def _diagnose_non_numeric(path: Path, read: dict, header: bool, index_col: bool)
     bad = (numeric.isna() & ~stripped.isin(_NA_TOKENS)).to_numpy()
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        line_numbers = [number for number, _ in _data_lines(path)][1 if header else 0:]
+        line_numbers = data_line_numbers(path)[1 if header else 0:]
         line = line_numbers[row] if row < len(line_numbers) else row + 1 + int(header)
         raise DataFormatError(path, "numeric cells",
                               f"{stripped.iat[row, col]!r} at line {line}, column "

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from stgkd.data.errors import DataFormatError
+from stgkd.data.validate import check_graph, check_readings
 
 
 @dataclass
@@ -46,6 +47,17 @@ class TrafficSeries:
             raise DataFormatError(where, f"a {n_nodes}x{n_nodes} weight matrix to match the "
                                   f"{n_nodes} stations of the series",
                                   f"shape {self.weights.shape}")
+        # the loaders check their files with the same rules (naming the file's cells, and
+        # the plausible range of speeds); this holds every series, from a file or built
+        # in memory, to finite readings and a finite, non-negative, symmetric graph
+        check_readings(source, self.values, self.units, what="readings after imputation",
+                       speed_range=False)
+        if np.isnan(self.values).any():
+            row, col = np.argwhere(np.isnan(self.values))[0]
+            raise DataFormatError(source, "every reading observed or imputed",
+                                  f"NaN at row {row + 1}, column {col + 1}")
+        graph = self.sources[1] if len(self.sources) > 1 else source
+        check_graph(graph, self.weights, "weights")
 
     @property
     def n_nodes(self) -> int:
