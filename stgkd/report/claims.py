@@ -91,7 +91,8 @@ CLAIMS: tuple[Claim, ...] = (
 )
 
 CLAIM_COLUMNS = ["paper", "source", "statement", "dataset", "claimed", "baseline",
-                 "paper_figures", "paper_holds", "ours_claimed", "ours_baseline", "difference",
+                 "paper_figures", "paper_holds", "ours_claimed", "ours_baseline",
+                 *(f"MAE difference {h:g} min" for h in (*KD_HORIZONS, *DMST_HORIZONS)),
                  "n", "seeds", "profile", "holds", "fails", "within_noise", "cells",
                  "verdict", "selection"]
 
@@ -158,7 +159,8 @@ def claim_cells(results: Iterable[dict], rule: str = DEFAULT_RULE) -> pd.DataFra
 def claim_verdicts(results: Iterable[dict], rule: str = DEFAULT_RULE) -> pd.DataFrame:
     """One row per claim and data set (:data:`CLAIM_COLUMNS`): the paper's figures and
     whether they state the claim, our two sides' MAE over the paired seeds, the mean
-    MAE difference with its 95% interval per horizon, the number of paired seeds, the
+    MAE difference with its 95% interval per horizon (``MAE difference <h> min``, ""
+    at the other paper's horizons), the number of paired seeds, the
     counts of cell verdicts over MAE and RMSE at the claim's horizons, and
     :func:`overall_verdict`."""
     results = list(results)
@@ -176,14 +178,15 @@ def claim_verdicts(results: Iterable[dict], rule: str = DEFAULT_RULE) -> pd.Data
             "baseline": group["baseline_experiment"].iloc[0],
             "paper_figures": figures, "paper_holds": paper_holds,
             "ours_claimed": _triple(mae["claimed"]), "ours_baseline": _triple(mae["baseline"]),
-            "difference": " / ".join(_interval(d, lo, hi) for d, lo, hi in
-                                     zip(mae["difference"], mae["ci_low"], mae["ci_high"])),
+            **{f"MAE difference {h:g} min": _interval(d, lo, hi) for h, d, lo, hi in
+               zip(mae["horizon_min"], mae["difference"], mae["ci_low"], mae["ci_high"])},
             "n": int(group["n"].max()), "seeds": group["seeds"].iloc[0],
             "profile": group["profile"].iloc[0],
             "holds": int(counts.get(HOLDS, 0)), "fails": int(counts.get(FAILS, 0)),
             "within_noise": int(counts.get(WITHIN_NOISE, 0)), "cells": len(group),
             "verdict": overall_verdict(group["verdict"]), "selection": rule})
-    return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+    return pd.DataFrame(rows, columns=CLAIM_COLUMNS).fillna({c: "" for c in CLAIM_COLUMNS
+                                                            if c.startswith("MAE difference")})
 
 
 def _triple(values: pd.Series) -> str:
