@@ -11,6 +11,7 @@ import torch
 from stgkd.experiments import EXPERIMENTS, PROFILES, get_experiment, get_profile, run_experiment
 from stgkd.io import StoredFileError
 from stgkd.results import load_result, read_result, result_path
+from stgkd.runlock import RunLockedError
 
 
 def _cmd_list(args) -> int:
@@ -68,12 +69,9 @@ def _cmd_run(args) -> int:
         get_experiment(name)
     if args.jobs < 1:
         raise ValueError(f"--jobs: expected at least 1 run at a time, found {args.jobs}")
+    check_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        print("error: --device cuda: expected a CUDA GPU, found none (torch "
-              f"{torch.__version__})", file=sys.stderr)
-        return 2
     if args.jobs > 1:
         return _run_concurrently(names, args)
     for name in names:
@@ -87,6 +85,31 @@ def _cmd_run(args) -> int:
             print(f"   test MAE {maes} ({', '.join(result['test'])}) -> "
                   f"{result_path(args.profile, name, seed, args.results_dir)}", flush=True)
     return 0
+
+
+def check_device(device: str) -> None:
+    """Raise ValueError unless ``device`` names a device torch can use here: ``cpu``,
+    ``cuda`` or ``cuda:<index>`` with that GPU present, or ``mps`` where available."""
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"--device: expected cpu, cuda or cuda:<index>, found {device!r}") \
+            from None
+    if parsed.type == "cpu":
+        return
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"--device {device}: expected a CUDA GPU, found none (torch "
+                             f"{torch.__version__}); run on the CPU with --device cpu")
+        count = torch.cuda.device_count()
+        if parsed.index is not None and parsed.index >= count:
+            raise ValueError(f"--device {device}: expected a GPU index below {count} (the GPUs "
+                             f"present), found {parsed.index}")
+        return
+    if parsed.type == "mps" and torch.backends.mps.is_available():
+        return
+    raise ValueError(f"--device: expected cpu, cuda or cuda:<index>, found {device!r} (a "
+                     f"{parsed.type} device is not available or not supported here)")
 
 
 def _run_concurrently(names: list[str], args) -> int:
@@ -129,7 +152,9 @@ def _cmd_data(args) -> int:
             try:
                 series = load_series(name)
             except DataFormatError as error:
-                print(f"{name}: not available: {error}")
+                # absent, or present and refused by the checks `stgkd run` applies too
+                status = "not available" if "no such file" in error.found else "refused"
+                print(f"{name}: {status}: {error}")
                 missing += 1
                 continue
             print(f"{name}: {series.values.shape[0]} steps ({series.n_days} days) x "
@@ -166,6 +191,25 @@ def _cmd_export(args) -> int:
     return 0
 
 
+def _count(minimum: int, what: str):
+    """An argparse type: an integer of at least ``minimum``, else a clear usage error."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, found {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {what}, found {value}")
+        return value
+    return parse
+
+
+_THREADS = _count(0, "a number of CPU threads, at least 1 (0: torch's choice)")
+_JOBS = _count(1, "at least 1 run at a time")
+_STEPS = _count(1, "at least 1 step ahead")
+_SEED = _count(0, "a seed, a whole number of at least 0")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stgkd", description="Reproduce the STGCN knowledge-distillation and pruning paper "
@@ -182,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="describe an experiment and print its stored test metrics")
     p.add_argument("name", help="experiment name, e.g. kd/pemsd7m/teacher")
     p.add_argument("--profile", default="paper", choices=list(PROFILES))
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=_SEED, default=0)
     p.add_argument("--json", action="store_true", help="also print the whole result file")
     p.set_defaults(func=_cmd_show)
 
@@ -193,10 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="+", help="experiment names (see `stgkd list`), or `all`")
     p.add_argument("--profile", default="quick", choices=list(PROFILES),
                    help="smoke: seconds; quick: minutes; paper: the paper's 50 epochs")
-    p.add_argument("--seed", dest="seeds", type=int, nargs="+", default=[0], metavar="SEED",
+    p.add_argument("--seed", dest="seeds", type=_SEED, nargs="+", default=[0], metavar="SEED",
                    help="one or more seeds (default 0)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads (default: torch's choice)")
+    p.add_argument("--threads", type=_THREADS, default=0,
+                   help="CPU threads (default: torch's choice). Runs on the CPU give identical "
+                   "numbers for the same seed and the same thread count")
     p.add_argument("--compile", action="store_true",
                    help="torch.compile the model (about 1.3x faster teacher steps on a CPU after "
                    "a minute of compiling; a run may resume with or without it)")
@@ -207,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "float16)")
     p.add_argument("--force", action="store_true", help="re-run even if a result is stored")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
-    p.add_argument("--jobs", type=int, default=1, metavar="N",
+    p.add_argument("--jobs", type=_JOBS, default=1, metavar="N",
                    help="run up to N experiments at once, each in its own process with its "
                    "share of the CPU threads (default 1: one after another in this process). "
                    "A run waits for the teacher or start checkpoint it needs; small models "
@@ -223,7 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a run checkpoint, results/<profile>/<experiment>/seed<S>.pt")
     p.add_argument("--input", required=True, help="CSV speed matrix [time steps, nodes]")
     p.add_argument("--output", default=None, help="forecast CSV (default: print to stdout)")
-    p.add_argument("--steps", type=int, default=9, help="steps ahead (default 9 = 45 min)")
+    p.add_argument("--steps", type=_STEPS, default=9, help="steps ahead (default 9 = 45 min)")
     p.add_argument("--graph", default=None,
                    help="CSV [N, N] weight matrix (default: the graph of the checkpoint's data set)")
     p.add_argument("--header", action="store_true", help="the input's first row is a header")
@@ -235,7 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "Needs pip install -e '.[deploy]'.")
     p.add_argument("checkpoint", help="a run checkpoint, results/<profile>/<experiment>/seed<S>.pt")
     p.add_argument("--output", required=True, help="the ONNX file to write")
-    p.add_argument("--steps", type=int, default=9, help="steps ahead (default 9 = 45 min)")
+    p.add_argument("--steps", type=_STEPS, default=9, help="steps ahead (default 9 = 45 min)")
     p.add_argument("--graph", default=None,
                    help="CSV [N, N] weight matrix (default: the graph of the checkpoint's data set)")
     p.set_defaults(func=_cmd_export)
@@ -253,7 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (KeyError, ValueError, FileNotFoundError) as error:
+    except (KeyError, ValueError, OSError, RunLockedError) as error:
+        # bad names, bad data, unusable stored files, paths that cannot be written, a run
+        # already in progress: the message says what and what to do, no traceback
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)
         return 2

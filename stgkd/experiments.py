@@ -17,8 +17,9 @@ from stgkd.evaluate import evaluate_split
 from stgkd.io import RERUN_REMEDY, StoredFileError, read_torch, save_torch, write_json
 from stgkd.nn.stgcn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.prune import algorithm1
-from stgkd.provenance import now_iso, provenance
+from stgkd.provenance import data_files, now_iso, provenance
 from stgkd.results import result_path, stored_or_resume_path, results_root
+from stgkd.runlock import lock_run
 from stgkd.train import HISTORY_FIELDS, TrainConfig, fit, supervised_mse
 
 
@@ -387,11 +388,26 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
     distillation experiment needs its teacher's checkpoint of the same profile;
     ``teacher_cache`` precomputes the teacher's answers for the training windows
     (see :class:`stgkd.distill.TeacherCache`; several GB for LSCD/LSTCD on PeMSD7(M)).
+
+    The run holds ``seed<S>.lock`` beside its result while it works: the same experiment,
+    profile and seed started again meanwhile raises :class:`stgkd.runlock.RunLockedError`.
+    The result records every data file read, with its sha256 (``data_files``). The data
+    are checked before anything is trained or stored (:mod:`stgkd.data.validate`).
     """
     experiment, prof = get_experiment(name), get_profile(profile)
     if experiment.model != "stgcn":
         from stgkd.dmst.run import run_dmst
         return run_dmst(experiment, profile, seed, device, results_dir, force, progress)
+    # one run of an experiment, profile and seed at a time (RunLockedError otherwise)
+    with lock_run(profile, name, seed, results_dir):
+        return _run_stgcn(experiment, prof, seed, device, results_dir, force, progress, compile,
+                          teacher_cache)
+
+
+def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, results_dir,
+               force: bool, progress: bool, compile: bool, teacher_cache: bool) -> dict:
+    """:func:`run_experiment` of an STGCN experiment, under its run lock."""
+    name, profile = experiment.name, prof.name
     json_path = result_path(profile, name, seed, results_dir)
     stored, resume_path = stored_or_resume_path(profile, name, seed, results_dir, force)
     if stored is not None:
@@ -441,6 +457,7 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
         "val": fitted.history[fitted.best_epoch - 1]["val"], "test": test,
         "history": [{k: h[k] for k in HISTORY_FIELDS if k in h} for h in fitted.history],
         "checkpoint": checkpoint_path.name,
+        "data_files": data_files(series.sources),
         # wall time: training and validation summed over every resumed session, plus
         # this session's data loading and test evaluation
         "provenance": provenance(device, started, fitted.wall_time_s + time.perf_counter() - clock

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from stgkd.io import atomic_path, check_output_path
 from stgkd.nn.stgcn import STGCN
 from stgkd.nn.streaming import streaming_rollout
 
@@ -39,27 +40,34 @@ def _require(module: str):
 
 
 def export_onnx(model: STGCN, path: str | Path, n_pred: int = 9, opset: int = 17) -> Path:
-    """Write ``model``'s ``n_pred``-step forecast as an ONNX file (written atomically).
+    """Write ``model``'s ``n_pred``-step forecast as an ONNX file.
 
-    Returns the path. The model's graph must be set (:meth:`STGCN.set_graph`).
+    Written atomically: to a temporary file beside ``path`` that replaces it at the end,
+    and is removed when the export fails or is interrupted. Returns the path. The
+    model's graph must be set (:meth:`STGCN.set_graph`).
+
+    Raises:
+        ValueError: ``n_pred`` < 1.
+        OSError: ``path`` is a folder, or its folder is missing or not writable (checked
+            before the export).
     """
     _require("onnx")
-    path = Path(path)
+    if n_pred < 1:
+        raise ValueError(f"n_pred: expected at least 1 step ahead, found {n_pred}")
+    path = check_output_path(path, "the ONNX file")
     was_training = model.training
     # eval() on the wrapper too: the exporter restores the wrapper's own mode afterwards,
     # recursively, and a fresh module's mode is training
     module = RolloutModule(model, n_pred).eval()
     example = torch.zeros(1, 1, model.config["n_his"], model.config["n_nodes"])
-    tmp = path.with_name(path.name + ".tmp")
     try:
-        with warnings.catch_warnings():
+        with atomic_path(path) as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about Python control flow: fixed here
             torch.onnx.export(module, (example,), str(tmp), input_names=["history"],
                               output_names=["forecast"], opset_version=opset, dynamo=False,
                               dynamic_axes={"history": {0: "batch"}, "forecast": {0: "batch"}})
     finally:
         model.train(was_training)   # the caller's model comes back in the mode it came in
-    tmp.replace(path)
     return path
 
 

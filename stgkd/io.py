@@ -8,6 +8,7 @@ import pickle
 import re
 import tempfile
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -33,6 +34,60 @@ def _atomic(path: Path, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_output_path(path: str | Path, what: str = "the output") -> Path:
+    """``path`` as a Path when a file can be written there, else a clear error: a folder
+    given instead of a file name, a folder that does not exist, a parent that is not a
+    folder, or one this process may not write to (``OSError`` subclasses, each message
+    naming the path and what to do)."""
+    path = Path(path).expanduser()
+    parent = path.parent
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: expected a file name for {what}, found a folder; "
+                                f"name a file, e.g. {path / 'out'}")
+    if not parent.exists():
+        raise FileNotFoundError(f"{path}: expected the folder {parent} for {what}, found none; "
+                                f"create it first")
+    if not parent.is_dir():
+        raise NotADirectoryError(f"{path}: expected {parent} to be a folder for {what}, found a "
+                                 f"file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise PermissionError(f"{path}: cannot write {what} there: the folder {parent} is not "
+                              f"writable")
+    return path
+
+
+@contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary file name beside ``path`` (``.<name>.*.tmp``) for a writer that
+    wants a file name (e.g. ``torch.onnx.export``); when the block ends without an error
+    the file replaces ``path`` in one step, otherwise it is removed."""
+    path = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OSError(f"{path}: cannot write the file there ({error.strerror})") from None
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    _atomic(Path(path), lambda handle: handle.write(text.encode()))
+
+
+def interrupted_writes(folder: str | Path, name_prefix: str) -> list[Path]:
+    """The temporary files ``.<name>.*.tmp`` an interrupted atomic write (a killed
+    process) left in ``folder``, for the files whose names start with ``name_prefix.``
+    (e.g. ``seed0``: ``seed0.json``, ``seed0.pt``, ``seed0.resume.pt``)."""
+    return sorted(Path(folder).glob(f".{name_prefix}.*.tmp"))
 
 
 def write_json(path: str | Path, payload) -> None:

@@ -17,7 +17,7 @@ from stgkd.data.errors import DataFormatError
 from stgkd.data.readers import check_square, read_numeric_csv
 from stgkd.data.windows import ZScore
 from stgkd.evaluate import rollout
-from stgkd.io import RERUN_REMEDY, read_torch
+from stgkd.io import RERUN_REMEDY, check_output_path, read_torch, write_text
 from stgkd.nn.stgcn import STGCN
 
 
@@ -52,8 +52,11 @@ def predict(model: STGCN, scaler: ZScore, history: np.ndarray, n_pred: int = 9) 
     """Forecast ``n_pred`` steps after the last ``n_his`` rows of ``history``.
 
     Shapes: history [T >= n_his, N] in original units (e.g. mph) -> [n_pred, N] in the
-    same units. Raises ValueError on a wrong node count, too few steps or missing values.
+    same units. Raises ValueError on a wrong node count, too few steps, missing values or
+    ``n_pred`` < 1.
     """
+    if n_pred < 1:
+        raise ValueError(f"n_pred: expected at least 1 step ahead, found {n_pred}")
     n_his, n_nodes = model.config["n_his"], model.config["n_nodes"]
     history = np.asarray(history, dtype=np.float64)
     if history.ndim != 2 or history.shape[1] != n_nodes:
@@ -83,6 +86,10 @@ def predict_file(checkpoint: str | Path, input_csv: str | Path, output_csv: str 
                  header: bool = False) -> pd.DataFrame:
     """Read a speed matrix CSV (rows: time steps, columns: nodes), forecast, and write
     the forecast CSV (rows: steps ahead 1..n_pred, columns: nodes) when ``output_csv``."""
+    if n_pred < 1:
+        raise ValueError(f"n_pred: expected at least 1 step ahead, found {n_pred}")
+    if output_csv is not None:   # before any work: a path that cannot be written is refused
+        output_csv = check_output_path(output_csv, "the forecast CSV")
     weights = read_graph_csv(graph_csv) if graph_csv is not None else None
     model, scaler = load_checkpoint(checkpoint, weights)
     n_nodes = model.config["n_nodes"]
@@ -99,8 +106,5 @@ def predict_file(checkpoint: str | Path, input_csv: str | Path, output_csv: str 
         raise DataFormatError(input_csv, "finite readings in the last rows", str(error)) from None
     frame = pd.DataFrame(forecast, index=pd.RangeIndex(1, n_pred + 1, name="step_ahead"))
     if output_csv is not None:
-        output_csv = Path(output_csv)
-        tmp = output_csv.with_name(output_csv.name + ".tmp")
-        frame.to_csv(tmp, float_format="%.4f")
-        tmp.replace(output_csv)
+        write_text(output_csv, frame.to_csv(float_format="%.4f"))
     return frame

@@ -50,3 +50,11 @@ def provenance(device: str | torch.device, started: str, wall_time_s: float) -> 
     return {"commit": git_commit(), "device": device_description(device), "torch": torch.__version__,
             "python": platform.python_version(), "started": started,
             "wall_time_s": round(float(wall_time_s), 3)}
+
+
+def data_files(sources) -> list[dict]:
+    """``[{"path", "sha256"}]`` of every data file a run read (a series' ``sources``),
+    each path resolved, so a result says exactly which copy of the data it came from."""
+    from stgkd.data.fetch import sha256_file
+    return [{"path": str(Path(source).resolve()), "sha256": sha256_file(Path(source))}
+            for source in sources]

@@ -17,8 +17,9 @@ from stgkd.dmst.data import HORIZON_STEPS, MultiStepData, build_graphs, make_mul
 from stgkd.dmst.models import CLASSICAL_MODELS, build_model
 from stgkd.io import save_torch, write_json
 from stgkd.metrics import horizon_metrics
-from stgkd.provenance import now_iso, provenance
+from stgkd.provenance import data_files, now_iso, provenance
 from stgkd.results import result_path, stored_or_resume_path
+from stgkd.runlock import lock_run
 from stgkd.train import HISTORY_FIELDS, TrainConfig, fit, supervised_mse
 
 
@@ -88,7 +89,17 @@ def run_dmst(experiment, profile: str = "quick", seed: int = 0, device: str = "c
     Neural models train with Adam (learning rate 1e-3, batch 32) on the mean squared
     error of all 12 scaled steps, select the epoch of lowest validation MAE and stop
     early under the paper profile (:data:`DMST_PROFILES`); interrupted runs resume.
+    Like :func:`stgkd.experiments.run_experiment`, the run holds ``seed<S>.lock`` while
+    it works and records its data files with their sha256 (``data_files``).
     """
+    # one run of an experiment, profile and seed at a time (RunLockedError otherwise)
+    with lock_run(profile, experiment.name, seed, results_dir):
+        return _run_dmst(experiment, profile, seed, device, results_dir, force, progress)
+
+
+def _run_dmst(experiment, profile: str, seed: int, device: str, results_dir, force: bool,
+              progress: bool) -> dict:
+    """:func:`run_dmst` under the run's lock."""
     name = experiment.name
     settings = DMST_PROFILES[profile]
     json_path = result_path(profile, name, seed, results_dir)
@@ -103,7 +114,7 @@ def run_dmst(experiment, profile: str = "quick", seed: int = 0, device: str = "c
     result = {"experiment": name, "profile": profile, "seed": seed, "dataset": experiment.dataset,
               "description": experiment.description, "paper_row": experiment.paper_row,
               "model": experiment.model, "split_days": list(split),
-              "n_imputed": series.n_imputed,
+              "n_imputed": series.n_imputed, "data_files": data_files(series.sources),
               "windows": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
               "scaler": data.scaler.to_dict()}
     if experiment.model in CLASSICAL_MODELS:
