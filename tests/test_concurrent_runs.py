@@ -101,5 +101,7 @@ def test_cli_jobs_reports_stored_and_failed_runs(tmp_path, capsys):
 
 
 def test_cli_jobs_below_one_is_a_clear_error(capsys):
-    assert main(["run", "kd/losloop/teacher", "--profile", "smoke", "--jobs", "0"]) == 2
-    assert "--jobs" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:      # a usage error, from the argument parser
+        main(["run", "kd/losloop/teacher", "--profile", "smoke", "--jobs", "0"])
+    assert exit_.value.code == 2
+    assert "argument --jobs: expected at least 1 run at a time, found 0" in capsys.readouterr().err
