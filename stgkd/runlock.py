@@ -1,7 +1,7 @@
 """One run of an experiment, profile and seed at a time: a lock file beside the result.
 
 ``seed<S>.lock`` holds the process id, host and start time of the run that holds it.
-It is held with an advisory ``flock`` for the life of the process, so a run killed
+It is held with an advisory ``flock`` (POSIX) for the life of the process, so a run killed
 with ``kill -9`` or a power cut leaves no lock that is still held: the next run finds
 the file, sees that no process holds it, says so and takes it over. A second run of
 the same experiment, profile and seed while the first one is working refuses at once,
@@ -69,7 +69,11 @@ class RunLock:
                                                          if f.is_dir())]]
         folder.mkdir(parents=True, exist_ok=True)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            except FileNotFoundError:   # a run of another seed that stored nothing removed
+                folder.mkdir(parents=True, exist_ok=True)   # the folder meanwhile
+                continue
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -91,8 +95,8 @@ class RunLock:
             print(f"note: {self.path}: taking over the lock left by process "
                   f"{previous.get('pid', '?')} on {previous.get('host', '?')} (since "
                   f"{previous.get('started', '?')}), which no longer holds it "
-                  f"({'not running' if not _same_host_alive(previous) else 'its id now names another process'}); "
-                  f"that run was interrupted and this one resumes it", file=sys.stderr)
+                  f"({_why_stale(previous)}); that run was interrupted and this one resumes it",
+                  file=sys.stderr)
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": now_iso(),
                   "run": self.what, "command": self.command}
         os.ftruncate(fd, 0)
@@ -144,10 +148,14 @@ def _read_holder(fd: int) -> dict:
     return holder if isinstance(holder, dict) else {}
 
 
-def _same_host_alive(holder: dict) -> bool:
+def _why_stale(holder: dict) -> str:
+    """Why a lock whose flock nobody holds was left: in words, for the note."""
     pid = holder.get("pid")
-    return (holder.get("host") == socket.gethostname() and isinstance(pid, int)
-            and _alive(pid))
+    if holder.get("host") != socket.gethostname():
+        return "it was taken on another host"
+    if isinstance(pid, int) and _alive(pid):
+        return "its process id now names another process"
+    return "not running"
 
 
 def lock_run(profile: str, experiment: str, seed: int, results_dir=None) -> RunLock:
