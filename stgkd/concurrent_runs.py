@@ -36,6 +36,8 @@ def prerequisites(name: str) -> list[str]:
     needed = [experiment.teacher] if experiment.teacher else []
     if experiment.pruning is not None and experiment.pruning.start_from not in needed:
         needed.append(experiment.pruning.start_from)
+    if experiment.calibrated_by is not None and experiment.calibrated_by not in needed:
+        needed.append(experiment.calibrated_by)
     return needed
 
 

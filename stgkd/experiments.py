@@ -105,6 +105,9 @@ class Experiment:
     paper_setting: str = ""      # the paper's column for the row, e.g. "pruned 25%"
     pruning: PruningPlan | None = None
     model: str = "stgcn"         # "stgcn", or a DMST-GNODE comparison model (stgkd.dmst.MODELS)
+    # the experiment whose seed-0 loss terms set this one's correlation weight
+    # (hyper "correlation_share"; see _resolve_reading)
+    calibrated_by: str | None = None
 
 
 def _kd_baselines() -> dict[str, Experiment]:
@@ -183,6 +186,68 @@ def _lord_mean_variants() -> dict[str, Experiment]:
             f"whose LORD term is a mean over batch and nodes instead of eq. 6's sum, on "
             f"{dataset}", "Student LSTCD, LORD as a mean (not in the paper)", loss="lstcd",
             hyper=hyper, teacher=f"kd/{dataset}/teacher")
+    return experiments
+
+
+# The correlation terms' target shares of the LSTCD loss for the dose-response: 0 is LORD
+# at LSTCD's alpha1; Table 6's weights give them about 1e-5 under eq. 6's sum.
+CORRELATION_SHARES: tuple[float, ...] = (0.0, 1e-3, 1e-2, 1e-1, 0.5)
+
+
+def _share_tag(share: float) -> str:
+    """0.01 -> "1e-2", 0.5 -> "5e-1", 0 -> "0" (an experiment name's suffix)."""
+    if share == 0:
+        return "0"
+    mantissa, exponent = f"{share:.0e}".split("e")
+    return f"{mantissa}e-{int(exponent[1:])}"
+
+
+def _correlation_dose_response() -> dict[str, Experiment]:
+    """LSTCD with its correlation terms weighed to a target share of the loss:
+    ``kd/<dataset>/student-lstcd-corr<share>``. Not rows of the paper: the question of
+    its Table 5 (do the correlation terms help?) asked along an axis. The weight is set
+    from the seed-0 ``kd/<dataset>/student-lstcd`` run's mean loss terms (a rule fixed
+    before the runs; see :func:`stgkd.distill.readings.correlation_scale_for_share`);
+    each result stores the share it reached."""
+    experiments = {}
+    for dataset in ("losloop", "pemsd7m"):
+        for share in CORRELATION_SHARES:
+            name = f"kd/{dataset}/student-lstcd-corr{_share_tag(share)}"
+            hyper = dict(KD_SETTINGS[dataset]["lstcd"]["hyper"], correlation_share=share)
+            experiments[name] = Experiment(
+                name, dataset, STUDENT_BLOCKS,
+                f"STGCN student distilled from kd/{dataset}/teacher with LSTCD (Table 6 "
+                f"weights) whose correlation terms are weighed to {share:g} of the loss, on "
+                f"{dataset}", f"Student LSTCD, correlation share {share:g} (not in the paper)",
+                loss="lstcd", hyper=hyper, teacher=f"kd/{dataset}/teacher",
+                calibrated_by=f"kd/{dataset}/student-lstcd" if share else None)
+    return experiments
+
+
+def _table3_alpha1_variants() -> dict[str, Experiment]:
+    """Table 5's LORD, LTCD and LSCD with the α1 that gives Table 3's share of teacher
+    targets on PeMSD7 (the paper gives no α1 for the LTCD and LSCD ablations):
+    ``kd/<dataset>/student-<kind>-t3``. α1 is solved on the training windows before
+    training (:func:`stgkd.distill.readings.solve_alpha1`); LTCD and LSCD keep LSTCD's
+    α3. Los-loop uses PeMSD7's shares, as it uses its Table 6 values."""
+    from stgkd.reference import kd_table
+    shares = kd_table(3)
+    shares = shares[shares["dataset"] == "PeMSD7"]
+    experiments = {}
+    for dataset in ("pemsd7m", "losloop"):
+        for kind in ("lord", "ltcd", "lscd"):
+            pct = float(shares.loc[shares["model"] == KD_ROWS[kind], "value"].iloc[0])
+            hyper = {"alpha1_share": pct / 100}
+            if kind != "lord":
+                hyper["alpha3"] = KD_SETTINGS[dataset]["lstcd"]["hyper"]["alpha3"]
+            name = f"kd/{dataset}/student-{kind}-t3"
+            experiments[name] = Experiment(
+                name, dataset, STUDENT_BLOCKS,
+                f"STGCN student distilled from kd/{dataset}/teacher with {kind.upper()} at "
+                f"the alpha1 that hands {pct:g}% of the training targets to the teacher "
+                f"(Table 3, PeMSD7), on {dataset}",
+                f"{KD_ROWS[kind]}, alpha1 from Table 3 (not in the paper)", loss=kind,
+                hyper=hyper, teacher=f"kd/{dataset}/teacher")
     return experiments
 
 
@@ -307,7 +372,8 @@ def _dmst_experiments() -> dict[str, Experiment]:
 
 _PRUNING = _pruning_experiments()
 EXPERIMENTS: dict[str, Experiment] = {**_kd_baselines(), **_kd_students(),
-                                      **_lord_mean_variants(), **_PRUNING,
+                                      **_lord_mean_variants(), **_correlation_dose_response(),
+                                      **_table3_alpha1_variants(), **_PRUNING,
                                       **_short_finetune_variants(_PRUNING),
                                       **_dmst_experiments()}
 
@@ -361,7 +427,12 @@ def _distillation_loss(experiment: Experiment, profile: str, results_dir, series
     hyper = dict(experiment.hyper)
     if kind == "lskd":
         hyper["student_channels"] = [block[2] for block in experiment.blocks]
+    reading = None
+    if kind in LORD_KINDS:
+        hyper, reading = _resolve_reading(experiment, hyper, teacher, data, profile,
+                                          results_dir, device)
     loss_fn = make_kd_loss(kind, teacher, **hyper)
+    loss_fn.reading = reading
     cache_info = None
     if teacher_cache and kind != "lskd":  # LSKD's block outputs are not cached
         needs = getattr(loss_fn, "needs", {"temporal": False, "spatial": False})
@@ -375,6 +446,84 @@ def _distillation_loss(experiment: Experiment, profile: str, results_dir, series
     info = {"experiment": experiment.teacher, "seed": TEACHER_SEED, "checkpoint": relative,
             "checkpoint_sha256": sha256_file(path), "cache": cache_info}
     return loss_fn, info
+
+
+LORD_KINDS = ("lord", "ltcd", "lscd", "lstcd")
+
+
+def _teacher_training_outputs(teacher, data, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The teacher's one-step outputs and the targets of every training window, [S, N]
+    each (z-scored, as the student is trained)."""
+    outputs = []
+    with torch.no_grad():
+        for start in range(0, data.train.shape[0], 256):
+            batch = data.train[start:start + 256].to(device)
+            outputs.append(teacher(batch[:, None, :data.n_his]).cpu())
+    return torch.cat(outputs), data.train[:, data.n_his].cpu()
+
+
+def _resolve_reading(experiment: Experiment, hyper: dict, teacher, data, profile: str,
+                     results_dir, device: str) -> tuple[dict, dict]:
+    """The loss weights of a LORD-based run under its reading, and that reading for the
+    result JSON.
+
+    Turns the experiment's reading options into loss arguments: ``alpha1_share`` (solve
+    α1 for that share of teacher targets on the training windows),
+    ``normalise_over="dataset"`` (the training set's range of |y_t - T|) and
+    ``correlation_share`` (the correlation weight k from the seed-0 ``calibrated_by``
+    run's mean loss terms). Returns the hyperparameters for :func:`make_kd_loss` and
+    ``{"lord_reduction", "normalise_over", "alpha1", "alpha1_from", "correlation_scale",
+    ...}``.
+    """
+    from stgkd.distill.readings import (correlation_scale_for_share, solve_alpha1,
+                                        teacher_error_range, teacher_share)
+    hyper = dict(hyper)
+    normalise_over = hyper.get("normalise_over", "sample")
+    reading = {"lord_reduction": hyper.get("lord_reduction", "sum"),
+               "normalise_over": normalise_over, "alpha1_from": "Table 6"}
+    targets = None
+    if normalise_over == "dataset" or "alpha1_share" in hyper:
+        targets = _teacher_training_outputs(teacher, data, device)
+    if normalise_over == "dataset":
+        hyper["error_range"] = teacher_error_range(*targets)
+        reading["error_range"] = list(hyper["error_range"])
+    if "alpha1_share" in hyper:
+        share = hyper.pop("alpha1_share")
+        hyper["alpha1"] = solve_alpha1(*targets, share, normalise_over, experiment.batch_size,
+                                       hyper.get("error_range"))
+        reading |= {"alpha1_from": f"solved for a teacher share of {share:.5f} on the "
+                                   f"training windows", "alpha1_target_share": share,
+                    "alpha1_share_on_training_windows": teacher_share(
+                        *targets, hyper["alpha1"], normalise_over, experiment.batch_size,
+                        hyper.get("error_range"))}
+    if "correlation_share" in hyper:
+        share = hyper.pop("correlation_share")
+        scale, basis = 0.0, None
+        if share:
+            basis = _trained_result(experiment, experiment.calibrated_by, profile, results_dir)
+            terms = basis["loss_terms"]
+            correlation = terms.get("weighted_lscd", 0.0) + terms.get("weighted_ltcd", 0.0)
+            scale = correlation_scale_for_share(share, terms["lord"], correlation)
+        hyper["correlation_scale"] = scale
+        reading |= {"correlation_target_share": share,
+                    "correlation_scale_from": (f"{experiment.calibrated_by} seed "
+                                               f"{TEACHER_SEED} loss_terms" if basis else None)}
+    reading |= {"alpha1": hyper.get("alpha1"),
+                "correlation_scale": hyper.get("correlation_scale", 1.0)}
+    return hyper, reading
+
+
+def _trained_result(experiment: Experiment, needed: str, profile: str, results_dir) -> dict:
+    """The seed-0 result of ``needed`` (same profile), or a clear error saying how to make it."""
+    from stgkd.results import load_result
+    result = load_result(profile, needed, TEACHER_SEED, results_dir)
+    if result is None:
+        path = result_path(profile, needed, TEACHER_SEED, results_dir)
+        raise FileNotFoundError(
+            f"{experiment.name} is calibrated by {needed}: expected its {profile}-profile "
+            f"result {path}, found none; run it first with `stgkd run {needed} --profile "
+            f"{profile} --seed {TEACHER_SEED}`")
+    return result
 
 
 def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str = "cpu",
@@ -453,7 +602,8 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
         "split_days": list(split), "n_imputed": series.n_imputed,
         "windows": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
         "loss": experiment.loss, "hyperparameters": dict(experiment.hyper),
-        "train_config": asdict(config), "best_epoch": fitted.best_epoch,
+        "train_config": asdict(config), "selection": "best-val-mae",
+        "best_epoch": fitted.best_epoch,
         "val": fitted.history[fitted.best_epoch - 1]["val"], "test": test,
         "history": [{k: h[k] for k in HISTORY_FIELDS if k in h} for h in fitted.history],
         "checkpoint": checkpoint_path.name,
@@ -473,6 +623,13 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
         # the teacher's output
         result["teacher_share"] = loss_fn.teacher_share
         result["loss_terms"] = loss_fn.term_means
+        terms = loss_fn.term_means
+        if terms:
+            correlation = terms.get("weighted_lscd", 0.0) + terms.get("weighted_ltcd", 0.0)
+            # the share of the loss the correlation terms had, averaged over training
+            result["correlation_share"] = correlation / (terms["lord"] + correlation)
+    if getattr(loss_fn, "reading", None) is not None:
+        result["reading"] = loss_fn.reading
     write_json(json_path, result)
     resume_path.unlink(missing_ok=True)
     result_path(profile, name, seed, results_dir, ".prune.pt").unlink(missing_ok=True)

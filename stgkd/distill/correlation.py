@@ -117,10 +117,14 @@ def lstcd_terms(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor,
                 temporal_s: Sequence[torch.Tensor], temporal_t: Sequence[torch.Tensor],
                 spatial_s: Sequence[torch.Tensor], spatial_t: Sequence[torch.Tensor],
                 alpha1: float, alpha2: float, alpha3: float, normalise_over: str = "sample",
-                lord_reduction: str = "sum") -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+                lord_reduction: str = "sum", error_range: tuple[float, float] | None = None,
+                correlation_scale: float = 1.0
+                ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """The unweighted terms of eq. 11: ``{"lord", "lscd", "ltcd"}`` (a term whose
     weight is zero is absent) and LORD's bool mask [B, N]. See :func:`lstcd`."""
-    loss, mask = lord(y_s, y_t, target, alpha1, normalise_over, lord_reduction)
+    loss, mask = lord(y_s, y_t, target, alpha1, normalise_over, lord_reduction, error_range)
+    if correlation_scale == 0:
+        return {"lord": loss}, mask
     terms = {"lord": loss}
     if alpha3 != 0 and alpha2 != 0:
         terms["lscd"] = _mean_over_layers(lscd, spatial_s, spatial_t)
@@ -129,13 +133,16 @@ def lstcd_terms(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor,
     return terms, mask
 
 
-def combine_lstcd(terms: dict[str, torch.Tensor], alpha2: float, alpha3: float) -> torch.Tensor:
-    """Eq. 11 from its terms: ``LORD + alpha3 (alpha2 LSCD + (1 - alpha2) LTCD)``."""
+def combine_lstcd(terms: dict[str, torch.Tensor], alpha2: float, alpha3: float,
+                  correlation_scale: float = 1.0) -> torch.Tensor:
+    """Eq. 11 from its terms: ``LORD + k alpha3 (alpha2 LSCD + (1 - alpha2) LTCD)``, with
+    ``k = correlation_scale`` (1: the paper's eq. 11; other values weigh the correlation
+    terms up or down against LORD, for a dose-response of their contribution)."""
     loss = terms["lord"]
     if "lscd" in terms:
-        loss = loss + alpha3 * alpha2 * terms["lscd"]
+        loss = loss + correlation_scale * alpha3 * alpha2 * terms["lscd"]
     if "ltcd" in terms:
-        loss = loss + alpha3 * (1 - alpha2) * terms["ltcd"]
+        loss = loss + correlation_scale * alpha3 * (1 - alpha2) * terms["ltcd"]
     return loss
 
 

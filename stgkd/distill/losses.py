@@ -125,13 +125,26 @@ class LSTCDLoss(DistillationLoss):
     terms, so with the sum the correlation terms are about 1e-5 of the loss on
     PeMSD7(M) (B*N = 11,400) and LSTCD trains almost as LORD with its alpha1; the
     mean puts the three terms on one scale (an investigation, not the paper's text).
+
+    ``correlation_scale`` k multiplies the correlation terms of eq. 11 (1: the paper;
+    0: LORD, no features computed), for a dose-response of their weight.
+    ``error_range``: (min, max) of |y_t - T| over the training set, needed by
+    ``normalise_over="dataset"`` (:func:`stgkd.distill.readings.teacher_error_range`).
     """
 
     def __init__(self, teacher: nn.Module, alpha1: float, alpha2: float, alpha3: float,
-                 normalise_over: str = "sample", lord_reduction: str = "sum"):
+                 normalise_over: str = "sample", lord_reduction: str = "sum",
+                 correlation_scale: float = 1.0,
+                 error_range: tuple[float, float] | None = None):
         super().__init__(teacher)
+        if correlation_scale < 0:
+            raise ValueError(f"correlation_scale: expected a weight >= 0, found "
+                             f"{correlation_scale}")
         self.alpha1, self.alpha2, self.alpha3 = alpha1, alpha2, alpha3
         self.normalise_over, self.lord_reduction = normalise_over, lord_reduction
+        self.correlation_scale = correlation_scale
+        # (min, max) of |y_t - T| over the training set, for normalise_over="dataset"
+        self.error_range = error_range
         self.register_buffer("teacher_targets", torch.zeros((), dtype=torch.long))
         self.register_buffer("all_targets", torch.zeros((), dtype=torch.long))
         # sums over training steps of each unweighted term (lord, lscd, ltcd) and the
@@ -148,7 +161,7 @@ class LSTCDLoss(DistillationLoss):
 
     def forward(self, student: nn.Module, x: torch.Tensor, y: torch.Tensor,
                 index: torch.Tensor | None = None) -> torch.Tensor:
-        with_features = self.alpha3 != 0
+        with_features = self.alpha3 != 0 and self.correlation_scale != 0
         hidden_s = Hidden() if with_features else None
         y_s = student(x, hidden_s) if with_features else student(x)
         temporal_s = spatial_s = temporal_t = spatial_t = []
@@ -165,7 +178,8 @@ class LSTCDLoss(DistillationLoss):
                 spatial_t = [bctn_to_btnc(f) for f in hidden_t.spatial]
         terms, mask = lstcd_terms(y_s, y_t, y, temporal_s, temporal_t, spatial_s, spatial_t,
                                   self.alpha1, self.alpha2, self.alpha3, self.normalise_over,
-                                  self.lord_reduction)
+                                  self.lord_reduction, self.error_range,
+                                  self.correlation_scale)
         self.teacher_targets += mask.sum().to(self.teacher_targets.device)
         self.all_targets += mask.numel()
         with torch.no_grad():
@@ -174,7 +188,7 @@ class LSTCDLoss(DistillationLoss):
                                                             device=self.term_sums.device)
                                            for k in TERMS]).to(self.term_sums.device)
             self.steps += 1
-        return combine_lstcd(terms, self.alpha2, self.alpha3)
+        return combine_lstcd(terms, self.alpha2, self.alpha3, self.correlation_scale)
 
     @property
     def term_means(self) -> dict[str, float]:
@@ -184,8 +198,9 @@ class LSTCDLoss(DistillationLoss):
         steps = int(self.steps)
         if not steps:
             return {}
-        weights = {"lord": 1.0, "lscd": self.alpha3 * self.alpha2,
-                   "ltcd": self.alpha3 * (1 - self.alpha2)}
+        k = self.correlation_scale
+        weights = {"lord": 1.0, "lscd": k * self.alpha3 * self.alpha2,
+                   "ltcd": k * self.alpha3 * (1 - self.alpha2)}
         means = {k: float(v) / steps for k, v in zip(TERMS, self.term_sums)
                  if k == "lord" or weights[k] != 0}
         return means | {f"weighted_{k}": weights[k] * v for k, v in means.items()}
@@ -201,8 +216,8 @@ class LSTCDLoss(DistillationLoss):
     @property
     def needs(self) -> dict[str, bool]:
         """Which teacher correlations this loss uses: ``{"temporal": ..., "spatial": ...}``."""
-        return {"temporal": self.alpha3 != 0 and self.alpha2 != 1,
-                "spatial": self.alpha3 != 0 and self.alpha2 != 0}
+        on = self.alpha3 != 0 and self.correlation_scale != 0
+        return {"temporal": on and self.alpha2 != 1, "spatial": on and self.alpha2 != 0}
 
 
 def make_kd_loss(kind: str, teacher: nn.Module, **hyper) -> DistillationLoss:

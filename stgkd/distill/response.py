@@ -45,13 +45,22 @@ def lrd_kl(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor, beta: flo
     return (beta * kl_per_node + (1 - beta) * (y_s - target) ** 2).mean()
 
 
+# The readings of eq. 5's min-max normalisation of D: over the nodes of each sample (the
+# pinned reading), over the minibatch, or over the whole training set.
+NORMALISATIONS = ("sample", "batch", "dataset")
+
+
 def normalised_teacher_error(y_t: torch.Tensor, target: torch.Tensor,
-                             normalise_over: str = "sample") -> torch.Tensor:
+                             normalise_over: str = "sample",
+                             error_range: tuple[float, float] | None = None) -> torch.Tensor:
     """Eqs. 4-5: ``D_bi = |y_t,bi - T_bi|`` min-max normalised to [0, 1].
 
     ``normalise_over="sample"`` (the pinned reading): min and max over the nodes of
-    sample b. ``"batch"``: over all (b, i) of the batch. Where max == min every node
-    gets 0 (no node stands out, so all keep the data target).
+    sample b. ``"batch"``: over all (b, i) of the batch. ``"dataset"``: over every
+    (window, node) of the training set, given as ``error_range`` = (min, max) of
+    ``|y_t - T|`` there (:func:`stgkd.distill.readings.teacher_error_range`); D is
+    clipped to [0, 1]. Where max == min every node gets 0 (no node stands out, so all
+    keep the data target).
     Shapes: y_t, target [B, N] -> [B, N].
     """
     error = (y_t.detach() - target).abs()
@@ -60,13 +69,23 @@ def normalised_teacher_error(y_t: torch.Tensor, target: torch.Tensor,
         high = error.amax(dim=1, keepdim=True)
     elif normalise_over == "batch":
         low, high = error.min(), error.max()
+    elif normalise_over == "dataset":
+        if error_range is None:
+            raise ValueError("error_range: normalising D over the training set needs the "
+                             "(min, max) of |y_t - T| over it, found None")
+        low, high = (torch.tensor(v, dtype=error.dtype, device=error.device)
+                     for v in error_range)
+        return ((error - low) / (high - low).clamp_min(torch.finfo(error.dtype).tiny)
+                ).clamp(0.0, 1.0)
     else:
-        raise ValueError(f"normalise_over: expected 'sample' or 'batch', found {normalise_over!r}")
+        raise ValueError(f"normalise_over: expected one of {NORMALISATIONS}, found "
+                         f"{normalise_over!r}")
     return (error - low) / (high - low).clamp_min(torch.finfo(error.dtype).tiny)
 
 
 def lord(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor, alpha1: float,
-         normalise_over: str = "sample", reduction: str = "sum"
+         normalise_over: str = "sample", reduction: str = "sum",
+         error_range: tuple[float, float] | None = None
          ) -> tuple[torch.Tensor, torch.Tensor]:
     """LORD, eqs. 4-6: per (sample, node), learn from the teacher where the teacher
     disagrees with the data target by more than the threshold, else from the target.
@@ -87,7 +106,7 @@ def lord(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor, alpha1: flo
     y_t = y_t.detach()
     if reduction not in ("sum", "mean"):
         raise ValueError(f"reduction: expected 'sum' (eq. 6) or 'mean', found {reduction!r}")
-    mask = normalised_teacher_error(y_t, target, normalise_over) > alpha1
+    mask = normalised_teacher_error(y_t, target, normalise_over, error_range) > alpha1
     reference = torch.where(mask, y_t, target)
     squared = (y_s - reference) ** 2
     return (squared.sum() if reduction == "sum" else squared.mean()), mask

@@ -1,0 +1,99 @@
+"""Readings of the KD paper as options: D normalised over the training set, α1 solved for
+a share of teacher targets, the correlation terms weighed to a share of the loss."""
+import pytest
+import torch
+
+from stgkd.distill.correlation import combine_lstcd
+from stgkd.distill.readings import (correlation_scale_for_share, minimum_share, solve_alpha1,
+                                    teacher_error_range, teacher_share)
+from stgkd.distill.response import lord, normalised_teacher_error
+
+# errors |y_t - T| of two windows of three nodes: [[0, 1, 2], [0, 2, 4]]
+Y_T = torch.zeros(2, 3)
+TARGET = torch.tensor([[0.0, 1.0, 2.0], [0.0, 2.0, 4.0]])
+
+
+def test_d_normalised_over_each_sample_and_over_the_training_set():
+    per_sample = normalised_teacher_error(Y_T, TARGET, "sample")
+    assert torch.allclose(per_sample, torch.tensor([[0.0, 0.5, 1.0], [0.0, 0.5, 1.0]]))
+    assert teacher_error_range(Y_T, TARGET) == (0.0, 4.0)
+    over_set = normalised_teacher_error(Y_T, TARGET, "dataset", (0.0, 4.0))
+    assert torch.allclose(over_set, torch.tensor([[0.0, 0.25, 0.5], [0.0, 0.5, 1.0]]))
+    # a batch outside the training range is clipped to [0, 1]
+    outside = normalised_teacher_error(torch.zeros(1, 2), torch.tensor([[8.0, -1.0]]),
+                                       "dataset", (1.0, 5.0))
+    assert torch.allclose(outside, torch.tensor([[1.0, 0.0]]))
+    with pytest.raises(ValueError, match="error_range"):
+        normalised_teacher_error(Y_T, TARGET, "dataset")
+    with pytest.raises(ValueError, match="normalise_over: expected one of"):
+        normalised_teacher_error(Y_T, TARGET, "window")
+
+
+def test_lord_hands_the_nodes_above_alpha1_to_the_teacher_under_each_reading():
+    y_s = torch.ones(2, 3)
+    # over the training set D = [[0, .25, .5], [0, .5, 1]]: alpha1 = 0.4 takes 3 targets
+    loss, mask = lord(y_s, Y_T, TARGET, 0.4, "dataset", "sum", (0.0, 4.0))
+    assert mask.tolist() == [[False, False, True], [False, True, True]]
+    # teacher (0) for the masked, the data elsewhere: (1-0)^2 + (1-1)^2 + 1 + 1 + 1 + 1
+    assert loss.item() == pytest.approx(5.0)
+
+
+def test_alpha1_solved_for_a_share():
+    # per sample D sorted: 1, 1, .5, .5, 0, 0
+    alpha1 = solve_alpha1(Y_T, TARGET, 2 / 6, "sample")
+    assert alpha1 == pytest.approx(0.75)
+    assert teacher_share(Y_T, TARGET, alpha1, "sample") == pytest.approx(2 / 6)
+    assert teacher_share(Y_T, TARGET, solve_alpha1(Y_T, TARGET, 4 / 6), "sample") == \
+        pytest.approx(4 / 6)
+    # one target in six is below the per-sample floor of one in three ...
+    assert minimum_share("sample", n_nodes=3, n_windows=2) == pytest.approx(1 / 3)
+    assert teacher_share(Y_T, TARGET, solve_alpha1(Y_T, TARGET, 1 / 6), "sample") == 0.0
+    # ... and in reach when D is normalised over the training set: D = 1 only once
+    alpha1 = solve_alpha1(Y_T, TARGET, 1 / 6, "dataset")
+    assert alpha1 == pytest.approx(0.75)
+    assert teacher_share(Y_T, TARGET, alpha1, "dataset") == pytest.approx(1 / 6)
+    assert minimum_share("dataset", n_nodes=3, n_windows=2) == pytest.approx(1 / 6)
+    with pytest.raises(ValueError, match="share: expected a fraction"):
+        solve_alpha1(Y_T, TARGET, 1.5)
+
+
+def test_batch_normalisation_uses_consecutive_batches():
+    # batches of one window are the per-sample normalisation
+    assert teacher_share(Y_T, TARGET, 0.75, "batch", batch_size=1) == pytest.approx(2 / 6)
+    # one batch of both windows: D = [[0, .25, .5], [0, .5, 1]] as over the set
+    assert teacher_share(Y_T, TARGET, 0.4, "batch", batch_size=2) == pytest.approx(3 / 6)
+    assert minimum_share("batch", n_nodes=3, n_windows=2, batch_size=2) == pytest.approx(1 / 6)
+
+
+def test_correlation_weight_for_a_share_of_the_loss():
+    # k C / (L + k C) = s  ->  k = s / (1 - s) * L / C
+    assert correlation_scale_for_share(0.5, 100.0, 0.01) == pytest.approx(1e4)
+    assert correlation_scale_for_share(0.1, 100.0, 0.01) == pytest.approx(1111.111, rel=1e-6)
+    assert correlation_scale_for_share(0.0, 100.0, 0.01) == 0.0
+    with pytest.raises(ValueError, match="share"):
+        correlation_scale_for_share(1.0, 100.0, 0.01)
+    # eq. 11 with the correlation terms weighed by k = 2:
+    # 2 + 2 * 0.5 * (0.25 * 3 + 0.75 * 5) = 6.5
+    terms = {"lord": torch.tensor(2.0), "lscd": torch.tensor(3.0), "ltcd": torch.tensor(5.0)}
+    assert combine_lstcd(terms, 0.25, 0.5, correlation_scale=2.0).item() == pytest.approx(6.5)
+    assert combine_lstcd(terms, 0.25, 0.5).item() == pytest.approx(4.25)
+
+
+def test_alpha1_meets_table_3s_shares_on_real_data():
+    """On Los-loop's training windows with the stored paper-profile teacher, the solved α1
+    gives Table 3's PeMSD7 shares within half a percentage point."""
+    from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
+    from stgkd.experiments import _teacher_training_outputs, load_model
+    from stgkd.results import result_path
+    checkpoint = result_path("paper", "kd/losloop/teacher", 0, suffix=".pt")
+    if not checkpoint.is_file():
+        pytest.skip(f"{checkpoint} is not stored")
+    series = load_series("losloop")
+    data = make_windows(series, DEFAULT_SPLITS["losloop"])
+    teacher = load_model(checkpoint, weights=series.weights).eval()
+    y_t, target = _teacher_training_outputs(teacher, data, "cpu")
+    for share in (0.03009, 0.15844, 0.64637):        # Table 3: LORD, LSTCD, LTCD on PeMSD7
+        alpha1 = solve_alpha1(y_t, target, share, "sample")
+        assert abs(teacher_share(y_t, target, alpha1, "sample") - share) < 0.005
+        alpha1 = solve_alpha1(y_t, target, share, "dataset")
+        assert abs(teacher_share(y_t, target, alpha1, "dataset") - share) < 0.005
