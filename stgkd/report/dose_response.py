@@ -1,0 +1,185 @@
+"""Do the correlation terms help? LSTCD with its correlation terms weighed to a target
+share of the loss (``kd/<dataset>/student-lstcd-corr<share>``), against the share.
+
+Under the pinned reading (LORD a sum over batch and stations, eq. 6) Table 6's weights
+leave the correlation terms about 1e-5 of the loss, so LSTCD trains as LORD. The
+dose-response runs weigh them to 0 (LORD at LSTCD's α1), 1e-3, 1e-2, 1e-1 and 0.5 of
+the loss; this module tabulates and plots test MAE against the share each run reached,
+with the student without distillation as a band, and compares each point with the
+zero-share run seed for seed (:func:`stgkd.report.verdicts.paired_verdicts`).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from stgkd.experiments import CORRELATION_SHARES, EXPERIMENTS
+from stgkd.report.comparison import result_cells
+from stgkd.report.verdicts import paired_verdicts
+
+HORIZONS = (15.0, 30.0, 45.0)
+# where a share of 0 is drawn on the log axis (labelled "0")
+ZERO_AT = 1e-5
+
+
+def dose_experiments(dataset: str) -> dict[str, float]:
+    """``{experiment: target share}`` of one data set's dose-response, by share."""
+    out = {name: EXPERIMENTS[name].hyper["correlation_share"] for name in EXPERIMENTS
+           if name.startswith(f"kd/{dataset}/student-lstcd-corr")}
+    if not out:
+        raise ValueError(f"dataset: expected one with a correlation dose-response "
+                         f"(losloop, pemsd7m), found {dataset!r}")
+    return dict(sorted(out.items(), key=lambda item: item[1]))
+
+
+def dose_response_table(results: Iterable[dict], dataset: str,
+                        profile: str = "paper") -> pd.DataFrame:
+    """One row per target share: ``experiment, target_share, reached_share`` (mean over
+    seeds of the share of the loss the correlation terms had in training), ``seeds``
+    (n), and ``mae_<h>`` / ``mae_<h>_std`` (test MAE mean and standard deviation over
+    seeds) at 15, 30 and 45 min; then the Table 6 run (``kd/<dataset>/student-lstcd``,
+    target share NaN) and the student without distillation for reference."""
+    results = [r for r in results if r.get("profile") == profile]
+    names = {**dose_experiments(dataset), f"kd/{dataset}/student-lstcd": np.nan,
+             f"kd/{dataset}/student-no-kd": np.nan}
+    rows = []
+    for name, target in names.items():
+        runs = [r for r in results if r["experiment"] == name]
+        shares = [correlation_share_of(r) for r in runs]
+        row = {"experiment": name, "target_share": target, "seeds": len(runs),
+               "reached_share": float(np.mean(shares)) if shares else np.nan}
+        for horizon in HORIZONS:
+            values = [r["test"][f"{horizon:g}min"]["mae"] for r in runs]
+            row[f"mae_{horizon:g}"] = float(np.mean(values)) if values else np.nan
+            row[f"mae_{horizon:g}_std"] = float(np.std(values, ddof=1)) if len(values) > 1 \
+                else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def correlation_share_of(result: dict) -> float:
+    """The share of a run's training loss its correlation terms had: the stored
+    ``correlation_share``, else computed from its ``loss_terms`` (runs stored before the
+    share was); NaN for a loss without LORD's terms."""
+    if "correlation_share" in result:
+        return float(result["correlation_share"])
+    terms = result.get("loss_terms") or {}
+    if "lord" not in terms:
+        return np.nan
+    correlation = terms.get("weighted_lscd", 0.0) + terms.get("weighted_ltcd", 0.0)
+    return correlation / (terms["lord"] + correlation)
+
+
+def dose_verdicts(results: Iterable[dict], dataset: str,
+                  against: str = "corr0") -> pd.DataFrame:
+    """Each nonzero share against ``against`` (``"corr0"``: LORD at LSTCD's α1, the same
+    loss without the correlation terms; ``"no-kd"``: the student without distillation),
+    paired by seed: MAE at each horizon (:func:`~stgkd.report.verdicts.paired_verdicts`
+    rows with ``target_share`` added)."""
+    baseline = {"corr0": f"kd/{dataset}/student-lstcd-corr0",
+                "no-kd": f"kd/{dataset}/student-no-kd"}[against]
+    cells = result_cells(results)
+    frames = []
+    for name, share in dose_experiments(dataset).items():
+        if name == baseline:
+            continue
+        table = paired_verdicts(cells, name, baseline, metrics=("MAE",), horizons=HORIZONS)
+        frames.append(table.assign(target_share=share, baseline_experiment=baseline))
+    return pd.concat(frames, ignore_index=True)
+
+
+def plot_dose_response(table: pd.DataFrame, axes, title: str = "") -> None:
+    """Test MAE against the correlation share reached, one panel per horizon (``axes``:
+    three matplotlib axes); mean ± std over seeds as points with error bars, the
+    student without distillation as a band (mean ± std), the Table 6 run as a
+    diamond. A share of 0 is drawn at :data:`ZERO_AT` and labelled "0"."""
+    dose = table[table["target_share"].notna() & (table["seeds"] > 0)]
+    table6 = table[table["experiment"].str.endswith("student-lstcd") & (table["seeds"] > 0)]
+    no_kd = table[table["experiment"].str.endswith("student-no-kd") & (table["seeds"] > 0)]
+    for ax, horizon in zip(axes, HORIZONS):
+        column = f"mae_{horizon:g}"
+        x = dose["reached_share"].fillna(dose["target_share"]).clip(lower=ZERO_AT)
+        ax.errorbar(x, dose[column], yerr=dose[f"{column}_std"].fillna(0), fmt="o-",
+                    color="C0", capsize=3, label="ours: LSTCD, correlation terms weighed")
+        if len(table6):
+            share = table6["reached_share"].clip(lower=ZERO_AT)
+            ax.errorbar(share, table6[column], yerr=table6[f"{column}_std"].fillna(0),
+                        fmt="D", color="C1", capsize=3, label="ours: LSTCD, Table 6 weights")
+        if len(no_kd):
+            mean = float(no_kd[column].iloc[0])
+            std = float(no_kd[f"{column}_std"].fillna(0).iloc[0])
+            ax.axhspan(mean - std, mean + std, color="0.8", alpha=0.6,
+                       label="ours: student without distillation (mean ± std)")
+            ax.axhline(mean, color="0.4", lw=1)
+        ax.set_xscale("log")
+        ax.set_xlim(ZERO_AT / 2, 1.0)
+        ticks = [ZERO_AT, 1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+        ax.set_xticks(ticks, ["0", "1e-4", "1e-3", "1e-2", "0.1", "1"])
+        ax.set_xlabel("share of the LSTCD loss from the correlation terms")
+        ax.set_title(f"{title}{horizon:g} min")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("test MAE (mph)")
+
+
+PINNED_READING = {"lord_reduction": "sum", "normalise_over": "sample", "alpha1_from": "Table 6",
+                  "correlation_scale": 1.0}
+
+
+def reading_of(result: dict) -> dict:
+    """The reading a LORD-based run ran under: its recorded ``reading``, or for a run
+    stored before readings were recorded, the pinned reading with the options its
+    hyperparameters name (e.g. ``lord_reduction``)."""
+    if "reading" in result:
+        return dict(result["reading"])
+    hyper = result.get("hyperparameters", {})
+    return {**PINNED_READING, "alpha1": hyper.get("alpha1"),
+            **{k: hyper[k] for k in ("lord_reduction", "normalise_over") if k in hyper}}
+
+
+def reading_table(results: Iterable[dict], profile: str = "paper") -> pd.DataFrame:
+    """One row per LORD-based experiment (seed 0): the reading it ran under and the share
+    of its loss the correlation terms had (``correlation_share``; from its loss terms)."""
+    rows = []
+    for result in results:
+        if (result.get("profile") != profile or result.get("seed") != 0
+                or result.get("loss") not in ("lord", "ltcd", "lscd", "lstcd")):
+            continue
+        reading = reading_of(result)
+        rows.append({"experiment": result["experiment"],
+                     "LORD": reading.get("lord_reduction"),
+                     "D over": reading.get("normalise_over"),
+                     "alpha1": reading.get("alpha1"),
+                     "alpha1 from": reading.get("alpha1_from"),
+                     "k": reading.get("correlation_scale"),
+                     "correlation share": correlation_share_of(result),
+                     "teacher share": result.get("teacher_share")})
+    return pd.DataFrame(rows)
+
+
+def share_floors(table3: pd.DataFrame, nodes: dict[str, int], batch_size: int = 50,
+                 windows: int = 1000) -> pd.DataFrame:
+    """Which normalisation of D can meet Table 3's shares: for each data set and
+    normalisation, the smallest positive share it allows (one target per group it
+    normalises over, :func:`stgkd.distill.readings.minimum_share`; for the training set
+    an upper bound, taking ``windows`` training windows, fewer than any data set has)
+    and the Table 3 rows whose share lies below it.
+
+    Args:
+        table3: the KD paper's Table 3 cells (``dataset, model, value`` in percent).
+        nodes: stations per paper data set, e.g. ``{"PeMSD7": 228, "PeMSD8": 170}``.
+    """
+    from stgkd.distill.readings import minimum_share
+    rows = []
+    for dataset, n_nodes in nodes.items():
+        shares = table3[table3["dataset"] == dataset]
+        for normalise_over in ("sample", "batch", "dataset"):
+            floor = minimum_share(normalise_over, n_nodes, windows, batch_size)
+            below = shares[shares["value"] / 100 < floor]
+            rows.append({"dataset": dataset, "D normalised over": normalise_over,
+                         "smallest share (%)": 100 * floor,
+                         "Table 3 rows out of reach": ", ".join(
+                             f"{m} ({v:g}%)" for m, v in zip(below["model"], below["value"]))
+                         or "none"})
+    return pd.DataFrame(rows)

@@ -1,0 +1,44 @@
+"""The correlation dose-response table and its paired verdicts, on hand-made results."""
+import math
+
+import pytest
+
+from stgkd.report.dose_response import dose_experiments, dose_response_table, dose_verdicts
+
+
+def run(experiment, seed, mae, share=None):
+    result = {"experiment": experiment, "profile": "paper", "seed": seed, "dataset": "losloop",
+              "test": {f"{h}min": {"mae": mae + h / 100} for h in (15, 30, 45)}}
+    if share is not None:
+        result["correlation_share"] = share
+    return result
+
+
+def test_the_sweep_spans_zero_to_one_half():
+    assert list(dose_experiments("losloop").values()) == [0.0, 1e-3, 1e-2, 1e-1, 0.5]
+    with pytest.raises(ValueError, match="dataset"):
+        dose_experiments("pems08")
+
+
+def test_table_averages_seeds_and_the_share_reached():
+    results = [run("kd/losloop/student-lstcd-corr1e-1", 0, 4.0, 0.08),
+               run("kd/losloop/student-lstcd-corr1e-1", 1, 5.0, 0.10),
+               run("kd/losloop/student-no-kd", 0, 6.0)]
+    table = dose_response_table(results, "losloop").set_index("experiment")
+    row = table.loc["kd/losloop/student-lstcd-corr1e-1"]
+    assert row["seeds"] == 2 and row["reached_share"] == pytest.approx(0.09)
+    assert row["mae_15"] == pytest.approx(4.65)
+    assert row["mae_15_std"] == pytest.approx(math.sqrt(0.5))      # std of 4.15, 5.15
+    assert table.loc["kd/losloop/student-lstcd-corr5e-1", "seeds"] == 0
+    assert table.loc["kd/losloop/student-no-kd", "mae_45"] == pytest.approx(6.45)
+
+
+def test_each_share_is_paired_with_the_zero_share_run():
+    # share 0.5 is 0.2 better than share 0 on each of three seeds: the interval is a point
+    results = [run("kd/losloop/student-lstcd-corr0", s, 4.0 + s) for s in range(3)]
+    results += [run("kd/losloop/student-lstcd-corr5e-1", s, 3.8 + s) for s in range(3)]
+    verdicts = dose_verdicts(results, "losloop")
+    half = verdicts[verdicts["target_share"] == 0.5]
+    assert len(half) == 3 and (half["verdict"] == "holds").all()
+    assert half["difference"].tolist() == pytest.approx([-0.2] * 3)
+    assert (verdicts[verdicts["target_share"] == 1e-2]["verdict"] == "not compared").all()
