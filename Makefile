@@ -11,7 +11,20 @@ GENERATED := book/_generated
 # Which stored results the notebooks show: best (paper, else quick, else smoke) or one profile
 PROFILE ?= best
 
-.PHONY: venv test unit notebooks nbval book readme benchmark clean
+.PHONY: venv test unit notebooks nbval book book-html browser readme benchmark clean
+
+# papermill's injected parameters cell is plumbing: readers of the book do not see it
+define HIDE_INJECTED
+import json, sys
+path = sys.argv[1]
+notebook = json.load(open(path))
+for cell in notebook["cells"]:
+    tags = cell.get("metadata", {}).get("tags", [])
+    if "injected-parameters" in tags and "remove-cell" not in tags:
+        cell["metadata"]["tags"] = tags + ["remove-cell"]
+json.dump(notebook, open(path, "w"), indent=1, ensure_ascii=False)
+endef
+export HIDE_INJECTED
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +35,12 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-## make test: the whole test suite (unit tests, then the executed notebooks under nbval)
-test: unit nbval
+## make test: the whole test suite (unit tests, the executed notebooks under nbval, then
+## the built book in headless Chromium; that test skips where no chromium is installed)
+test: unit nbval browser
 
 unit: venv
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --ignore=tests/test_book_browser.py
 
 ## make notebooks: execute every notebook with papermill into book/_generated/
 notebooks: venv
@@ -39,6 +53,7 @@ notebooks: venv
 		(cd notebooks && ../$(VENV)/bin/papermill --log-level WARNING --kernel python3 \
 			$$params ../$(GENERATED)/$$name.src.ipynb ../$(GENERATED)/$$name.ipynb) || exit 1; \
 		rm -f $(GENERATED)/$$name.src.ipynb; \
+		$(PY) -c "$$HIDE_INJECTED" $(GENERATED)/$$name.ipynb || exit 1; \
 	done
 
 ## make nbval: re-run the executed notebooks and compare the outputs tagged to be checked
@@ -49,6 +64,17 @@ nbval: notebooks
 book: notebooks
 	$(VENV)/bin/jupyter-book build book/ -W --keep-going
 	@echo "book: open book/_build/html/index.html"
+
+# the HTML from the notebooks already executed in book/_generated/
+book-html: venv
+	$(VENV)/bin/jupyter-book build book/ -W --keep-going
+	@echo "book: open book/_build/html/index.html"
+
+## make browser: the built book in headless Chromium (every page of _toc.yml at 1400 and
+## 1024 px); builds the HTML from the notebooks nbval executed
+browser: nbval
+	$(VENV)/bin/jupyter-book build book/ -W --keep-going
+	$(PY) -m pytest tests/test_book_browser.py
 
 ## make readme: regenerate the README results summary from results/
 readme: venv

@@ -20,10 +20,10 @@
 # week of 5-minute speeds), the data set of the DMST-GNODE paper that is at hand.
 # Every figure below is read from the files by `stgkd.data.load_series`.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 stations = [0, 100, 200]   # station columns drawn on their own in the daily profiles
 
-# %%
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ losloop = load_series("losloop")
 # weights come from the station distances through eq. 16 (see *Reading the paper*);
 # Los-loop ships its own weight matrix.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 dataset_overview([pemsd7m, losloop], DEFAULT_SPLITS)
 
@@ -61,7 +61,7 @@ dataset_overview([pemsd7m, losloop], DEFAULT_SPLITS)
 # window and no reported metric depends on it; it shifts the training scaler by a
 # negligible amount.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 first_rows = pd.DataFrame({
     "row 0 equals row 1": [bool(np.array_equal(pemsd7m.values[0], pemsd7m.values[1]))],
@@ -77,7 +77,7 @@ first_rows
 # Each dot is a station at its latitude and longitude (`station_info.csv`), coloured by
 # its mean speed over all 44 days.
 
-# %%
+# %% tags=["hide-input"]
 latitude, longitude = pemsd7m.coordinates[:, 0], pemsd7m.coordinates[:, 1]
 fig, ax = plt.subplots(figsize=(6.5, 5.5))
 points = ax.scatter(longitude, latitude, c=pemsd7m.values.mean(axis=0), cmap="RdYlGn", s=22,
@@ -96,7 +96,7 @@ plt.show()
 # exp(-(d/10^4)^2 / 0.1) >= 0.5, i.e. when they are closer than about 2,630 distance
 # units of `W_228.csv`; the diagonal is zero in both.
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
 for ax, series in zip(axes, (pemsd7m, losloop)):
     image = ax.imshow(series.weights, cmap="magma_r", vmin=0, vmax=1, interpolation="nearest")
@@ -115,7 +115,7 @@ plt.show()
 # week 1-7 March 2012, a Thursday to a Wednesday). The thick line is the mean over all
 # stations; the thin ones are single stations.
 
-# %%
+# %% tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
 for ax, series in zip(axes, (pemsd7m, losloop)):
     days = working_days(series.name, series.n_days)

@@ -20,10 +20,10 @@
 # (`make benchmark`, stored in `results/benchmarks/`) when one has been run. The paper's
 # numbers are those of `stgkd/reference/paper_kd_tables.csv`, labelled "(paper)".
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 results_dir = None   # folder holding benchmarks/*.json; None: $STGKD_RESULTS, else results/
 
-# %%
+# %% tags=["remove-input"]
 import pandas as pd
 
 from stgkd.report import (display_frame, load_benchmark, relative_to_teacher,
@@ -38,7 +38,7 @@ comparison = table1_comparison(benchmark)
 # %% [markdown]
 # ## The table
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 overview = table1_overview(comparison).drop(columns=["test time s (paper)",
                                                      "test time s (ours)"])
@@ -57,7 +57,7 @@ display_frame(overview)
 # it counts ("on a single forward pass", of an unstated batch), so the absolute numbers
 # cannot be compared; the ratios to the teacher can:
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 shares = pd.concat({"parameters": relative_to_teacher(comparison, "parameters"),
                     "FLOPs": relative_to_teacher(comparison, "flops")}, names=["quantity"])
@@ -76,14 +76,14 @@ shares.round(2)
 # benchmark times the rollout of 1140 windows on its own machine, so only the ratio
 # between student and teacher carries over between the two.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 times = comparison[comparison["metric"] == "test_time_s"]
 display_frame(times[["dataset", "model", "paper_value", "ours", "difference", "profile"]]
               .rename(columns={"paper_value": "test time s (paper)",
                                "ours": "test time s (ours)"}).reset_index(drop=True))
 
-# %%
+# %% tags=["remove-input"]
 if benchmark is None:
     print("Test time: not yet measured (no results/benchmarks/*.json; run `make benchmark`).")
 else:

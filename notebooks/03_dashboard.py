@@ -25,11 +25,11 @@
 # that row exists yet. Table 1 sizes are **computed** from the architectures and its
 # times come from the speed **benchmark**.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 profile = "best"     # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
 results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 
-# %%
+# %% tags=["remove-input"]
 import pandas as pd
 
 from stgkd.report import (dashboard, dashboard_summary, display_frame, horizon_view,
@@ -54,7 +54,7 @@ def table_view(table: str) -> pd.DataFrame:
 #
 # Number of paper cells per table, by where our value comes from.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 dashboard_summary(board)
 
@@ -64,7 +64,7 @@ dashboard_summary(board)
 # Our FLOPs are per input window; the paper does not say what its FLOPS count covers,
 # so compare ratios rather than numbers (see the Table 1 chapter).
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 table1 = board[board["table"] == "Table 1"]
 display_frame(table1[["dataset", "model", "metric", "paper_value", "ours", "difference",
@@ -74,28 +74,28 @@ display_frame(table1[["dataset", "model", "metric", "paper_value", "ours", "diff
 # %% [markdown]
 # ## Table 2: response-based distillation (LORD against LRD)
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 table_view("Table 2")
 
 # %% [markdown]
 # ## Table 4: LSTCD against other distillation losses
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 table_view("Table 4")
 
 # %% [markdown]
 # ## Table 5: ablation of LORD, LTCD, LSCD and LSTCD
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 table_view("Table 5")
 
 # %% [markdown]
 # ## Table 7: the student with and without the pruning algorithm
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 table_view("Table 7")
 
@@ -104,7 +104,7 @@ table_view("Table 7")
 #
 # The setting is the share of the pruning base model's channels removed.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 table_view("Table 8")
 
@@ -114,7 +114,7 @@ table_view("Table 8")
 # RMSE and accuracy of 20-minute forecasts, in the paper's own units. The Bangkok data
 # are not public, so those cells cannot be reproduced here.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 dmst = board[board["source"] == "DMST-GNODE paper"]
 display_frame(dmst[["dataset", "our_dataset", "model", "metric", "horizon_min", "paper_value",
@@ -127,7 +127,7 @@ display_frame(dmst[["dataset", "our_dataset", "model", "metric", "horizon_min", 
 # Runs whose data set or row the papers do not report, e.g. the KD paper's models on
 # Los-loop (the KD paper uses PeMSD7 and PeMSD8 only). Mean test metrics over seeds.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 extra = ours_without_paper_cell(results, profile)
 display_frame(extra) if len(extra) else "none"
@@ -138,5 +138,5 @@ display_frame(extra) if len(extra) else "none"
 # Each stored run: code commit (``-dirty``: with uncommitted changes), device, torch
 # version, start time and wall time in seconds.
 
-# %%
+# %% tags=["remove-input"]
 provenance_table(results)

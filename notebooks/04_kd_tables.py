@@ -45,26 +45,27 @@
 #   are computed once before training and looked up, the spatial correlations stored in
 #   float16 (relative rounding at most 2⁻¹¹).
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 profile = "best"     # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
 results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 
-# %%
+# %% tags=["remove-input"]
 import pandas as pd
+from IPython.display import Markdown, display
 
 from stgkd.report import (best_profile_results, claim_check, comparison_table, display_frame,
                           horizon_view, hyperparameter_table, hyperparameter_view,
                           loss_scale_table, ours_without_paper_cell, teacher_share_table,
                           teacher_shares, within_tolerance)
+from stgkd.report.display import show, show_comparison
 from stgkd.results import load_results
 
+PEMSD8 = "PeMSD8's full data file is not in this build; the data chapter says how to supply it."
 pd.set_option("display.max_rows", 300)
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 250)
 results = load_results(results_dir, None if profile == "best" else profile)
 tables = {n: comparison_table(n, results, profile) for n in (2, 4, 5)}
-print(f"{len(results)} stored runs; KD runs: "
-      f"{sorted({r['experiment'] for r in results if r['experiment'].startswith('kd/')})}")
 
 # %% [markdown]
 # ## Table 2: LORD against response distillation
@@ -76,23 +77,23 @@ print(f"{len(results)} stored runs; KD runs: "
 # paper numbers (`stgkd/reference/paper_kd_tables.csv`) does not hold it, so our
 # LRD(L2) students appear below under "runs without a paper cell" rather than here.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-horizon_view(tables[2])
+show_comparison(tables[2], PEMSD8)
 
 # %% [markdown]
 # ## Table 4: LSTCD against the other distillation losses
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-horizon_view(tables[4])
+show_comparison(tables[4], PEMSD8)
 
 # %% [markdown]
 # ## Table 5: ablation of LSTCD into LORD, LTCD and LSCD
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-horizon_view(tables[5])
+show_comparison(tables[5], PEMSD8)
 
 # %% [markdown]
 # ## Table 3: how often LORD used the teacher
@@ -102,10 +103,12 @@ horizon_view(tables[5])
 # eq. 6), over all training steps. Ours is the run's recorded `teacher_share` in percent,
 # the mean over seeds; the difference is in percentage points.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-display_frame(teacher_share_table(results, profile)[
-    ["dataset", "model", "paper_pct", "ours_pct", "ours_std", "seeds", "difference", "profile"]])
+show(teacher_share_table(results, profile)[
+    ["dataset", "model", "paper_pct", "ours_pct", "ours_std", "seeds", "difference", "profile"]],
+     index=["dataset", "model"], names={"paper_pct": "paper (%)", "ours_pct": "ours (%)",
+                                        "ours_std": "ours, std", "difference": "diff (points)"})
 
 # %% [markdown]
 # ## Table 6: hyperparameters as run
@@ -115,7 +118,7 @@ display_frame(teacher_share_table(results, profile)[
 # does not use, runs with the PeMSD7 values; LTCD and LSCD have no Table 6 row.
 # "stored runs" says whether the stored results recorded these same values.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 hyperparameter_view(hyperparameter_table(results))
 
@@ -129,12 +132,15 @@ hyperparameter_view(hyperparameter_table(results))
 # the two can be no larger than the gap between two seeds. `lstcd_better` is False while
 # either run is missing. The paper's own numbers are beside ours.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 claim = claim_check(results, "pemsd7m", profile)
-display_frame(claim)
+show(claim, index=["metric", "horizon_min"], once=("profile_no_kd", "profile_lstcd", "seeds"),
+     names={"horizon_min": "min", "student_no_kd": "no KD (ours)",
+            "student_lstcd": "LSTCD (ours)", "lstcd_better": "LSTCD better",
+            "paper_no_kd": "no KD (paper)", "paper_lstcd": "LSTCD (paper)"})
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 holds = int(claim["lstcd_better"].sum())
 missing = [name for name, column in (("student without KD", "student_no_kd"),
@@ -155,13 +161,17 @@ print(f"PeMSD7(M): LSTCD better than the student without KD in {holds} of {len(c
 # alternative reading, LORD averaged over the B·N targets so that the three terms share
 # a scale (not a row of the paper; *Reading the paper* explains it).
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 scales = {dataset: loss_scale_table(results, dataset, profile) for dataset in ("pemsd7m", "losloop")}
-display_frame(pd.concat(scales, names=["dataset"]).reset_index(level=0).reset_index(drop=True),
-              digits=4)
+show(pd.concat(scales, names=["dataset"]).reset_index(level=0).reset_index(drop=True)
+     .assign(experiment=lambda f: f["experiment"].str.rsplit("/", n=1).str[-1]),
+     index=["dataset", "experiment"], digits=4,
+     names={"weighted_lord": "LORD", "weighted_ltcd": "α3·LTCD", "weighted_lscd": "α2·LSCD",
+            "correlation_share_pct": "correlation share (%)", "mae_45": "MAE 45 min",
+            "no_kd_mae_45": "no-KD MAE 45 min", "better_cells": "cells better than no KD"})
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 for dataset, table in scales.items():
     for _, row in table.iterrows():
@@ -175,11 +185,12 @@ for dataset, table in scales.items():
 # Per row of Tables 2, 4 and 5: how many of the cells we have filled are within 8% of the
 # paper's error or lower (ours <= 1.08 x paper), and the worst relative difference.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 summary = pd.concat({f"Table {n}": within_tolerance(table, 8.0) for n, table in tables.items()},
                     names=["table"]).reset_index(level=0).reset_index(drop=True)
-display_frame(summary, digits=1)
+show(summary, index=["table", "dataset", "model"], digits=1,
+     names={"worst_relative_difference_pct": "worst difference (%)", "all_within": "all within"})
 
 # %% [markdown]
 # ## Los-loop: the same students on a third data set
@@ -188,20 +199,25 @@ display_frame(summary, digits=1)
 # PeMSD7's hyperparameters. Test errors (mean over seeds), the teacher's share for the
 # LORD-based students, and the same claim check.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 losloop = ours_without_paper_cell(results, profile)
 losloop = losloop[losloop["experiment"].str.startswith("kd/losloop/")]
 losloop = losloop.dropna(axis=1, how="all")   # horizons of other papers' runs
-display_frame(losloop.reset_index(drop=True)) if len(losloop) else "not yet run"
+show(losloop.drop(columns=["experiment", "our_dataset"]), index=["paper_row", "metric"],
+     once=("profile",), names={"paper_row": "model"}) if len(losloop) else "not yet run"
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 shares = teacher_shares(best_profile_results(results, profile))
 shares = shares[shares["our_dataset"] == "losloop"]
-display_frame(shares.reset_index(drop=True)) if len(shares) else "teacher shares: not yet run"
+show(shares.drop(columns=["experiment", "our_dataset"]), index="paper_row",
+     names={"paper_row": "model", "ours_pct": "teacher share (%)", "ours_std": "std"}
+     ) if len(shares) else "teacher shares: not yet run"
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-display_frame(claim_check(results, "losloop", profile).drop(columns=["paper_no_kd",
-                                                                     "paper_lstcd"]))
+show(claim_check(results, "losloop", profile).drop(columns=["paper_no_kd", "paper_lstcd"]),
+     index=["metric", "horizon_min"], once=("profile_no_kd", "profile_lstcd", "seeds"),
+     names={"horizon_min": "min", "student_no_kd": "no KD", "student_lstcd": "LSTCD",
+            "lstcd_better": "LSTCD better"})

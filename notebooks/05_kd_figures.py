@@ -29,7 +29,7 @@
 # experiment (paper, else quick, else smoke); a model not yet run is named in a printed
 # line and left out of the figure.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 profile = "best"     # "best" (paper > quick > smoke per experiment) or one profile
 results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 dataset = "pemsd7m"  # the KD data set to draw ("pemsd7m" as the paper, or "losloop")
@@ -38,7 +38,7 @@ n_windows = 50       # windows traced and embedded (the paper's t-SNE uses 50)
 step = 3             # rollout step shown (3 = 15 min)
 node = None          # station of the traces; None: the one whose speed varies most
 
-# %%
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -68,7 +68,7 @@ print(f"{dataset}: {len(experiments) - len(missing)} of {len(experiments)} model
 # Validation MAE (mph, mean over the 15/30/45-minute horizons) after each epoch; the
 # line is the mean over seeds, the band its spread where there are several.
 
-# %%
+# %% tags=["hide-input"]
 curves = training_curves(results, dataset)
 curves = curves[curves["experiment"].isin(experiments)]
 if curves.empty:
@@ -92,7 +92,7 @@ else:
 # sees the same windows; the station is the one whose speed varies most over them
 # unless the `node` parameter names one.
 
-# %%
+# %% tags=["remove-input"]
 try:
     series = load_series(dataset)
 except (FileNotFoundError, ValueError) as error:   # e.g. PeMS08 without its data file
@@ -109,7 +109,7 @@ if series is not None and available:
           f"{window_clock(first, trace_start, step, series.steps_per_day)} to "
           f"{window_clock(first, trace_start + n_windows - 1, step, series.steps_per_day)}")
 
-# %%
+# %% tags=["hide-input"]
 traces = {}
 if series is not None:
     for name, run in available.items():
@@ -154,7 +154,7 @@ else:
 # alike to any model, so even a student trained without distillation scores high; what
 # tells is the difference between the students.
 
-# %%
+# %% tags=["remove-input"]
 shown = [name for name in (f"kd/{dataset}/teacher", f"kd/{dataset}/student-no-kd",
                            f"kd/{dataset}/student-lstcd") if name in available]
 features = {}
@@ -173,7 +173,7 @@ not_shown = [label[name] for name in (f"kd/{dataset}/teacher", f"kd/{dataset}/st
 if not_shown:
     print(f"t-SNE: not yet run: {', '.join(not_shown)}")
 
-# %%
+# %% tags=["hide-input"]
 if features:
     embedding = tsne_embedding(features, seed=0, perplexity=15.0)
     teacher = features.get(f"kd/{dataset}/teacher")

@@ -33,11 +33,11 @@
 #   correlations computed once, not in every step) and the **fused correlation loss**
 #   (the student's pairwise matrices, their error and its gradient in one compiled pass).
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 results_dir = None                # None: $STGKD_RESULTS, else results/ of the checkout
 datasets = ["pemsd7m", "losloop"]  # one error-against-speed plot per data set
 
-# %%
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 import pandas as pd
 
@@ -84,7 +84,7 @@ if benchmark is None:
 # model's zeros. The first implementation is timed for the named architectures only.
 # Each machine's newest benchmark is shown (ONNX is timed on CPUs only).
 
-# %%
+# %% tags=["remove-input"]
 per_machine(rollout_speedups, machines) if machines else "no benchmark"
 
 # %% [markdown]
@@ -93,7 +93,7 @@ per_machine(rollout_speedups, machines) if machines else "no benchmark"
 # shared machine their times differ by what the machine's load did in between. A
 # difference between two models smaller than this spread says nothing.
 
-# %%
+# %% tags=["remove-input"]
 same_architecture_spread(benchmark) if benchmark else "no benchmark"
 
 # %% [markdown]
@@ -108,7 +108,7 @@ same_architecture_spread(benchmark) if benchmark else "no benchmark"
 # `latency_threads` (one thread per request, as a server would run them; older files
 # used all threads).
 
-# %%
+# %% tags=["remove-input"]
 for bench in machines:
     settings = bench["settings"]
     print(f"{bench['machine']['device']}: single-window latencies on "
@@ -124,7 +124,7 @@ per_machine(single_window_latency, machines) if machines else "no benchmark"
 # differ between the two: a small model gains more from removing per-operation
 # overhead than a large one).
 
-# %%
+# %% tags=["remove-input"]
 display_frame(student_teacher_ratio(machines)) if machines else "no benchmark"
 
 # %% [markdown]
@@ -140,7 +140,7 @@ display_frame(student_teacher_ratio(machines)) if machines else "no benchmark"
 # would see. The machines are shared virtual ones whose speed moves from day to day, so
 # a ratio is only taken between figures of one file.
 
-# %%
+# %% tags=["remove-input"]
 if by_batch:
     batch_benchmark = by_batch[0][0]
     print(f"{batch_benchmark['machine']['device']}, {batch_benchmark['settings']['repeats']} "
@@ -168,7 +168,7 @@ else:
 # `torch.compile` (`stgkd run --compile`), timed side by side in one benchmark run
 # (NaN: the stored benchmark did not time compiled steps).
 
-# %%
+# %% tags=["remove-input"]
 per_machine(training_throughput, machines) if machines else "no benchmark"
 
 # %% [markdown]
@@ -187,7 +187,7 @@ per_machine(training_throughput, machines) if machines else "no benchmark"
 # [228, 228] x [228, 2] products, about as slow per flop as matrix-vector ones. A variant
 # whose numbers differed would be listed with no timing.
 
-# %%
+# %% tags=["remove-input"]
 if train_variants:
     variants_benchmark = train_variants[0][0]
     settings = variants_benchmark["settings"]
@@ -206,7 +206,7 @@ else:
 # fine-tuned `-ft1` run shares its parent's), eager and compiled, on PeMSD7(M)'s 228
 # nodes, from the same benchmark run (`--checkpoints`).
 
-# %%
+# %% tags=["remove-input"]
 compacted = compacted_training(variants_benchmark) if train_variants else pd.DataFrame()
 display_frame(compacted, digits=0) if len(compacted) else "no compacted models timed"
 
@@ -219,7 +219,7 @@ display_frame(compacted, digits=0) if len(compacted) else "no compacted models t
 # the teacher's answers come from the teacher cache. `epoch_min_best` is the epoch
 # time the fastest variant implies (183 steps of 50 windows; LSKD's Table 6 batch is 16).
 
-# %%
+# %% tags=["remove-input"]
 if distill:
     display(display_frame(distillation_steps(distill[0][0])))  # noqa: F821
 else:
@@ -234,7 +234,7 @@ else:
 # `teacher-kdis-lstcd` runs), each interval trains only the kept channels. Seconds per
 # step on PeMSD7(M), Table 9's batch of 25, per interval and summed (`all`).
 
-# %%
+# %% tags=["remove-input"]
 if prune_steps:
     display(display_frame(pruning_steps(prune_steps[0][0])))  # noqa: F821
 else:
@@ -253,7 +253,7 @@ else:
 # benchmark: a timing stopped at its limit is stored with `complete` false and the runs
 # that finished, and says `under_target` only once it has run past the target.
 
-# %%
+# %% tags=["remove-input"]
 kd_times = kd_tables_times(bench for bench, _ in load_benchmarks("kd_tables_time", results_dir))
 if len(kd_times):
     display(display_frame(kd_times))  # noqa: F821
@@ -271,7 +271,7 @@ else:
 # is both faster and more accurate). The rollout times are of PeMSD7(M)'s 228 nodes;
 # Los-loop has 207, so its runs would be slightly faster, in the same order.
 
-# %%
+# %% tags=["hide-input"]
 all_results = load_results(results_dir)
 frames = {dataset: pareto_frame(all_results, benchmark, dataset) for dataset in datasets}
 plotted = {d: f for d, f in frames.items() if not f.empty and f["rollout_s"].notna().any()}
@@ -296,7 +296,7 @@ else:
     fig.tight_layout()
     plt.show()
 
-# %%
+# %% tags=["remove-input"]
 for dataset, frame in frames.items():
     print(f"{dataset}: {len(frame)} runs, {int(frame['rollout_s'].notna().sum())} with a timing")
     display(display_frame(frame) if not frame.empty else "no runs")  # noqa: F821

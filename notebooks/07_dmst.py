@@ -69,7 +69,7 @@
 # (paper, else quick, else smoke), named in its `profile` column. A row nobody has run
 # says **not yet run**, and a figure without its runs says so instead of drawing.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 profile = "best"        # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
 results_dir = None      # None: $STGKD_RESULTS, else results/ of the checkout
 dataset = "losloop"     # the data set of the figures
@@ -78,7 +78,7 @@ n_windows = 265         # windows traced (265: the whole test day of 5-minute da
 trace_nodes = None      # two node indices; None: the most variable node and a typical one
 snapshot_window = 195   # test window of Figure 16 (195: its 20-minute target is 17:30)
 
-# %%
+# %% tags=["remove-input"]
 import warnings
 
 import matplotlib.pyplot as plt
@@ -114,7 +114,7 @@ print(f"{len(results)} stored DMST runs; rows run: {int((table['seeds'] > 0).sum
 # early stopping (epochs without a better validation MAE) and the split in days (train /
 # validation / test; "default" is the data set's own, above). Batch size, optimiser and learning-rate schedule are shared.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 pd.DataFrame([{"profile": name, "max epochs": p.max_epochs,
                "windows per epoch": f"at most {p.epoch_windows:,}" if p.epoch_windows else "all",
@@ -134,7 +134,7 @@ pd.DataFrame([{"profile": name, "max epochs": p.max_epochs,
 # data sets more than the node count alone would say. ARIMA and SVR are fitted, not
 # trained, and have no count here.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 sizes = {}
 for name in ("losloop", "pemsd7m"):
@@ -160,11 +160,11 @@ with pd.option_context("display.max_colwidth", None):
 # %% [markdown]
 # ### Los-loop
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 dmst_view(table, "losloop")
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 display_frame(paper_figures("losloop", results, profile)[
     ["dataset", "model", "metric", "horizon_min", "paper_value", "ours", "difference",
@@ -180,7 +180,7 @@ display_frame(paper_figures("losloop", results, profile)[
 # Los-loop forecasts in mph. The BKK and PeMS08 pairs imply RMS(Y) of about 53 (a
 # speed in km/h) and about 313 (a flow).
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 los = load_series("losloop")
 first_test = sum(DEFAULT_SPLITS["losloop"][:2]) * los.steps_per_day
@@ -201,11 +201,11 @@ for name in ("BKK", "pems08"):
 # the KD paper's channel, so their numbers and the paper's 19.49 measure different things
 # and must not be compared. The paper's figures are listed below for the record only.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 dmst_view(table, "pems08")
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 display_frame(paper_figures("pems08")[["dataset", "model", "metric", "horizon_min",
                                         "paper_value"]], digits=4)
@@ -215,7 +215,7 @@ display_frame(paper_figures("pems08")[["dataset", "model", "metric", "horizon_mi
 #
 # Not in the paper; the KD paper's data set, run here with the same ten models.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 dmst_view(table, "pemsd7m")
 
@@ -224,7 +224,7 @@ dmst_view(table, "pemsd7m")
 #
 # Private: the paper's figures only.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 display_frame(paper_figures("BKK", results, profile)[
     ["dataset", "model", "metric", "horizon_min", "paper_value", "profile"]], digits=4)
@@ -242,7 +242,7 @@ display_frame(paper_figures("BKK", results, profile)[
 # differ (see above). On PeMS08 it is not made (flow against speed), and PeMSD7(M) is
 # not in the paper.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 claims = pd.concat([dmst_claim(results, name, profile) for name in DMST_DATASETS],
                    ignore_index=True)
@@ -259,7 +259,7 @@ display_frame(claims, digits=4)
 # accuracy, so that curve of the paper's figure has no counterpart. The dotted line marks
 # the epoch kept.
 
-# %%
+# %% tags=["hide-input"]
 runs = pick_runs(results, [dmst_experiment(dataset, m) for m in TRACE_MODELS], profile)
 dmst_run = runs[dmst_experiment(dataset, "DMST-GNODE")]
 curves = dmst_training_curves(dmst_run)
@@ -293,7 +293,7 @@ else:
 # speed varies most over the traced windows, and the second is one of median variation.
 # The MAE in each legend is over the traced windows of that node only.
 
-# %%
+# %% tags=["remove-input"]
 traced = [r for r in runs.values() if r is not None]
 if not traced:
     traces = pd.DataFrame()
@@ -307,7 +307,7 @@ else:
     if missing:
         print(f"Figures 14-15: not yet run on {dataset}: {', '.join(missing)}")
 
-# %%
+# %% tags=["hide-input"]
 for figure, node in zip((14, 15), trace_nodes or []):
     if traces.empty:
         break
@@ -339,7 +339,7 @@ for figure, node in zip((14, 15), trace_nodes or []):
 # graph: road neighbours land near each other, but the axes are not geography. The grey
 # lines are the distance graph's links.
 
-# %%
+# %% tags=["hide-input"]
 snapshot = network_snapshot(results, dataset, snapshot_window, results_dir=results_dir)
 if snapshot.empty:
     print(f"Figure 16: DMST-GNODE on {dataset}: not yet run")
@@ -372,7 +372,7 @@ else:
 # share of such pairs. A dynamic graph blind to the roads would put about that share
 # there.
 
-# %%
+# %% tags=["hide-input"]
 if dmst_run is None:
     print(f"graphs: DMST-GNODE on {dataset}: not yet run")
     matrices = None
@@ -400,7 +400,7 @@ if matrices is not None:
 # Every stored DMST run shown above: profile, seed, the commit and device it ran on and
 # its wall time.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 provenance = provenance_table(results)
 provenance if len(provenance) else "no DMST run stored yet"

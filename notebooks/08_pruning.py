@@ -65,7 +65,7 @@
 # `kd/<dataset>/student-lstcd` fills it; its "Teacher" is `kd/<dataset>/teacher`.
 # PeMSD8's rows stay "not yet run" until its full data file is supplied.
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-cell"]
 profile = "best"     # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
 results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 trace_start = 60     # first test window of Figures 4-5 (60: early morning of the first test day)
@@ -73,10 +73,11 @@ n_windows = 50       # windows traced (the paper's 50 data points)
 step = 3             # rollout step shown (3 = 15 min)
 node = None          # station traced; None: the one whose speed varies most over the windows
 
-# %%
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown, display
 
 from stgkd.data import load_series
 from stgkd.report import (NOT_YET_RUN, SIZE_KINDS, best_profile_results, comparison_table,
@@ -84,16 +85,19 @@ from stgkd.report import (NOT_YET_RUN, SIZE_KINDS, best_profile_results, compari
                           finetune_ablation, horizon_view, ours_without_paper_cell, pruning_claim,
                           pruning_history_frame, pruning_runs, size_and_error, table9_as_run,
                           table9_view)
+from stgkd.report.display import (PRUNING_LEVEL_DEFINITION, profile_label, show,
+                                  show_comparison)
+from stgkd.report.figures import Captions, distinct_colors, legend_outside, ours
 from stgkd.results import load_results
 
+caption = Captions()
+PEMSD8 = "PeMSD8's full data file is not in this build; the data chapter says how to supply it."
 pd.set_option("display.max_rows", 300)
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 250)
 results = load_results(results_dir, None if profile == "best" else profile)
 DATASETS = ("pemsd7m", "losloop", "pems08")
 tables = {n: comparison_table(n, results, profile) for n in (7, 8)}
-stored = sorted({r["experiment"] for r in results if r["experiment"].startswith("prune/")})
-print(f"{len(results)} stored runs; pruning runs: {stored if stored else 'none yet'}")
 
 # %% [markdown]
 # ## Table 7: the teacher pruned to the student's size
@@ -102,20 +106,22 @@ print(f"{len(results)} stored runs; pruning runs: {stored if stored else 'none y
 # minus paper: a positive difference is a larger error than the paper's. The
 # "Parameter %" column of the paper is the setting (`params 100%`, `params 3%`).
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-horizon_view(tables[7])
+show_comparison(tables[7], PEMSD8)
 
 # %% [markdown]
 # ## Table 8: Algorithm 1 against Taylor pruning without distillation
 #
-# The setting is the pruning level; `pruned 0%` is the unpruned base model.
+# The setting is the pruning level (pruning level = the share of the prunable parameters
+# removed: every parameter but the output layer's per-node bias); `pruned 0%` is the
+# unpruned base model.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-horizon_view(tables[8])
+show_comparison(tables[8], PEMSD8)
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 for number, table in tables.items():
     rows = table.groupby(["dataset", "model", "setting"], sort=False)["profile"].agg(
@@ -139,7 +145,7 @@ for number, table in tables.items():
 # min), although the text says it "consistently" is. `verdict` names the profile and
 # the number of seeds compared.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 claims = pd.concat([pruning_claim(results, dataset, profile).assign(dataset=dataset)
                     for dataset in DATASETS], ignore_index=True)
@@ -149,7 +155,10 @@ claims["paper"] = [("no paper numbers" if pd.isna(b) else
                     f"holds in {'all ' if h else ''}{b}{'' if h else f' of {c}'} cells")
                    for b, h, c in zip(claims["paper_better"], claims["paper_holds"],
                                       claims["cells"])]
-display_frame(claims[["dataset", "table", "level", "ours", "against", "verdict", "paper"]])
+claims["comparison"] = [f"{o.rsplit('/', 1)[-1]} vs {a.rsplit('/', 1)[-1]}"
+                        for o, a in zip(claims["ours"], claims["against"])]
+show(claims[["dataset", "table", "level", "comparison", "verdict", "paper", "seeds", "profile"]],
+     index=["dataset", "table", "level"], names={"verdict": "ours", "paper": "paper's numbers"})
 
 # %% [markdown]
 # ## One epoch of fine-tuning instead of fifty
@@ -165,17 +174,20 @@ display_frame(claims[["dataset", "table", "level", "ours", "against", "verdict",
 # the same two rows (PeMSD7 and PeMSD8 only), to see which fine-tuning its numbers
 # resemble.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 ablation = pd.concat([finetune_ablation(results, dataset, profile).assign(dataset=dataset)
                       for dataset in DATASETS], ignore_index=True)
 ablation["Algorithm 1 lower in"] = [
     "" if pd.isna(b) else f"{b} of 6 cells" for b in ablation["better"]]
 ablation = ablation[ablation["profile"] != NOT_YET_RUN]
-display_frame(ablation[["dataset", "level_pct", "finetune", "profile", "seeds", "taylor_mae",
-                        "kdis_mae", "Algorithm 1 lower in", "paper_taylor_mae",
-                        "paper_kdis_mae"]].reset_index(drop=True)
-              ) if len(ablation) else "not yet run"
+show(ablation[["dataset", "level_pct", "finetune", "profile", "seeds", "taylor_mae",
+               "kdis_mae", "Algorithm 1 lower in", "paper_taylor_mae", "paper_kdis_mae"]],
+     index=["dataset", "level_pct", "finetune"],
+     names={"level_pct": "level (%)", "taylor_mae": "Taylor MAE (ours)",
+            "kdis_mae": "Algorithm 1 MAE (ours)", "paper_taylor_mae": "Taylor MAE (paper)",
+            "paper_kdis_mae": "Algorithm 1 MAE (paper)"}
+     ) if len(ablation) else "not yet run"
 
 # %% [markdown]
 # ## Table 9: hyperparameters of Algorithm 1 as run
@@ -187,7 +199,7 @@ display_frame(ablation[["dataset", "level_pct", "finetune", "profile", "seeds", 
 # Taylor runs of Table 8 use the same batch size, share per step and interval. Los-loop
 # runs with the PeMSD7 values.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 table9_view(table9_as_run(results))
 
@@ -202,10 +214,29 @@ table9_view(table9_as_run(results))
 # lists the graph conv's channels where they differ from the first temporal conv's),
 # the test errors and the wall time (pruning and fine-tuning).
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 runs = pruning_runs(results, profile)
-display_frame(runs, digits=3) if len(runs) else "pruning runs: not yet run"
+if len(runs):
+    runs = runs.assign(run=runs["experiment"].str.rsplit("/", n=1).str[-1],
+                       level=[f"{n:g} → {r:.1f}%" if pd.notna(n) else f"{t} → {r:.1f}%"
+                              for n, t, r in zip(runs["nominal_level_pct"], runs["target"],
+                                                 runs["level_pct"])],
+                       size=[f"{a:,} → {b:,}" for a, b in
+                             zip(runs["start_parameters"], runs["parameters"])],
+                       MAE=[f"{a:.3f} / {b:.3f} / {c:.3f}" for a, b, c in
+                            zip(runs["MAE 15"], runs["MAE 30"], runs["MAE 45"])],
+                       RMSE=[f"{a:.3f} / {b:.3f} / {c:.3f}" for a, b, c in
+                             zip(runs["RMSE 15"], runs["RMSE 30"], runs["RMSE 45"])],
+                       minutes=(runs["wall_time_s"] / 60).round().astype("Int64"))
+    for dataset, part in runs.groupby("dataset", sort=False):
+        display(Markdown(f"**{dataset}** (MAE and RMSE at 15 / 30 / 45 min)"))
+        show(part[["run", "seed", "prune_loss", "level", "size", "steps", "channels", "MAE",
+                   "RMSE", "minutes", "profile"]], index=["run", "seed"],
+             names={"prune_loss": "loss", "level": "level (nominal → reached)",
+                    "size": "parameters", "minutes": "wall time (min)"})
+else:
+    print("pruning runs: not yet run")
 
 # %% [markdown]
 # ## Figure 4: teacher, students and the pruned teacher on one station
@@ -222,19 +253,19 @@ display_frame(runs, digits=3) if len(runs) else "pruning runs: not yet run"
 # and window. A model that is better on average can miss this station's drop by more
 # (on Los-loop the teacher predicts a dip that never comes).
 
-# %%
+# %% tags=["hide-input"]
 traces = {}
 for dataset in DATASETS:
     try:
         series = load_series(dataset)
-    except (FileNotFoundError, ValueError) as error:   # e.g. PeMS08 without its data file
-        print(f"{dataset}: the data are not available ({error})")
+    except (FileNotFoundError, ValueError):   # e.g. PeMS08 without its data file
+        print(f"{dataset}: its data file is not in this build (see the data chapter)")
         continue
     frame = figure4_traces(results, series, dataset, node, n_windows, trace_start, step,
                            profile, results_dir)
     missing = [title for name, title in figure4_experiments(dataset).items()
                if name not in set(frame["experiment"])]
-    if missing:
+    if missing and dataset != "pems08":
         print(f"{dataset}: not yet run: {', '.join(missing)}")
     if len(frame):
         traces[dataset] = frame
@@ -256,18 +287,20 @@ for dataset, frame in traces.items():
         ax.plot(part["window"], part["true_mph"], color="0.45", lw=1.5, label="measured")
         ax.plot(part["window"], part["predicted_mph"], color="tab:red", lw=1.2,
                 label="predicted")
-        run_profile = part["profile"].iloc[0]
-        ax.set_title(f"{title}{'' if run_profile == 'paper' else f' ({run_profile})'}\n"
+        ax.set_title(f"{ours(title, part['profile'].iloc[0])}\n"
                      f"MAE {trace_mae(part):.2f} mph", fontsize=9)
     for ax in axes[1]:
         ax.set_xlabel("test window")
     for ax in axes[:, 0]:
         ax.set_ylabel("speed (mph)")
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"Figure 4, {dataset}: station {frame['node'].iloc[0]}, "
+    fig.suptitle(f"{dataset}: station {frame['node'].iloc[0]}, "
                  f"{step * 5} minutes ahead", fontsize=10)
     fig.tight_layout()
     plt.show()
+    caption(f"Our version of the paper's Figure 4 on {dataset}: the {step * 5}-minute forecast "
+            f"of station {frame['node'].iloc[0]} by four of our models (red) against the "
+            f"measured speed (grey) over {n_windows} consecutive test windows.")
 
 # %% [markdown]
 # ## Figure 5: the four models on one chart
@@ -278,7 +311,7 @@ for dataset, frame in traces.items():
 # grey, one line per model, and each model's mean prediction over the 50 windows
 # beside the measured mean in the legend.
 
-# %%
+# %% tags=["hide-input"]
 for dataset, frame in traces.items():
     fig, ax = plt.subplots(figsize=(10, 4.2))
     first = frame[frame["experiment"] == frame["experiment"].iloc[0]]
@@ -288,14 +321,16 @@ for dataset, frame in traces.items():
         part = frame[frame["experiment"] == name]
         if len(part):
             ax.plot(part["window"], part["predicted_mph"], lw=1.1,
-                    label=f"{title} (mean {part['predicted_mph'].mean():.2f}, "
-                          f"MAE {trace_mae(part):.2f})")
+                    label=f"{ours(title, part['profile'].iloc[0])}\n"
+                          f"mean {part['predicted_mph'].mean():.2f}, MAE {trace_mae(part):.2f}")
     ax.set(xlabel="test window", ylabel="speed (mph)",
-           title=f"Figure 5, {dataset}: station {frame['node'].iloc[0]}, "
-                 f"{step * 5} minutes ahead")
-    ax.legend(fontsize=7)
+           title=f"{dataset}: station {frame['node'].iloc[0]}, {step * 5} minutes ahead")
+    legend_outside(ax, fontsize=7)
     fig.tight_layout()
     plt.show()
+    caption(f"Our version of the paper's Figure 5 on {dataset}: the four models' "
+            f"{step * 5}-minute forecasts of one station on one chart, with each model's mean "
+            f"and MAE over the {n_windows} windows in the legend.")
 
 # %% [markdown]
 # ## How the models shrank
@@ -305,28 +340,41 @@ for dataset, frame in traces.items():
 # MSE for Taylor: different scales, hence the log axis), one line per run, one column
 # per data set.
 
-# %%
+# %% tags=["hide-input"]
 history = pd.concat([pruning_history_frame(r) for r in best_profile_results(results, profile)
                      if r.get("pruning")] or [pruning_history_frame({})], ignore_index=True)
 if history.empty:
     print("pruning history: no pruning run stored yet")
 else:
+    # an -ft1 run repeats its parent's pruning (only its fine-tuning is shorter): left out
+    history = history[~history["experiment"].str.endswith("-ft1")]
     shown = [d for d in DATASETS if history["experiment"].str.startswith(f"prune/{d}/").any()]
-    fig, axes = plt.subplots(2, len(shown), figsize=(6.5 * len(shown), 7.5), squeeze=False)
-    for column, dataset in enumerate(shown):
-        top, bottom = axes[0, column], axes[1, column]
+    names = sorted({name.split("/")[-1] for name in history["experiment"]})
+    colours = dict(zip(names, distinct_colors(len(names))))
+    styles = ["-", "--", ":", "-."]
+    fig, axes = plt.subplots(len(shown), 2, figsize=(11, 3.6 * len(shown)), squeeze=False)
+    for row, dataset in enumerate(shown):
+        left, right = axes[row]
         part = history[history["experiment"].str.startswith(f"prune/{dataset}/")]
         for (name, seed, prof), run in part.groupby(["experiment", "seed", "profile"]):
-            label = f"{name.split('/')[-1]} (seed {seed}, {prof})"
-            top.plot(run["step"], run["parameters"], marker="o", ms=3, label=label)
-            bottom.plot(run["step"], run["loss"], marker="o", ms=3, label=label)
-        top.set(yscale="log", xlabel="pruning step", ylabel="parameters",
-                title=f"{dataset}: size after each pruning step")
-        bottom.set(yscale="log", xlabel="pruning step", ylabel="mean pruning loss",
-                   title=f"{dataset}: pruning loss over the interval before each step")
-        top.legend(fontsize=7)
+            short = name.split("/")[-1]
+            style = dict(color=colours[short], ls=styles[int(seed) % len(styles)], marker="o",
+                         ms=3, lw=1.2, label=f"{short}, seed {seed}")
+            left.plot(run["step"], run["parameters"], **style)
+            right.plot(run["step"], run["loss"], **style)
+        left.set(yscale="log", xlabel="pruning step", ylabel="parameters",
+                 title=f"{dataset}: size after each step")
+        right.set(yscale="log", xlabel="pruning step", ylabel="mean pruning loss",
+                  title=f"{dataset}: pruning loss before each step")
+        legend_outside(right, title=f"our runs ({profile_label(part['profile'].iloc[0])})",
+                       fontsize=7)
     fig.tight_layout()
     plt.show()
+    caption("How our pruning runs shrank: parameters after each pruning step (left) and the "
+            "mean pruning loss over the interval before it (right; LSTCD for Algorithm 1, "
+            "the supervised MSE for Taylor), one colour per experiment, one line style per "
+            "seed; the one-epoch fine-tuning runs share their parents' pruning and are left "
+            "out.")
 
 # %% [markdown]
 # ## Size against accuracy
@@ -335,7 +383,7 @@ else:
 # student and pruning run of each data set, each in its best profile (named in the
 # legend where it is not the paper profile). Points lower and further left are better.
 
-# %%
+# %% tags=["hide-input"]
 points = {d: size_and_error(results, d, profile) for d in DATASETS}
 points = {d: frame for d, frame in points.items() if len(frame)}
 if not points:
@@ -358,13 +406,16 @@ else:
                             xytext=offset, textcoords="offset points")
         ax.set(xscale="log", xlabel="parameters", ylabel="test MAE at 15 min",
                title=dataset)
-        ax.legend(fontsize=7)
+    legend_outside(axes.flat[-1], title="our runs (paper settings)", fontsize=7)
     fig.tight_layout()
     plt.show()
+    caption("Test MAE 15 minutes ahead against the parameter count (log scale) of each of our "
+            "teachers, students and pruned models, one panel per data set; the pruned models "
+            "are marked with their nominal level.")
 missing = {d: [k for k in SIZE_KINDS if k not in set(points[d]["kind"])] if d in points
            else list(SIZE_KINDS) for d in DATASETS}
 for dataset, kinds in missing.items():
-    if kinds:
+    if kinds and len(kinds) < len(SIZE_KINDS):
         print(f"{dataset}: not yet run: {', '.join(kinds)}")
 
 # %% [markdown]
@@ -374,10 +425,12 @@ for dataset, kinds in missing.items():
 # values) fill no paper cell. Test errors (mean over seeds); the claim check above
 # covers them. The one-epoch fine-tuning runs are in their own section above.
 
-# %%
+# %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 losloop = ours_without_paper_cell(results, profile)
 losloop = losloop[losloop["experiment"].str.startswith("prune/losloop/")
                   & ~losloop["experiment"].str.endswith("-ft1")]   # shown above
 losloop = losloop.dropna(axis=1, how="all")   # horizons of other papers' runs
-display_frame(losloop.reset_index(drop=True)) if len(losloop) else "not yet run"
+losloop = losloop.assign(run=losloop["experiment"].str.rsplit("/", n=1).str[-1])
+show(losloop.drop(columns=["experiment", "our_dataset"]), index=["run", "metric"],
+     names={"paper_row": "row"}) if len(losloop) else "not yet run"
