@@ -30,10 +30,53 @@ import pandas as pd
 
 from stgkd.data import DEFAULT_SPLITS, load_series
 from stgkd.data.overview import daily_profile, dataset_overview, working_days
+from stgkd.report.figures import Captions, legend_outside
+
+caption = Captions()
 
 pd.set_option("display.max_columns", 20)
 pemsd7m = load_series("pemsd7m")
 losloop = load_series("losloop")
+
+# %% [markdown]
+# ## Supplying PeMSD8
+#
+# PeMSD8's readings are not shipped with stgkd and cannot be downloaded by it; only its
+# road graph is. What to supply, where, and what `stgkd data` checks (read from
+# `stgkd.data.pems08` and `stgkd.data.fetch`):
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+from stgkd.data import fetch as data_fetch
+from stgkd.data import pems08 as pems08_module
+
+edge_list = {remote.filename: remote for remote in data_fetch.REMOTES["pems08"]}
+edges = edge_list[pems08_module.EDGE_FILE]
+days = pems08_module.FULL_STEPS // pems08_module.STEPS_PER_DAY
+channels = ", ".join(f"{i} {name} ({unit})"
+                     for name, (i, unit) in pems08_module.CHANNELS.items())
+Markdown(f"""
+- **The readings**: `PEMS08.npz`, a NumPy archive whose key `data` holds an array of shape
+  [{pems08_module.FULL_STEPS:,}, {pems08_module.N_NODES}, {len(pems08_module.CHANNELS)}]
+  ({days} days of {pems08_module.STEPS_PER_DAY} five-minute steps, {pems08_module.N_NODES}
+  detectors, channels {channels}). The KD paper's models use the speed channel. Public
+  copies: the ASTGCN repositories (`github.com/guoshnBJTU/ASTGNN`, `data/PEMS08/PEMS08.npz`)
+  or the STSGCN data archive (folder `PEMS08`).
+- **The road graph**: `{edges.filename}` (`from,to,cost` per link), which
+  `stgkd data fetch pems08` downloads from `{edges.repo}` at commit `{edges.commit[:7]}` and
+  accepts only with sha256 `{edges.sha256}`.
+- **Where**: both files in a `pems08/` folder of one data root: `$STGKD_DATA/pems08/`,
+  `./data/pems08/` or `../shared/data/pems08/` (the files of one data set must come from one
+  folder). `stgkd data info` then describes it; the archive has no pinned checksum, but it is
+  refused unless its shape is the one above, it holds whole days and its readings pass the
+  same checks as every other data set (finite, speeds within range).
+- **What changes in the book**: after `stgkd run kd/pems08/teacher kd/pems08/student-lstcd ...
+  --profile paper` (and the `prune/pems08/...` and `dmst/pems08/...` runs), the PeMSD8 rows
+  of Tables 2-5, 7 and 8, Table 3's PeMSD8 shares, the PeMSD8 panels of the pruning figures
+  and the PeMS08 rows of the DMST comparison fill in on the next `make book`; until then each
+  page lists the paper's PeMSD8 numbers alone and says so.
+""")
 
 # %% [markdown]
 # ## Shape, splits and graphs
@@ -88,6 +131,7 @@ ax.set_ylabel("latitude")
 ax.set_title("PeMSD7(M): 228 stations, coloured by mean speed")
 ax.set_aspect(1 / np.cos(np.deg2rad(latitude.mean())))
 plt.show()
+caption("The PeMSD7(M) stations at their latitude and longitude, coloured by mean speed.")
 
 # %% [markdown]
 # ## Weight matrices
@@ -105,6 +149,7 @@ for ax, series in zip(axes, (pemsd7m, losloop)):
     ax.set_ylabel("station")
 fig.colorbar(image, ax=axes, label="weight", shrink=0.85)
 plt.show()
+caption("The weight matrices W of PeMSD7(M) and Los-loop in station order.")
 
 # %% [markdown]
 # ## Daily speed profiles
@@ -129,8 +174,10 @@ for ax, series in zip(axes, (pemsd7m, losloop)):
     ax.set_xticks(range(0, 25, 3))
     ax.grid(alpha=0.3)
 axes[0].set_ylabel("speed (mph)")
-axes[1].legend(loc="lower left", fontsize=8)
+legend_outside(axes[1], fontsize=8)
 plt.show()
+caption("Mean speed by time of day over the working days: the network mean (black) and "
+        "single stations (thin lines).")
 
 # %% [markdown]
 # Both networks slow down in the afternoon peak; PeMSD7(M) also in the morning. The

@@ -49,7 +49,10 @@ from stgkd.experiments import EXPERIMENTS
 from stgkd.report import (RunWindows, best_profile_results, kd_experiments, load_run_model,
                           most_variable_node, neighbour_overlap, output_layer_inputs, pick_runs,
                           prediction_trace, training_curves, tsne_embedding, window_clock)
+from stgkd.report.figures import Captions, ours
 from stgkd.results import load_results
+
+caption = Captions()
 
 results = best_profile_results(load_results(results_dir), profile)
 experiments = kd_experiments(dataset)
@@ -57,7 +60,7 @@ runs = pick_runs(results, experiments, profile)
 label = {name: EXPERIMENTS[name].paper_row for name in experiments}
 for run in runs.values():
     if run is not None:
-        label[run["experiment"]] = f"{run['paper_row']} ({run['profile']})"
+        label[run["experiment"]] = ours(run["paper_row"], run["profile"])
 missing = [name for name, run in runs.items() if run is None]
 print(f"{dataset}: {len(experiments) - len(missing)} of {len(experiments)} models run"
       + (f"; not yet run: {', '.join(label[m] for m in missing)}" if missing else ""))
@@ -66,7 +69,9 @@ print(f"{dataset}: {len(experiments) - len(missing)} of {len(experiments)} model
 # ## Figure 3 (a): convergence
 #
 # Validation MAE (mph, mean over the 15/30/45-minute horizons) after each epoch; the
-# line is the mean over seeds, the band its spread where there are several.
+# line is the mean over seeds, the band its spread where there are several. Nine curves
+# on one chart overlap, so each student has its own panel, with the teacher (black) and
+# the student without distillation (grey, dashed) drawn in every panel for reference.
 
 # %% tags=["hide-input"]
 curves = training_curves(results, dataset)
@@ -74,15 +79,43 @@ curves = curves[curves["experiment"].isin(experiments)]
 if curves.empty:
     print("Figure 3 (a): no training history stored for any model yet")
 else:
-    curves = curves.assign(model=curves["experiment"].map(label))
-    order = [label[name] for name in experiments if name in set(curves["experiment"])]
-    fig, ax = plt.subplots(figsize=(9, 4.8))
-    sns.lineplot(data=curves, x="epoch", y="val_mae", hue="model", hue_order=order,
-                 errorbar=("pi", 100), ax=ax)
-    ax.set(xlabel="epoch", ylabel="validation MAE (mph)",
-           title=f"Convergence on {dataset}")
-    ax.legend(fontsize=8)
+    teacher, no_kd = f"kd/{dataset}/teacher", f"kd/{dataset}/student-no-kd"
+    present = [name for name in experiments if name in set(curves["experiment"])]
+    students = [name for name in present if name not in (teacher, no_kd)]
+    columns = 3
+    rows = max(1, -(-len(students) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(11, 2.9 * rows), sharex=True, sharey=True,
+                             squeeze=False)
+    mean = curves.groupby(["experiment", "epoch"])["val_mae"].agg(["mean", "min", "max"])
+    top = mean["mean"].quantile(0.95)
+    for ax, name in zip(axes.flat, students):
+        for reference, style in ((teacher, dict(color="black", lw=1.2)),
+                                 (no_kd, dict(color="0.55", lw=1.2, ls="--"))):
+            if reference in mean.index.get_level_values(0):
+                ax.plot(mean.loc[reference].index, mean.loc[reference]["mean"], **style)
+        line = mean.loc[name]
+        ax.plot(line.index, line["mean"], color="tab:red", lw=1.5)
+        ax.fill_between(line.index, line["min"], line["max"], color="tab:red", alpha=0.2)
+        ax.set_title(label[name], fontsize=9)
+        ax.set_ylim(top=top)
+        ax.grid(alpha=0.3)
+    for ax in axes.flat[len(students):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("validation MAE (mph)")
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch")
+    from matplotlib.lines import Line2D
+    fig.legend([Line2D([], [], color="black"), Line2D([], [], color="0.55", ls="--"),
+                Line2D([], [], color="tab:red")],
+               [label.get(teacher, "teacher"), label.get(no_kd, "student W/O KD"),
+                "the panel's student"], loc="lower center", ncol=3, fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, -0.03))
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     plt.show()
+    caption(f"Convergence on {dataset}: validation MAE after each epoch of each of our "
+            "distilled students (red; band: spread over seeds), against our teacher (black) "
+            "and our student without distillation (grey, dashed).")
 
 # %% [markdown]
 # ## Figure 3 (b): predicted against true speed
@@ -97,7 +130,8 @@ try:
     series = load_series(dataset)
 except (FileNotFoundError, ValueError) as error:   # e.g. PeMS08 without its data file
     series = None
-    print(f"Figure 3 (b) and t-SNE: the {dataset} data are not available ({error})")
+    print(f"Figure 3 (b) and t-SNE: the {dataset} data file is not in this build "
+          "(see the data chapter)")
 run_windows = RunWindows(series, dataset)   # each run's windows, built once per split
 
 available = {name: run for name, run in runs.items() if run is not None}
@@ -136,6 +170,9 @@ if traces:
     axes[0, 0].legend(fontsize=8)
     fig.tight_layout()
     plt.show()
+    caption(f"Predicted (red) against measured (grey) speed of station {node}, "
+            f"{step * 5} minutes ahead, over {n_windows} consecutive test windows, one panel "
+            "per model of ours; the MAE in each title is over these points only.")
 else:
     print("Figure 3 (b): no model checkpoint to trace yet")
 
@@ -191,5 +228,8 @@ if features:
         ax.set_yticks([])
     fig.colorbar(scatter, ax=axes.ravel().tolist(), label="test window", shrink=0.8)
     plt.show()
+    caption(f"t-SNE maps of the representation entering the output layer for {n_windows} "
+            "test windows, one map per model of ours, coloured by window; compare shapes, "
+            "not coordinates.")
 else:
     print("t-SNE: no model of this data set has a checkpoint yet")

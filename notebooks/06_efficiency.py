@@ -49,7 +49,12 @@ from stgkd.report.efficiency import (batch_ratio, compacted_training, distillati
                                      same_architecture_spread, single_window_latency,
                                      student_teacher_ratio, training_throughput,
                                      training_variants)
+from stgkd.report.display import reader_frame, show
+from stgkd.report.figures import Captions
 from stgkd.results import load_results
+from IPython.display import Markdown, display
+
+caption = Captions()
 
 pd.set_option("display.width", 200)
 speed = load_benchmarks("stgcn_speed", results_dir)
@@ -60,10 +65,14 @@ train_variants = load_benchmarks("train_step_variants", results_dir)
 machines = newest_per_machine(speed)   # the newest speed benchmark of each machine
 # the one that timed the most models (the compacted pruned ones too) places the runs below
 benchmark = max(machines, key=lambda b: len(b.get("rollout_1140", {}))) if machines else None
-for bench in machines + [b for b, _ in distill[:1] + by_batch[:1] + prune_steps[:1]
-                         + train_variants[:1]]:
-    print(f"{bench.get('benchmark', 'stgcn_speed')}: {bench['machine']['device']}, "
-          f"torch {bench['machine']['torch']}, commit {bench['commit'][:7]}, {bench['created']}")
+sources = pd.DataFrame([{"benchmark": bench.get("benchmark", "stgcn_speed"),
+                         "machine": bench["machine"]["device"],
+                         "torch": bench["machine"]["torch"], "commit": bench["commit"][:7],
+                         "date": bench["created"][:10]}
+                        for bench in machines + [b for b, _ in distill[:1] + by_batch[:1]
+                                                 + prune_steps[:1] + train_variants[:1]]])
+if len(sources):
+    show(sources, index="benchmark", once=("machine", "torch"))
 if benchmark is None:
     print("no speed benchmark stored yet: run `make benchmark`")
 
@@ -85,7 +94,21 @@ if benchmark is None:
 # Each machine's newest benchmark is shown (ONNX is timed on CPUs only).
 
 # %% tags=["remove-input"]
-per_machine(rollout_speedups, machines) if machines else "no benchmark"
+def rollout_view(frame: pd.DataFrame) -> None:
+    """The rollout table in two parts: the named architectures, then the compacted pruned
+    models, seconds to 3 significant places."""
+    named = ~frame["model"].str.contains("/")
+    digits = {"parameters": 0, "speedup": 2, None: 2}
+    show(frame[named], index="model", digits=digits,
+         names={"first_s": "first (s)", "speedup": "speed-up"})
+    pruned = frame[~named].dropna(axis=1, how="all")
+    if len(pruned):
+        display(Markdown(f"The {len(pruned)} compacted pruned models (seed 0, `paper settings`):"))
+        show(pruned.assign(model=pruned["model"].str.replace("prune/", "", regex=False)),
+             index="model", digits=digits)
+
+
+rollout_view(per_machine(rollout_speedups, machines)) if machines else "no benchmark"
 
 # %% [markdown]
 # How much of a difference is noise? Pruning runs that kept the same channel counts
@@ -94,7 +117,14 @@ per_machine(rollout_speedups, machines) if machines else "no benchmark"
 # difference between two models smaller than this spread says nothing.
 
 # %% tags=["remove-input"]
-same_architecture_spread(benchmark) if benchmark else "no benchmark"
+spread = same_architecture_spread(benchmark) if benchmark else None
+if spread is not None:
+    spread = spread.assign(models=spread["models"].str.replace("prune/", "", regex=False)
+                           .str.replace("prune/", "", regex=False))
+    show(spread, index=["models", "variant"], digits=2,
+         names={"max_over_min": "max / min"})
+else:
+    print("no benchmark")
 
 # %% [markdown]
 # ## One window, 9 steps ahead
@@ -113,7 +143,8 @@ for bench in machines:
     settings = bench["settings"]
     print(f"{bench['machine']['device']}: single-window latencies on "
           f"{settings.get('latency_threads') or settings['threads']} CPU thread(s)")
-per_machine(single_window_latency, machines) if machines else "no benchmark"
+show(per_machine(single_window_latency, machines), index=["model", "variant"], digits=1
+     ) if machines else "no benchmark"
 
 # %% [markdown]
 # ## Student against teacher: Table 1's ratio
@@ -125,7 +156,7 @@ per_machine(single_window_latency, machines) if machines else "no benchmark"
 # overhead than a large one).
 
 # %% tags=["remove-input"]
-display_frame(student_teacher_ratio(machines)) if machines else "no benchmark"
+display(reader_frame(student_teacher_ratio(machines))) if machines else "no benchmark"
 
 # %% [markdown]
 # ### How many windows per forward pass?
@@ -145,8 +176,8 @@ if by_batch:
     batch_benchmark = by_batch[0][0]
     print(f"{batch_benchmark['machine']['device']}, {batch_benchmark['settings']['repeats']} "
           f"timed rollouts per cell after {batch_benchmark['settings']['warmup']} warm-up")
-    display(display_frame(rollout_by_batch(batch_benchmark)))  # noqa: F821 - IPython's display
-    display(display_frame(batch_ratio(batch_benchmark)))  # noqa: F821
+    show(rollout_by_batch(batch_benchmark), index=["model", "batch"])
+    show(batch_ratio(batch_benchmark), index="batch")
     # the same rollout in the two files: how far the machine's speed moved between them
     speed_here = next((b for b in machines
                        if b["machine"]["device"] == batch_benchmark["machine"]["device"]), None)
@@ -169,7 +200,8 @@ else:
 # (NaN: the stored benchmark did not time compiled steps).
 
 # %% tags=["remove-input"]
-per_machine(training_throughput, machines) if machines else "no benchmark"
+show(per_machine(training_throughput, machines), index="model",
+     digits={"speedup": 2, None: 0}) if machines else "no benchmark"
 
 # %% [markdown]
 # ### What else was tried for the training step
@@ -196,7 +228,8 @@ if train_variants:
     variants_table = training_variants(variants_benchmark, named=True)
     for column in ("max_abs_output_diff", "rel_gradient_diff"):   # too small for 2 decimals
         variants_table[column] = variants_table[column].map("{:.1e}".format)
-    display(display_frame(variants_table, digits=2))  # noqa: F821
+    show(variants_table, index=["model", "variant"], digits=2,
+         names={"max_abs_output_diff": "max output diff", "rel_gradient_diff": "gradient diff"})
 else:
     print("no training-variant benchmark stored yet: python benchmarks/train_step_variants.py")
 
@@ -208,7 +241,10 @@ else:
 
 # %% tags=["remove-input"]
 compacted = compacted_training(variants_benchmark) if train_variants else pd.DataFrame()
-display_frame(compacted, digits=0) if len(compacted) else "no compacted models timed"
+show(compacted.assign(model=compacted["model"].str.replace("prune/", "", regex=False),
+                      experiments=compacted["experiments"].str.replace("prune/", "", regex=False)
+                      .str.replace("prune/", "", regex=False)),
+     index="model", digits=0) if len(compacted) else "no compacted models timed"
 
 # %% [markdown]
 # ## A distillation step
@@ -221,7 +257,8 @@ display_frame(compacted, digits=0) if len(compacted) else "no compacted models t
 
 # %% tags=["remove-input"]
 if distill:
-    display(display_frame(distillation_steps(distill[0][0])))  # noqa: F821
+    show(distillation_steps(distill[0][0]), index="loss",
+         digits={"speedup": 2, "epoch_min_best": 2, None: 3})
 else:
     print("no distillation-step benchmark stored yet: python benchmarks/distill_step.py")
 
@@ -236,7 +273,7 @@ else:
 
 # %% tags=["remove-input"]
 if prune_steps:
-    display(display_frame(pruning_steps(prune_steps[0][0])))  # noqa: F821
+    show(pruning_steps(prune_steps[0][0]), index="interval")
 else:
     print("no pruning-step benchmark stored yet: python benchmarks/prune_step.py")
 
@@ -256,7 +293,7 @@ else:
 # %% tags=["remove-input"]
 kd_times = kd_tables_times(bench for bench, _ in load_benchmarks("kd_tables_time", results_dir))
 if len(kd_times):
-    display(display_frame(kd_times))  # noqa: F821
+    show(kd_times)
 else:
     print("not measured yet: needs a GPU, `python benchmarks/kd_tables_time.py --device cuda "
           "--jobs 9`")
@@ -278,25 +315,42 @@ plotted = {d: f for d, f in frames.items() if not f.empty and f["rollout_s"].not
 if not plotted:
     print("no runs or no benchmark to plot yet")
 else:
-    fig, axes = plt.subplots(1, len(plotted), figsize=(6.5 * len(plotted), 4.5), squeeze=False)
+    kinds = sorted({a for f in plotted.values() for a in f["architecture"].astype(str)})
+    colours = dict(zip(kinds, plt.get_cmap("tab10").colors))
+    fig, axes = plt.subplots(1, len(plotted), figsize=(6.2 * len(plotted), 4.6), squeeze=False)
     for ax, (dataset, frame) in zip(axes[0], plotted.items()):
-        for _, row in frame.dropna(subset=["rollout_s"]).iterrows():
-            ax.scatter(row["rollout_s"], row["error"], s=20 + row["parameters"] / 1500,
-                       alpha=0.6)
-            if row["pareto"]:
-                ax.scatter(row["rollout_s"], row["error"], s=60 + row["parameters"] / 1500,
-                           facecolors="none", edgecolors="black")
-            label = row["paper_row"] or row["experiment"].rsplit("/", 1)[-1]
-            ax.annotate(label, (row["rollout_s"], row["error"]), fontsize=7, xytext=(4, 2),
-                        textcoords="offset points")
+        frame = frame.dropna(subset=["rollout_s"])
+        for kind, group in frame.groupby(frame["architecture"].astype(str)):
+            ax.scatter(group["rollout_s"], group["error"], s=20 + group["parameters"] / 1500,
+                       alpha=0.6, color=colours[kind], label=kind)
+        front = frame[frame["pareto"]].sort_values("rollout_s")
+        ax.scatter(front["rollout_s"], front["error"], s=60 + front["parameters"] / 1500,
+                   facecolors="none", edgecolors="black", label="Pareto front")
+        # only the Pareto front is named, alternately above and below: the other points
+        # of one architecture share a rollout time and their names would overlap
+        for i, (_, row) in enumerate(front.iterrows()):
+            name = row["experiment"].split("/", 2)[-1]
+            ax.annotate(name, (row["rollout_s"], row["error"]), fontsize=7,
+                        xytext=(5, 6 if i % 2 == 0 else -11), textcoords="offset points")
         ax.set_xscale("log")
         ax.set_xlabel("rollout of 1140 windows, 9 steps (s, log scale)")
         ax.set_ylabel("test MAE at 45 min (mph)")
         ax.set_title(f"{dataset}: error against rollout time")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8,
+               frameon=False, bbox_to_anchor=(0.5, -0.06), markerscale=0.6)
     fig.tight_layout()
     plt.show()
+    caption("Test MAE 45 minutes ahead of every stored run against the measured rollout time "
+            "of its model (log scale), coloured by architecture, marker size growing with "
+            "the parameter count; circled and named: the runs on the Pareto front.")
 
 # %% tags=["remove-input"]
 for dataset, frame in frames.items():
-    print(f"{dataset}: {len(frame)} runs, {int(frame['rollout_s'].notna().sum())} with a timing")
-    display(display_frame(frame) if not frame.empty else "no runs")  # noqa: F821
+    display(Markdown(f"**{dataset}**: {len(frame)} runs, "
+                     f"{int(frame['rollout_s'].notna().sum())} with a timing"))
+    if frame.empty:
+        continue
+    show(frame.assign(experiment=frame["experiment"].str.split("/", n=1).str[-1])
+         .drop(columns=["paper_row"]), index=["experiment", "seed"],
+         digits={"rollout_s": 3, None: 3}, names={"error": "MAE 45 min"})

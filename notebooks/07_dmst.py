@@ -64,6 +64,10 @@
 # # then train it as stgkd.dmst.run.run_dmst does (stgkd.train.fit, Adam, multi_step=True)
 # ```
 #
+# **Reproduce:** `stgkd run dmst/<dataset>/<model> --profile paper` for each of the ten
+# models (`stgkd list` names them, e.g. `dmst/losloop/dmst-gnode`); this page reads
+# `results/<profile>/dmst/<dataset>/<model>/seed<S>.json` and the checkpoints beside them.
+#
 # Every number labelled "ours" is read from the committed results
 # (`results/<profile>/dmst/<dataset>/<model>/`). Each row uses the best profile stored
 # (paper, else quick, else smoke), named in its `profile` column. A row nobody has run
@@ -95,7 +99,11 @@ from stgkd.report import (TRACE_MODELS, display_frame, dmst_claim, dmst_table,
                           network_snapshot, paper_figures, pick_runs, prediction_traces,
                           provenance_table)
 from stgkd.report.dmst import DMST_DATASETS, dmst_experiment, graph_summary, pick_trace_nodes
+from stgkd.report.display import DMST_BUDGET, profile_label
+from stgkd.report.figures import Captions, legend_outside, ours
 from stgkd.results import load_results
+
+caption = Captions()
 from stgkd.train import TrainConfig
 
 pd.set_option("display.max_rows", 100)
@@ -116,7 +124,7 @@ print(f"{len(results)} stored DMST runs; rows run: {int((table['seeds'] > 0).sum
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-pd.DataFrame([{"profile": name, "max epochs": p.max_epochs,
+pd.DataFrame([{"profile": profile_label(name), "max epochs": p.max_epochs,
                "windows per epoch": f"at most {p.epoch_windows:,}" if p.epoch_windows else "all",
                "early stopping patience": p.patience if p.patience is not None else "none",
                "split days": "/".join(map(str, p.split_days)) if p.split_days else "default",
@@ -278,10 +286,14 @@ else:
     for ax in (left, right):
         ax.axvline(dmst_run["best_epoch"], color="0.5", ls=":")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    fig.suptitle(f"DMST-GNODE on {dataset} ({dmst_run['profile']} profile, seed "
+    fig.suptitle(f"Our DMST-GNODE on {dataset} ({profile_label(dmst_run['profile'])}, seed "
                  f"{dmst_run['seed']}, best epoch {dmst_run['best_epoch']} of {len(curves)})")
     fig.tight_layout()
     plt.show()
+    caption(f"Training and validation loss (left) and validation accuracy at 20 minutes "
+            f"(right) of our DMST-GNODE on {dataset} after each epoch; dotted: the epoch kept "
+            "(the paper's Figure 13 counterpart; our budget is at most 60 epochs of Adam, not "
+            "its 600).")
 
 # %% [markdown]
 # ## Figures 14 and 15: predicted against measured, two nodes
@@ -319,14 +331,17 @@ for figure, node in zip((14, 15), trace_nodes or []):
     for model, trace in node_traces.groupby("model", sort=False):
         mae = float(np.mean(np.abs(trace["predicted"] - trace["true"])))
         ax.plot(trace["window"], trace["predicted"], lw=1.0,
-                label=f"{model} ({trace['profile'].iloc[0]}), MAE {mae:.2f}")
+                label=f"{ours(model, trace['profile'].iloc[0])}, MAE {mae:.2f}")
     ticks = first["window"].iloc[::max(1, len(first) // 8)]
     ax.set_xticks(ticks, first.set_index("window").loc[ticks, "clock"])
     ax.set(xlabel="time of the 20-minute target (test day)", ylabel=f"speed ({units})",
            title=f"Figure {figure}: node {node} of {dataset}, 20 minutes ahead")
-    ax.legend(fontsize=8, loc="lower left")
+    legend_outside(ax, fontsize=8)
     fig.tight_layout()
     plt.show()
+    caption(f"Our 20-minute forecasts of node {node} of {dataset} over the test day by three "
+            "of our models against the measured speed (the paper's Figures "
+            f"{figure} counterpart).")
 
 # %% [markdown]
 # ## Figure 16: the network at one moment
@@ -357,9 +372,12 @@ else:
         ax.set(title=f"{title}, {snapshot['clock'].iloc[0]}", xticks=[], yticks=[])
     axes[0].set_ylabel(snapshot.attrs["layout"])
     fig.colorbar(points, ax=axes, label=f"speed ({series.units})", shrink=0.85)
-    fig.suptitle(f"Figure 16: {dataset}, test window {snapshot_window}, 20 minutes ahead "
-                 f"({snapshot['profile'].iloc[0]} profile)")
+    fig.suptitle(f"{dataset}, test window {snapshot_window}, 20 minutes ahead "
+                 f"(ours, {profile_label(snapshot['profile'].iloc[0])})")
     plt.show()
+    caption(f"Every station of {dataset} coloured by the measured speed (left) and by our "
+            "DMST-GNODE's 20-minute forecast (right) at one test window (the paper's Figure 16 "
+            "counterpart).")
 
 # %% [markdown]
 # ## The three graphs
@@ -389,9 +407,11 @@ if matrices is not None:
                           vmax=np.percentile(matrix[matrix > 0], 99))
         ax.set(title=f"{name} graph", xlabel="node", ylabel="node")
         fig.colorbar(shown, ax=ax, shrink=0.8)
-    fig.suptitle(f"DMST-GNODE's graphs on {dataset} ({dmst_run['profile']} profile)")
+    fig.suptitle(f"Our DMST-GNODE's graphs on {dataset} ({profile_label(dmst_run['profile'])})")
     fig.tight_layout()
     plt.show()
+    caption(f"The distance, pattern and learned dynamic graphs our DMST-GNODE propagates on "
+            f"for {dataset}, read from its checkpoint, each with its own colour scale.")
     display(display_frame(graph_summary(matrices), digits=3))
 
 # %% [markdown]

@@ -97,7 +97,8 @@ def reader_columns(frame: pd.DataFrame, names: dict | None = None) -> pd.DataFra
     def readable(column: object) -> object:
         if column in names or not isinstance(column, str):
             return names.get(column, column)
-        for suffix, unit in (("_ms", " (ms)"), ("_pct", " (%)"), ("_s", " (s)")):
+        for suffix, unit in (("_per_s", " per s"), ("_ms", " (ms)"), ("_pct", " (%)"),
+                             ("_s", " (s)")):
             if column.endswith(suffix):
                 return column[: -len(suffix)].replace("_", " ") + unit
         return column.replace("_", " ")
