@@ -43,6 +43,9 @@ def _readable(path, results_dir) -> bool:
 
 
 def _cmd_show(args) -> int:
+    if args.name.endswith(".toml") or args.name.startswith("user/"):
+        from stgkd.userrun import show   # an experiment file's runs (stgkd.userconfig)
+        return show(args.name, args.seed, args.results_dir, args.json)
     experiment = get_experiment(args.name)
     print(f"{experiment.name}: {experiment.description}")
     print(f"  dataset {experiment.dataset}, blocks {experiment.blocks}, paper row {experiment.paper_row!r}")
@@ -63,6 +66,8 @@ def _cmd_show(args) -> int:
 
 
 def _cmd_run(args) -> int:
+    if any(name.endswith(".toml") for name in args.names):
+        return _run_files(args)
     get_profile(args.profile)
     names = list(EXPERIMENTS) if args.names == ["all"] else args.names
     for name in names:
@@ -84,6 +89,30 @@ def _cmd_run(args) -> int:
             maes = " / ".join(f"{m['mae']:.3f}" for m in result["test"].values())
             print(f"   test MAE {maes} ({', '.join(result['test'])}) -> "
                   f"{result_path(args.profile, name, seed, args.results_dir)}", flush=True)
+    return 0
+
+
+def _run_files(args) -> int:
+    """``run my_network.toml``: the runs of experiment files (stgkd.userrun); the file
+    names its own seeds and device."""
+    from stgkd.userrun import run_file
+    if not all(name.endswith(".toml") for name in args.names):
+        raise ValueError(f"run: expected experiment names or experiment files (.toml), not "
+                         f"both, found {args.names}")
+    if args.jobs > 1:
+        raise ValueError("--jobs: the runs of an experiment file run one after another")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    for path in args.names:
+        run_file(path, args.results_dir, force=args.force, progress=not args.quiet,
+                 teacher_cache=not args.no_teacher_cache)
+    return 0
+
+
+def _cmd_init(args) -> int:
+    from stgkd.userconfig import write_template
+    path = write_template(args.path, speed_csv=args.speed_csv, graph_csv=args.graph_csv)
+    print(f"wrote {path}: set its data files, then `stgkd run {path}`")
     return 0
 
 
@@ -224,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("show", help="describe an experiment and print its stored test metrics")
-    p.add_argument("name", help="experiment name, e.g. kd/pemsd7m/teacher")
+    p.add_argument("name", help="experiment name, e.g. kd/pemsd7m/teacher; or an experiment "
+                   "file (.toml) or one of its runs, e.g. user/my_network/teacher")
     p.add_argument("--profile", default="paper", choices=list(PROFILES))
     p.add_argument("--seed", type=_SEED, default=0)
     p.add_argument("--json", action="store_true", help="also print the whole result file")
@@ -234,7 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Train and evaluate named experiments. Results go to "
                        "results/<profile>/<experiment>/seed<S>.json with a checkpoint beside it; "
                        "an interrupted run resumes from its last completed epoch.")
-    p.add_argument("names", nargs="+", help="experiment names (see `stgkd list`), or `all`")
+    p.add_argument("names", nargs="+", help="experiment names (see `stgkd list`), or `all`, "
+                   "or experiment files (.toml, see `stgkd init`; they name their own seeds "
+                   "and device)")
     p.add_argument("--profile", default="quick", choices=list(PROFILES),
                    help="smoke: seconds; quick: minutes; paper: the paper's 50 epochs")
     p.add_argument("--seed", dest="seeds", type=_SEED, nargs="+", default=[0], metavar="SEED",
@@ -285,6 +317,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--graph", default=None,
                    help="CSV [N, N] weight matrix (default: the graph of the checkpoint's data set)")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("init", help="write a commented experiment file for your own data",
+                       description="Write an experiment file (TOML) with every field at its "
+                       "default, the KD paper's setting; `stgkd run FILE` then trains the "
+                       "teacher, the students and the pruned models it names.",
+                       epilog="Example: stgkd init my_network.toml && stgkd run my_network.toml")
+    p.add_argument("path", help="the file to write (refused if it exists)")
+    p.add_argument("--speed-csv", default="speeds.csv",
+                   help="the speed CSV the file names (default speeds.csv)")
+    p.add_argument("--graph-csv", default="distances.csv",
+                   help="the distance (or weight) CSV the file names (default distances.csv)")
+    p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser("data", help="fetch data sets or describe the ones found")
     p.add_argument("action", choices=["fetch", "info"])

@@ -2,7 +2,8 @@
 
 A run checkpoint (``results/<profile>/<experiment>/seed<S>.pt``) holds the model's
 configuration and weights and the z-score fitted on its training days; the graph
-comes from the experiment's data set, or from a weight matrix the caller passes.
+comes from the checkpoint (runs of an experiment file hold theirs), else the
+experiment's data set, or from a weight matrix the caller passes.
 """
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ def load_checkpoint(path: str | Path, weights: np.ndarray | None = None
                     ) -> tuple[STGCN, ZScore]:
     """The model (eval mode, graph set) and the z-score of a run checkpoint.
 
-    ``weights`` [N, N]: the graph; default: the graph of the data set of the
-    checkpoint's experiment.
+    ``weights`` [N, N]: the graph; default: the graph the checkpoint holds (runs of an
+    experiment file), else the graph of the data set of the checkpoint's experiment (a
+    ValueError asking for ``--graph`` when it is not a registered experiment).
     """
     path = Path(path)
     if not path.is_file():
@@ -40,12 +42,26 @@ def load_checkpoint(path: str | Path, weights: np.ndarray | None = None
         raise DataFormatError(path, "a run checkpoint with the training z-score (scaler)",
                               "no scaler; it was not written by `stgkd run`")
     if weights is None:
-        from stgkd.experiments import get_experiment
-        weights = load_series(get_experiment(state["experiment"]).dataset).weights
+        weights = _checkpoint_graph(path, state)
     model = STGCN(**state["model_config"])
     model.load_state_dict(state["state_dict"])
     model.set_graph(weights)
     return model.eval(), ZScore(**state["scaler"])
+
+
+def _checkpoint_graph(path: Path, state: dict) -> np.ndarray:
+    """The graph of a checkpoint: the one it holds (runs of an experiment file), else the
+    data set of its registered experiment; otherwise a ValueError asking for --graph."""
+    if state.get("weights") is not None:
+        return np.asarray(state["weights"].numpy() if torch.is_tensor(state["weights"])
+                          else state["weights"], dtype=np.float64)
+    from stgkd.experiments import EXPERIMENTS
+    name = state.get("experiment")
+    if name not in EXPERIMENTS:
+        raise ValueError(f"{path}: the checkpoint of {name!r}, not a registered experiment, "
+                         f"holds no graph; pass the [N, N] weight matrix it was trained on with "
+                         f"--graph weights.csv")
+    return load_series(EXPERIMENTS[name].dataset).weights
 
 
 def predict(model: STGCN, scaler: ZScore, history: np.ndarray, n_pred: int = 9) -> np.ndarray:
