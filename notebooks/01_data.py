@@ -86,6 +86,9 @@ Markdown(f"""
 # windows. `edges` counts the station pairs with a non-zero weight. PeMSD7(M)'s
 # weights come from the station distances through eq. 16 (see *Reading the paper*);
 # Los-loop ships its own weight matrix.
+#
+# **Reproduce:** `stgkd data fetch pemsd7m losloop` then `stgkd data info`; reads the data
+# files only.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT

@@ -37,6 +37,9 @@ comparison = table1_comparison(benchmark)
 
 # %% [markdown]
 # ## The table
+#
+# **Reproduce:** parameters and FLOPs are computed by `stgkd.nn.STGCN` when the page is
+# built; the test time needs `make benchmark`, stored in `results/benchmarks/`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT

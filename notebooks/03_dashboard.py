@@ -57,6 +57,9 @@ def table_view(table: str) -> pd.DataFrame:
 # ## Summary
 #
 # Number of paper cells per table, by where our value comes from.
+#
+# **Reproduce:** `stgkd run all --profile paper` (or the runs named in each chapter); reads
+# `results/<profile>/*/seed*.json` and `results/benchmarks/*.json`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT

@@ -76,6 +76,10 @@ tables = {n: comparison_table(n, results, profile) for n in (2, 4, 5)}
 # The paper's Table 2 also prints a "Student LRD(L2)" row, but the reference file of
 # paper numbers (`stgkd/reference/paper_kd_tables.csv`) does not hold it, so our
 # LRD(L2) students appear below under "runs without a paper cell" rather than here.
+#
+# **Reproduce:** `stgkd run kd/pemsd7m/teacher kd/pemsd7m/student-no-kd
+# kd/pemsd7m/student-lrd-kl kd/pemsd7m/student-lrd-l2 kd/pemsd7m/student-lord --profile paper`
+# (the teacher first; the students wait for it); reads `results/paper/kd/pemsd7m/*/seed*.json`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
@@ -83,6 +87,9 @@ show_comparison(tables[2], PEMSD8)
 
 # %% [markdown]
 # ## Table 4: LSTCD against the other distillation losses
+#
+# **Reproduce:** as Table 2, plus `stgkd run kd/pemsd7m/student-lskd
+# kd/pemsd7m/student-lstcd --profile paper`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
@@ -90,6 +97,9 @@ show_comparison(tables[4], PEMSD8)
 
 # %% [markdown]
 # ## Table 5: ablation of LSTCD into LORD, LTCD and LSCD
+#
+# **Reproduce:** `stgkd run kd/pemsd7m/student-ltcd kd/pemsd7m/student-lscd
+# kd/pemsd7m/student-lstcd --profile paper`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
@@ -102,6 +112,9 @@ show_comparison(tables[5], PEMSD8)
 # station) training targets where the teacher's output replaced the data (D > α1 in
 # eq. 6), over all training steps. Ours is the run's recorded `teacher_share` in percent,
 # the mean over seeds; the difference is in percentage points.
+#
+# **Reproduce:** the LORD-based runs of Tables 4 and 5; reads `teacher_share` from
+# `results/paper/kd/<dataset>/student-*/seed*.json`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT

@@ -72,6 +72,9 @@ print(f"{dataset}: {len(experiments) - len(missing)} of {len(experiments)} model
 # line is the mean over seeds, the band its spread where there are several. Nine curves
 # on one chart overlap, so each student has its own panel, with the teacher (black) and
 # the student without distillation (grey, dashed) drawn in every panel for reference.
+#
+# **Reproduce:** the runs of Tables 2 to 5 (`stgkd run kd/pemsd7m/... --profile paper`);
+# reads the per-epoch `history` of `results/paper/kd/pemsd7m/*/seed*.json`.
 
 # %% tags=["hide-input"]
 curves = training_curves(results, dataset)
@@ -124,6 +127,9 @@ else:
 # minutes ahead (the third step of the rollout) beside what was measured. Every model
 # sees the same windows; the station is the one whose speed varies most over them
 # unless the `node` parameter names one.
+#
+# **Reproduce:** as Figure 3 (a); also reads each run's checkpoint
+# `results/paper/kd/pemsd7m/<model>/seed0.pt` and the PeMSD7(M) data files.
 
 # %% tags=["remove-input"]
 try:

@@ -92,6 +92,9 @@ if benchmark is None:
 # its own kept channel counts on PeMSD7(M)'s 228 nodes: their real speed, not a masked
 # model's zeros. The first implementation is timed for the named architectures only.
 # Each machine's newest benchmark is shown (ONNX is timed on CPUs only).
+#
+# **Reproduce:** `make benchmark` (`benchmarks/stgcn_speed.py`); reads
+# `results/benchmarks/*.json`.
 
 # %% tags=["remove-input"]
 def rollout_view(frame: pd.DataFrame) -> None:
@@ -307,6 +310,9 @@ else:
 # every other run at its architecture's. Circled runs are on the Pareto front (no run
 # is both faster and more accurate). The rollout times are of PeMSD7(M)'s 228 nodes;
 # Los-loop has 207, so its runs would be slightly faster, in the same order.
+#
+# **Reproduce:** `make benchmark` and the stored runs; reads `results/benchmarks/*.json`
+# and `results/<profile>/*/seed*.json`.
 
 # %% tags=["hide-input"]
 all_results = load_results(results_dir)

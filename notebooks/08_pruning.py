@@ -105,6 +105,10 @@ tables = {n: comparison_table(n, results, profile) for n in (7, 8)}
 # For each horizon the paper's value, ours (mean over seeds) and the difference, ours
 # minus paper: a positive difference is a larger error than the paper's. The
 # "Parameter %" column of the paper is the setting (`params 100%`, `params 3%`).
+#
+# **Reproduce:** `stgkd run kd/pemsd7m/teacher kd/pemsd7m/student-lstcd
+# prune/pemsd7m/teacher-kdis-lstcd --profile paper`; reads
+# `results/paper/{kd,prune}/pemsd7m/*/seed*.json`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
@@ -116,6 +120,10 @@ show_comparison(tables[7], PEMSD8)
 # The setting is the pruning level (pruning level = the share of the prunable parameters
 # removed: every parameter but the output layer's per-node bias); `pruned 0%` is the
 # unpruned base model.
+#
+# **Reproduce:** `stgkd run prune/pemsd7m/base prune/pemsd7m/kdis-lstcd-25
+# prune/pemsd7m/taylor-25 --profile paper` (likewise 50 and 75; `--seed 0 1` for two seeds);
+# reads `results/paper/prune/pemsd7m/*/seed*.json`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
@@ -252,6 +260,8 @@ else:
 # one station in one morning, an anecdote beside Table 7, which averages every station
 # and window. A model that is better on average can miss this station's drop by more
 # (on Los-loop the teacher predicts a dip that never comes).
+#
+# **Reproduce:** the runs of Table 7; reads their `seed0.pt` checkpoints.
 
 # %% tags=["hide-input"]
 traces = {}
