@@ -364,8 +364,8 @@ for figure, node in zip((14, 15), trace_nodes or []):
     fig.tight_layout()
     plt.show()
     caption(f"Our 20-minute forecasts of node {node} of {dataset} over the test day by three "
-            "of our models against the measured speed (the paper's Figures "
-            f"{figure} counterpart).")
+            f"of our models against the measured speed (our counterpart of the paper's "
+            f"Figure {figure}).")
 
 # %% [markdown]
 # ## Figure 16: the network at one moment
