@@ -71,6 +71,7 @@ class PruningPlan:
     target_blocks: tuple | None = field(default=None, hash=False)
     finetune_epochs: int | None = None   # None: the profile's epochs
     compact_each_step: bool = False
+    scope: str = "layer"                 # rank channels per layer, or over the "network"
 
     def __post_init__(self):
         if self.finetune_epochs is not None and self.finetune_epochs < 1:
@@ -327,6 +328,38 @@ def _pruning_experiments() -> dict[str, Experiment]:
     return experiments
 
 
+def _table8_questions(pruning: dict[str, Experiment]) -> dict[str, Experiment]:
+    """Table 8 asked again, on Los-loop and PeMSD7(M) (not rows of the paper):
+
+    - ``prune/<dataset>/kdis-lstcd-<level>-ftkd``: Algorithm 1 whose fine-tuning after
+      pruning also uses the LSTCD loss it pruned with (the paper's Section 4.5 can be read
+      so), instead of the supervised loss;
+    - ``prune/<dataset>/taylor-global-<level>``: Taylor pruning that ranks channels over
+      the whole network at each step (as the Taylor-pruning paper the KD paper cites),
+      not within each layer; the same share of all remaining channels per step.
+    """
+    experiments = {}
+    for dataset in ("losloop", "pemsd7m"):
+        for level in (25, 50, 75):
+            kdis = pruning[f"prune/{dataset}/kdis-lstcd-{level}"]
+            name = f"{kdis.name}-ftkd"
+            experiments[name] = replace(
+                kdis, name=name, loss="lstcd",
+                description=kdis.description.replace(
+                    "then fine-tuned on the data", "then fine-tuned with the same LSTCD"),
+                paper_row=f"{kdis.paper_row}, fine-tuned with LSTCD (not in the paper)")
+            taylor = pruning[f"prune/{dataset}/taylor-{level}"]
+            name = f"prune/{dataset}/taylor-global-{level}"
+            experiments[name] = replace(
+                taylor, name=name,
+                description=taylor.description.replace(
+                    "first-order Taylor scores", "first-order Taylor scores ranked over the "
+                    "whole network"),
+                paper_row=f"{taylor.paper_row}, channels ranked over the network (not in the "
+                          f"paper)", pruning=replace(taylor.pruning, scope="network"))
+    return experiments
+
+
 # The suffix of the one-epoch fine-tuning variants of Table 8's runs.
 SHORT_FINETUNE_SUFFIX = "-ft1"
 
@@ -375,6 +408,7 @@ EXPERIMENTS: dict[str, Experiment] = {**_kd_baselines(), **_kd_students(),
                                       **_lord_mean_variants(), **_correlation_dose_response(),
                                       **_table3_alpha1_variants(), **_PRUNING,
                                       **_short_finetune_variants(_PRUNING),
+                                      **_table8_questions(_PRUNING),
                                       **_dmst_experiments()}
 
 
@@ -580,6 +614,10 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
         teacher_info = teacher_info or prune_teacher
         # pruning time of earlier sessions; this session's is inside the clock below
         earlier_pruning_s = pruning_info["wall_time_s"] - pruning_info.pop("session_time_s")
+        # the pruned model before any fine-tuning (after one epoch and after all of them
+        # are in the fine-tuning history's per-epoch metrics)
+        pruning_info["after_pruning"] = {
+            split: evaluate_split(model, data, split, device=device) for split in ("val", "test")}
     epochs = prof.epochs if experiment.pruning is None else experiment.pruning.epochs(prof.epochs)
     config = TrainConfig(epochs=epochs, seed=seed, device=device, compile=compile,
                          batch_size=experiment.batch_size, lr=experiment.learning_rate)
@@ -671,14 +709,14 @@ def _prune(experiment: Experiment, profile: str, seed: int, device: str, results
     pruned = algorithm1(model, data, prune_loss, interval=interval, fraction=plan.fraction,
                         batch_size=experiment.batch_size, lr=experiment.learning_rate, seed=seed,
                         compact_each_step=plan.compact_each_step, log=say,
-                        state_path=state_path, progress=progress, **target)
+                        state_path=state_path, progress=progress, scope=plan.scope, **target)
     info = {"start_from": {"experiment": plan.start_from, "seed": TEACHER_SEED,
                            "checkpoint": start_path.relative_to(results_root(results_dir)).as_posix(),
                            "checkpoint_sha256": sha256_file(start_path),
                            "parameters": start_parameters},
             "prune_loss": plan.prune_loss, "fraction": plan.fraction,
             "interval_minibatches": interval, "interval_epochs": plan.interval_epochs,
-            "compact_each_step": plan.compact_each_step,
+            "compact_each_step": plan.compact_each_step, "scope": plan.scope,
             **target, "steps": len(pruned.history),
             "level": pruned.history[-1]["level"] if pruned.history else 0.0,
             "parameters": pruned.parameters, "channels": pruned.history[-1]["channels"]

@@ -39,9 +39,20 @@ def removal_count(remaining: int, fraction: float) -> int:
     return max(0, min(remaining - 1, math.floor(fraction * remaining + 0.5)))
 
 
-def prune_step(masks: Masks, scores: dict[str, torch.Tensor], fraction: float) -> Masks:
+# How a pruning step ranks channels: within each layer (Algorithm 1 as the KD paper
+# writes it) or over the whole network at once (the Taylor-pruning paper it cites).
+SCOPES = ("layer", "network")
+
+
+def prune_step(masks: Masks, scores: dict[str, torch.Tensor], fraction: float,
+               scope: str = "layer") -> Masks:
     """New masks with the lowest-scored ``fraction`` of every layer's *remaining* channels
     removed (Algorithm 1, lines 16-20; count per layer: :func:`removal_count`).
+
+    ``scope="network"`` ranks every remaining channel of every layer together (Molchanov
+    et al. 2019) and removes the lowest ``fraction`` of all of them
+    (:func:`removal_count` of the total), so a layer may lose many channels or none;
+    every layer still keeps at least one.
 
     Removed channels' scores are ignored; equal scores go lowest index first, so the
     step is deterministic. Every layer keeps at least one channel. ``masks`` is not
@@ -53,6 +64,10 @@ def prune_step(masks: Masks, scores: dict[str, torch.Tensor], fraction: float) -
         raise ValueError(f"fraction: expected a share in [0, 1], found {fraction}")
     if sorted(scores) != sorted(masks):
         raise ValueError(f"scores: expected the layers of masks {sorted(masks)}, found {sorted(scores)}")
+    if scope not in SCOPES:
+        raise ValueError(f"scope: expected one of {SCOPES}, found {scope!r}")
+    if scope == "network":
+        return _prune_network(masks, scores, fraction)
     pruned = {}
     for name, mask in masks.items():
         mask = torch.as_tensor(mask).detach().cpu() != 0
@@ -69,6 +84,32 @@ def prune_step(masks: Masks, scores: dict[str, torch.Tensor], fraction: float) -
         new = mask.clone()
         new[order[:removal_count(len(kept), fraction)]] = False
         pruned[name] = new
+    return pruned
+
+
+def _prune_network(masks: Masks, scores: dict[str, torch.Tensor], fraction: float) -> Masks:
+    """:func:`prune_step` with ``scope="network"``: one ranking of all remaining channels."""
+    candidates, pruned = [], {}
+    for name in sorted(masks):
+        mask = torch.as_tensor(masks[name]).detach().cpu() != 0
+        score = torch.as_tensor(scores[name]).detach().cpu().double()
+        if score.shape != mask.shape:
+            raise ValueError(f"scores[{name!r}]: expected shape {list(mask.shape)}, "
+                             f"found {list(score.shape)}")
+        kept = torch.nonzero(mask).flatten().tolist()
+        if not kept:
+            raise ValueError(f"masks[{name!r}]: expected at least one kept channel, found none")
+        if not torch.isfinite(score[kept]).all():
+            raise ValueError(f"scores[{name!r}]: expected finite scores, found {score.tolist()}")
+        candidates += [(float(score[c]), name, c) for c in kept]
+        pruned[name] = mask.clone()
+    budget = removal_count(len(candidates), fraction)
+    for _, name, channel in sorted(candidates):
+        if budget == 0:
+            break
+        if int(pruned[name].sum()) > 1:          # every layer keeps one channel
+            pruned[name][channel] = False
+            budget -= 1
     return pruned
 
 
@@ -293,7 +334,8 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
                finetune_batches: int = 0, batch_size: int = 50, lr: float = 1e-3,
                rmsprop_alpha: float = 0.9, seed: int = 0, masks: Masks | None = None,
                compact_each_step: bool = False, log: Callable[[str], None] | None = None,
-               state_path: str | Path | None = None, progress: bool = False) -> PruneResult:
+               state_path: str | Path | None = None, progress: bool = False,
+               scope: str = "layer") -> PruneResult:
     """Jointly KD-pruning (KD paper, Algorithm 1).
 
     Repeats: train the masked ``model`` with ``prune_loss`` for ``interval``
@@ -328,6 +370,8 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
             teacher pruned to 3% trains at its full size throughout otherwise).
             ``model`` itself is then left untrained.
         log: called with one line per pruning step.
+        scope: ``"layer"`` (the paper: each layer loses ``fraction`` of its channels) or
+            ``"network"`` (one ranking over all layers; see :func:`prune_step`).
         progress: show a progress bar over each pruning interval's minibatches (an
             interval of the teacher is an epoch: minutes on a CPU).
         state_path: after every pruning step the state (weights, optimiser, masks,
@@ -368,6 +412,8 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
                 "rmsprop_alpha": rmsprop_alpha, "seed": seed}
     if compact_each_step:     # recorded only when set, so earlier states stay resumable
         settings["compact_each_step"] = True
+    if scope != "layer":
+        settings["scope"] = scope
     start = check_masks(model, full_masks(model) if masks is None else masks)
     history, used, earlier_s = [], 0, 0.0
     session_start = time.perf_counter()
@@ -411,7 +457,7 @@ def algorithm1(model: STGCN, data: WindowedData | Iterable, prune_loss: LossFn, 
                 losses.append(loss.item())
                 used += 1
             old = masked.masks if masked is not None else full_masks(current)
-            new = prune_step(old, importance.scores(), fraction)
+            new = prune_step(old, importance.scores(), fraction, scope)
             importance.reset()
             if all(torch.equal(new[k], old[k]) for k in new):
                 raise ValueError(f"fraction: {fraction} removes no channel of any layer (kept "
