@@ -652,26 +652,33 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
                                  - fitted.session_train_time_s + earlier_pruning_s)
                       | {"resumed_from_epoch": fitted.resumed_from_epoch},
     }
-    if teacher_info is not None:
-        result["teacher"] = teacher_info
-    if pruning_info is not None:
-        result["pruning"] = pruning_info
-    if hasattr(loss_fn, "teacher_share"):
-        # Table 3: share of the (sample, node) targets of all training steps that used
-        # the teacher's output
-        result["teacher_share"] = loss_fn.teacher_share
-        result["loss_terms"] = loss_fn.term_means
-        terms = loss_fn.term_means
-        if terms:
-            correlation = terms.get("weighted_lscd", 0.0) + terms.get("weighted_ltcd", 0.0)
-            # the share of the loss the correlation terms had, averaged over training
-            result["correlation_share"] = correlation / (terms["lord"] + correlation)
-    if getattr(loss_fn, "reading", None) is not None:
-        result["reading"] = loss_fn.reading
+    result |= result_extras(loss_fn, teacher_info, pruning_info)
     write_json(json_path, result)
     resume_path.unlink(missing_ok=True)
     result_path(profile, name, seed, results_dir, ".prune.pt").unlink(missing_ok=True)
     return result
+
+
+def result_extras(loss_fn, teacher_info: dict | None, pruning_info: dict | None) -> dict:
+    """The optional blocks of a run's result: ``teacher`` (its provenance), ``pruning``,
+    and for a LORD-based loss ``teacher_share`` (Table 3: share of the (sample, node)
+    targets of all training steps that used the teacher's output), ``loss_terms``,
+    ``correlation_share`` (the share of the loss the correlation terms had, averaged
+    over training) and ``reading``."""
+    extras = {}
+    if teacher_info is not None:
+        extras["teacher"] = teacher_info
+    if pruning_info is not None:
+        extras["pruning"] = pruning_info
+    if hasattr(loss_fn, "teacher_share"):
+        extras["teacher_share"] = loss_fn.teacher_share
+        terms = extras["loss_terms"] = loss_fn.term_means
+        if terms:
+            correlation = terms.get("weighted_lscd", 0.0) + terms.get("weighted_ltcd", 0.0)
+            extras["correlation_share"] = correlation / (terms["lord"] + correlation)
+    if getattr(loss_fn, "reading", None) is not None:
+        extras["reading"] = loss_fn.reading
+    return extras
 
 
 def _prune(experiment: Experiment, profile: str, seed: int, device: str, results_dir, series,

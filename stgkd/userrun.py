@@ -27,6 +27,7 @@ from stgkd.data import DataFormatError, load_custom, make_windows
 from stgkd.data.fetch import sha256_file
 from stgkd.evaluate import evaluate_split
 from stgkd.experiments import (TEACHER_SEED, Experiment, PruningPlan, _distillation_loss,
+                               result_extras,
                                _prune, seed_everything)
 from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import STGCN
@@ -195,7 +196,7 @@ def run_settings(run: UserRun, config: ExperimentFile, series, data) -> dict:
 def _run_one(run: UserRun, config: ExperimentFile, series, data, seed: int, device: str,
              results_dir, force: bool, progress: bool, teacher_cache: bool) -> dict:
     """Train, evaluate and store one run (resumable; a stored run is returned as is)."""
-    experiment, name, profile = run.experiment, run.name, USER_PROFILE
+    name, profile = run.name, USER_PROFILE
     settings = run_settings(run, config, series, data)
     with lock_run(profile, name, seed, results_dir):
         stored, resume_path = stored_or_resume_path(profile, name, seed, results_dir, force)
@@ -272,15 +273,7 @@ def _train(run, config, series, data, seed, device, results_dir, progress, teach
                                  - fitted.session_train_time_s + earlier_pruning_s)
                       | {"resumed_from_epoch": fitted.resumed_from_epoch},
     }
-    if teacher_info is not None:
-        result["teacher"] = teacher_info
-    if pruning_info is not None:
-        result["pruning"] = pruning_info
-    if hasattr(loss_fn, "teacher_share"):
-        result["teacher_share"] = loss_fn.teacher_share
-        result["loss_terms"] = loss_fn.term_means
-    if getattr(loss_fn, "reading", None) is not None:
-        result["reading"] = loss_fn.reading
+    result |= result_extras(loss_fn, teacher_info, pruning_info)
     write_json(result_path(profile, name, seed, results_dir), result)
     resume_path.unlink(missing_ok=True)
     result_path(profile, name, seed, results_dir, ".prune.pt").unlink(missing_ok=True)

@@ -69,17 +69,8 @@ def prune_step(masks: Masks, scores: dict[str, torch.Tensor], fraction: float,
     if scope == "network":
         return _prune_network(masks, scores, fraction)
     pruned = {}
-    for name, mask in masks.items():
-        mask = torch.as_tensor(mask).detach().cpu() != 0
-        score = torch.as_tensor(scores[name]).detach().cpu().double()
-        if score.shape != mask.shape:
-            raise ValueError(f"scores[{name!r}]: expected shape {list(mask.shape)}, "
-                             f"found {list(score.shape)}")
-        kept = torch.nonzero(mask).flatten().tolist()
-        if not kept:
-            raise ValueError(f"masks[{name!r}]: expected at least one kept channel, found none")
-        if not torch.isfinite(score[kept]).all():
-            raise ValueError(f"scores[{name!r}]: expected finite scores, found {score.tolist()}")
+    for name in masks:
+        mask, score, kept = _layer_scores(name, masks, scores)
         order = sorted(kept, key=lambda c: (float(score[c]), c))
         new = mask.clone()
         new[order[:removal_count(len(kept), fraction)]] = False
@@ -87,20 +78,27 @@ def prune_step(masks: Masks, scores: dict[str, torch.Tensor], fraction: float,
     return pruned
 
 
+def _layer_scores(name: str, masks: Masks, scores: dict[str, torch.Tensor]
+                  ) -> tuple[torch.Tensor, torch.Tensor, list[int]]:
+    """One layer's bool mask, float64 scores and kept channel indices, checked."""
+    mask = torch.as_tensor(masks[name]).detach().cpu() != 0
+    score = torch.as_tensor(scores[name]).detach().cpu().double()
+    if score.shape != mask.shape:
+        raise ValueError(f"scores[{name!r}]: expected shape {list(mask.shape)}, "
+                         f"found {list(score.shape)}")
+    kept = torch.nonzero(mask).flatten().tolist()
+    if not kept:
+        raise ValueError(f"masks[{name!r}]: expected at least one kept channel, found none")
+    if not torch.isfinite(score[kept]).all():
+        raise ValueError(f"scores[{name!r}]: expected finite scores, found {score.tolist()}")
+    return mask, score, kept
+
+
 def _prune_network(masks: Masks, scores: dict[str, torch.Tensor], fraction: float) -> Masks:
     """:func:`prune_step` with ``scope="network"``: one ranking of all remaining channels."""
     candidates, pruned = [], {}
     for name in sorted(masks):
-        mask = torch.as_tensor(masks[name]).detach().cpu() != 0
-        score = torch.as_tensor(scores[name]).detach().cpu().double()
-        if score.shape != mask.shape:
-            raise ValueError(f"scores[{name!r}]: expected shape {list(mask.shape)}, "
-                             f"found {list(score.shape)}")
-        kept = torch.nonzero(mask).flatten().tolist()
-        if not kept:
-            raise ValueError(f"masks[{name!r}]: expected at least one kept channel, found none")
-        if not torch.isfinite(score[kept]).all():
-            raise ValueError(f"scores[{name!r}]: expected finite scores, found {score.tolist()}")
+        mask, score, kept = _layer_scores(name, masks, scores)
         candidates += [(float(score[c]), name, c) for c in kept]
         pruned[name] = mask.clone()
     budget = removal_count(len(candidates), fraction)
