@@ -108,8 +108,9 @@ if not ran:
 summary = pd.concat([t.assign(dataset=DATASETS[d]) for d, t in tables.items()])
 summary = summary[["dataset", "experiment", "target_share", "reached_share", "seeds",
                    "mae_15", "mae_30", "mae_45"]]
-summary.round({"reached_share": 5, "mae_15": 3, "mae_30": 3, "mae_45": 3}).set_index(
-    ["dataset", "experiment"]).fillna("–")
+summary = summary.round({"reached_share": 5, "mae_15": 3, "mae_30": 3, "mae_45": 3}).set_index(
+    ["dataset", "experiment"]).astype(object)
+summary.where(summary.notna(), "–")
 
 # %% [markdown]
 # ## Seed for seed: does a share beat no correlation terms, and the student without KD?
