@@ -73,9 +73,8 @@ tables = {n: comparison_table(n, results, profile) for n in (2, 4, 5)}
 # For each horizon the paper's value, ours (mean over seeds) and the difference, ours
 # minus paper: a positive difference is a larger error than the paper's.
 #
-# The paper's Table 2 also prints a "Student LRD(L2)" row, but the reference file of
-# paper numbers (`stgkd/reference/paper_kd_tables.csv`) does not hold it, so our
-# LRD(L2) students appear below under "runs without a paper cell" rather than here.
+# The paper prints the same "Student LRD(L2)" row in Tables 2 and 4; our LRD(L2)
+# students fill it in both.
 #
 # **Reproduce:** `stgkd run kd/pemsd7m/teacher kd/pemsd7m/student-no-kd
 # kd/pemsd7m/student-lrd-kl kd/pemsd7m/student-lrd-l2 kd/pemsd7m/student-lord --profile paper`
