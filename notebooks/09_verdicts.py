@@ -58,6 +58,13 @@ pd.set_option("display.max_colwidth", 80)
 results = load_results(results_dir, "paper")
 verdicts = claim_verdicts(results)
 
+# %% tags=["remove-cell"]
+# the short verdict table the book's introduction includes
+from pathlib import Path
+from stgkd.report.claims import verdict_markdown
+Path("../book/_generated").mkdir(parents=True, exist_ok=True)
+Path("../book/_generated/verdict_summary.md").write_text(verdict_markdown(verdicts))
+
 # %% [markdown]
 # ## Every claim, best-validation epoch
 #

@@ -69,3 +69,16 @@ def test_claims_follow_the_selection_rule():
     # spread allows; mean +0.1, std 0.1, half width 4.302653 * 0.1 / sqrt(3) = 0.248
     assert mine["difference"].iloc[0] == pytest.approx(0.1)
     assert (mine["verdict"] == "within noise").all()
+
+
+def test_the_introductions_table_has_a_row_per_kd_claim_and_one_per_dmst_data_set():
+    from stgkd.report.claims import verdict_markdown
+    results = [run("kd/losloop/student-no-kd", s, 4.0 + s) for s in range(3)]
+    results += [run("kd/losloop/student-lstcd", s, 3.9 + s) for s in range(3)]
+    table = verdict_markdown(claim_verdicts(results)).splitlines()
+    kd_claims = sum(len(c.datasets) for c in CLAIMS if c.paper == "KD paper")
+    assert len(table) == 2 + kd_claims + 2          # header, rule, KD rows, two DMST rows
+    assert "| Table 4: LSTCD beats the student without distillation | losloop | 3 | holds |" \
+        in table
+    assert table[-1].startswith("| DMST-GNODE beats each of its 9 baselines | pemsd7m | 0 | "
+                                "not compared 9")

@@ -269,3 +269,21 @@ def rule_comparison(results: Iterable[dict], experiment: str, rules: Iterable[st
             row["mean_abs_rel_diff_pct"] = 100 * float(np.mean(gaps)) if gaps else np.nan
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def verdict_markdown(verdicts: pd.DataFrame) -> str:
+    """A short Markdown table of :func:`claim_verdicts` for the book's introduction: one
+    row per KD-paper claim and data set (claim, data set, paired seeds, verdict), then
+    one row per data set summing up DMST-GNODE against its baselines."""
+    lines = ["| claim | data set | seeds paired | verdict |", "|---|---|---|---|"]
+    kd = verdicts[verdicts["paper"] == "KD paper"]
+    for _, row in kd.iterrows():
+        lines.append(f"| {row['source']}: {row['statement']} | {row['dataset']} | {row['n']} | "
+                     f"{row['verdict']} |")
+    dmst = verdicts[verdicts["paper"] != "KD paper"]
+    for dataset, group in dmst.groupby("dataset", sort=False):
+        counts = group["verdict"].value_counts()
+        words = ", ".join(f"{word} {count}" for word, count in counts.items())
+        lines.append(f"| DMST-GNODE beats each of its {len(group)} baselines | {dataset} | "
+                     f"{int(group['n'].max())} | {words} |")
+    return "\n".join(lines) + "\n"
