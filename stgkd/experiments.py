@@ -631,13 +631,31 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
     checkpoint_path = result_path(profile, name, seed, results_dir, ".pt")
     save_torch(checkpoint_path, {"model_config": model.config, "state_dict": model.cpu().state_dict(),
                                  "scaler": asdict(data.scaler), "experiment": name})
+    result = run_result(experiment, profile, seed, model, series, data, list(split), config,
+                        fitted, test, checkpoint_path, device, started, clock,
+                        earlier_pruning_s, loss_fn, teacher_info, pruning_info)
+    write_json(json_path, result)
+    resume_path.unlink(missing_ok=True)
+    result_path(profile, name, seed, results_dir, ".prune.pt").unlink(missing_ok=True)
+    return result
+
+
+def run_result(experiment: Experiment, profile: str, seed: int, model: STGCN, series, data,
+               split_days: list, config: TrainConfig, fitted, test: dict, checkpoint_path: Path,
+               device: str, started: str, clock: float, earlier_pruning_s: float, loss_fn,
+               teacher_info: dict | None, pruning_info: dict | None) -> dict:
+    """The result JSON of one trained STGCN run (registered or from an experiment file):
+    what ran, its sizes, settings, selected epoch, test metrics, history, data files and
+    provenance, then :func:`result_extras`. ``clock``: ``time.perf_counter()`` when the
+    run's session started; ``started``: its ISO time."""
+    name = experiment.name
     result = {
         "experiment": name, "profile": profile, "seed": seed, "dataset": experiment.dataset,
         "description": experiment.description, "paper_row": experiment.paper_row,
         "paper_setting": experiment.paper_setting,
         "blocks": model.config["blocks"], "parameters": count_parameters(model),
         "flops_per_window": flops_per_window(model, data.n_his, series.n_nodes),
-        "split_days": list(split), "n_imputed": series.n_imputed,
+        "split_days": split_days, "n_imputed": series.n_imputed,
         "windows": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
         "loss": experiment.loss, "hyperparameters": dict(experiment.hyper),
         "train_config": asdict(config), "selection": "best-val-mae",
@@ -652,11 +670,7 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
                                  - fitted.session_train_time_s + earlier_pruning_s)
                       | {"resumed_from_epoch": fitted.resumed_from_epoch},
     }
-    result |= result_extras(loss_fn, teacher_info, pruning_info)
-    write_json(json_path, result)
-    resume_path.unlink(missing_ok=True)
-    result_path(profile, name, seed, results_dir, ".prune.pt").unlink(missing_ok=True)
-    return result
+    return result | result_extras(loss_fn, teacher_info, pruning_info)
 
 
 def result_extras(loss_fn, teacher_info: dict | None, pruning_info: dict | None) -> dict:

@@ -22,20 +22,19 @@ import numpy as np
 import pandas as pd
 import torch
 
-from stgkd.complexity import count_parameters, flops_per_window
+from stgkd.complexity import count_parameters
 from stgkd.data import DataFormatError, load_custom, make_windows
 from stgkd.data.fetch import sha256_file
 from stgkd.evaluate import evaluate_split
 from stgkd.experiments import (TEACHER_SEED, Experiment, PruningPlan, _distillation_loss,
-                               result_extras,
-                               _prune, seed_everything)
+                               _prune, run_result, seed_everything)
 from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import STGCN
 from stgkd.prune.algorithm import step_share
-from stgkd.provenance import data_files, now_iso, provenance
+from stgkd.provenance import now_iso
 from stgkd.results import load_result, result_path, stored_or_resume_path
 from stgkd.runlock import lock_run
-from stgkd.train import HISTORY_FIELDS, TrainConfig, fit, supervised_mse
+from stgkd.train import TrainConfig, fit, supervised_mse
 from stgkd.userconfig import USER_PROFILE, ConfigError, ExperimentFile, load, split_days
 
 
@@ -251,29 +250,13 @@ def _train(run, config, series, data, seed, device, results_dir, progress, teach
                                  "scaler": asdict(data.scaler), "experiment": name,
                                  "weights": torch.from_numpy(np.ascontiguousarray(series.weights)),
                                  "experiment_file": str(config.path)})
-    result = {
-        "experiment": name, "profile": profile, "seed": seed, "dataset": experiment.dataset,
-        "description": experiment.description, "paper_row": experiment.paper_row,
-        "paper_setting": experiment.paper_setting, "role": run.role,
-        "blocks": model.config["blocks"], "parameters": count_parameters(model),
-        "flops_per_window": flops_per_window(model, data.n_his, series.n_nodes),
-        "split_days": list(data.split_days), "n_imputed": series.n_imputed,
-        "windows": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
-        "loss": experiment.loss, "hyperparameters": dict(experiment.hyper),
-        "train_config": asdict(train_config), "selection": "best-val-mae",
-        "best_epoch": fitted.best_epoch,
-        "val": fitted.history[fitted.best_epoch - 1]["val"], "test": test,
-        "history": [{k: h[k] for k in HISTORY_FIELDS if k in h} for h in fitted.history],
-        "checkpoint": checkpoint_path.name,
-        "data_files": data_files(series.sources),
-        "experiment_file": {"path": str(config.path),
-                            "sha256": sha256_file(config.path) if config.path else None},
-        "run_settings": settings,
-        "provenance": provenance(device, started, fitted.wall_time_s + time.perf_counter() - clock
-                                 - fitted.session_train_time_s + earlier_pruning_s)
-                      | {"resumed_from_epoch": fitted.resumed_from_epoch},
-    }
-    result |= result_extras(loss_fn, teacher_info, pruning_info)
+    result = run_result(experiment, profile, seed, model, series, data, list(data.split_days),
+                        train_config, fitted, test, checkpoint_path, device, started, clock,
+                        earlier_pruning_s, loss_fn, teacher_info, pruning_info)
+    result |= {"role": run.role,
+               "experiment_file": {"path": str(config.path),
+                                   "sha256": sha256_file(config.path) if config.path else None},
+               "run_settings": settings}
     write_json(result_path(profile, name, seed, results_dir), result)
     resume_path.unlink(missing_ok=True)
     result_path(profile, name, seed, results_dir, ".prune.pt").unlink(missing_ok=True)
