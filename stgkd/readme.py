@@ -13,6 +13,7 @@ from pathlib import Path
 from stgkd.io import StoredFileError
 from stgkd.report import comparison_table, load_benchmark
 from stgkd.report.dmst import DMST_DATASETS, DMST_HORIZONS, dmst_table, metric_column
+from stgkd.report.dmst_notes import dmst_budget
 from stgkd.report.efficiency import (batch_ratio, fastest_rollout, load_benchmarks,
                                      training_variants)
 from stgkd.reference import reference_cells
@@ -65,7 +66,8 @@ def _dmst_lines(results: list[dict]) -> list[str]:
         return []
     horizons = [metric_column("rmse", h) for h in DMST_HORIZONS]
     lines = ["", "| DMST-GNODE comparison, RMSE at " + _horizons(DMST_HORIZONS)
-             + " (paper profile) | " + " | ".join(DATASET_TITLES[d] for d in datasets) + " |",
+             + f" (paper profile: {dmst_budget('paper', results, short=True)}) | "
+             + " | ".join(DATASET_TITLES[d] for d in datasets) + " |",
              "|---|" + "---|" * len(datasets)]
     for model, rows in table.groupby("model", sort=False):
         cells = []
