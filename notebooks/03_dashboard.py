@@ -36,7 +36,9 @@ from IPython.display import Markdown, display
 from stgkd.report import (dashboard, dashboard_summary, display_frame, horizon_view,
                           load_benchmark, ours_without_paper_cell, provenance_table)
 from stgkd.report.display import PRUNING_LEVEL_DEFINITION, show, show_comparison
-from stgkd.results import load_results
+from stgkd.report.dmst_notes import dmst_budget
+from stgkd.report.reproduce import show_reproduce, table_experiments
+from stgkd.results import load_results, results_root
 
 PEMSD8 = "PeMSD8's full data file is not in this build; the data chapter says how to supply it."
 
@@ -46,11 +48,17 @@ pd.set_option("display.width", 250)
 results = load_results(results_dir, None if profile == "best" else profile)
 loaded = load_benchmark(results_dir)
 board = dashboard(results, profile, loaded[0] if loaded else None)
+# the benchmark file Table 1's times come from, as a path in the repository
+benchmark_file = ([f"results/{loaded[1].relative_to(results_root(results_dir)).as_posix()}"]
+                  if loaded else [])
+shown = list(dict.fromkeys(e for e in board["experiment"] if e))
 
 
 def table_view(table: str) -> pd.DataFrame:
-    """One paper table of the dashboard, horizons side by side, one table per data set."""
-    return show_comparison(board[board["table"] == table], PEMSD8)
+    """One paper table of the dashboard, horizons side by side, one table per data set,
+    then its Reproduce note."""
+    show_comparison(board[board["table"] == table], PEMSD8)
+    show_reproduce(table_experiments(int(table.split()[-1])), profile, results, what=table)
 
 
 # %% [markdown]
@@ -58,18 +66,21 @@ def table_view(table: str) -> pd.DataFrame:
 #
 # Number of paper cells per table, by where our value comes from.
 #
-# **Reproduce:** `stgkd run all --profile paper` (or the runs named in each chapter); reads
-# `results/<profile>/*/seed*.json` and `results/benchmarks/*.json`.
+# **Reproduce:** under each table, the `stgkd run` commands that produce it and the
+# `results/` files it reads.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 dashboard_summary(board)
 
+# %% tags=["remove-input"]
+show_reproduce(shown, profile, results, also=benchmark_file, what="the summary")
+
 # %% [markdown]
 # ## Table 1: model size and cost
 #
 # Our FLOPs are per input window; the paper does not say what its FLOPS count covers,
-# so compare ratios rather than numbers (see the Table 1 chapter).
+# so compare ratios rather than numbers (see {doc}`the Table 1 chapter </_generated/02_table1>`).
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
@@ -78,6 +89,8 @@ show(table1[["dataset", "model", "metric", "paper_value", "ours", "difference",
              "relative_difference_pct", "profile"]], index=["dataset", "model", "metric"],
      once=(), names={"paper_value": "paper", "relative_difference_pct": "diff (%)"},
      digits={"relative_difference_pct": 1, None: 3})
+show_reproduce([], profile, results, also=benchmark_file, what="Table 1 (sizes are computed "
+               "from the architectures when the page is built)")
 
 # %% [markdown]
 # ## Table 2: response-based distillation (LORD against LRD)
@@ -109,10 +122,9 @@ table_view("Table 7")
 
 # %% [markdown]
 # ## Table 8: Algorithm 1 against pruning without distillation
-#
-# The setting is the pruning level: the share of the pruning base model's prunable
-# parameters removed (every parameter but the output layer's per-node bias), as in the
-# pruning chapter.
+
+# %% tags=["remove-input"]
+display(Markdown(f"Setting: {PRUNING_LEVEL_DEFINITION}."))
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
@@ -131,7 +143,9 @@ show(dmst[["dataset", "our_dataset", "model", "metric", "horizon_min", "paper_va
             "ours", "ours_std", "seeds", "difference", "profile"]],
      index=["dataset", "metric"], digits=4, by="",
      names={"our_dataset": "ours on", "horizon_min": "min", "paper_value": "paper"},
-     note="Our DMST rows: at most 60 epochs of Adam, not the DMST-GNODE paper's 600.")
+     note=f"Our DMST rows: {dmst_budget('paper', results, short=True)}.")
+show_reproduce([e for e in dmst["experiment"] if e], profile, results,
+               what="the DMST-GNODE figures")
 
 # %% [markdown]
 # ## Our runs without a paper counterpart
@@ -146,10 +160,10 @@ if len(extra):
     extra = extra.dropna(axis=1, how="all")
     for prefix, part in extra.groupby(extra["experiment"].str.split("/").str[0], sort=False):
         display(Markdown(f"**{prefix} runs**"
-                         + (" (DMST comparison budget: at most 60 epochs of Adam, not the "
-                            "DMST-GNODE paper's 600)" if prefix == "dmst" else "")))
+                         + (f" ({dmst_budget('paper', results)})" if prefix == "dmst" else "")))
         show(part.dropna(axis=1, how="all").drop(columns=["paper_row"], errors="ignore"),
              index=["experiment", "metric"], by="our_dataset")
+        show_reproduce(part["experiment"].unique(), profile, results, what=f"the {prefix} runs")
 else:
     print("none")
 
@@ -166,3 +180,4 @@ provenance = provenance.assign(
                                                         regex=True),
     started=provenance["started"].astype(str).str.slice(0, 16).str.replace("T", " "))
 show(provenance, index=["experiment", "seed"], digits={"wall_time_s": 0, None: 3})
+show_reproduce(provenance["experiment"].unique(), profile, results, what="this table")

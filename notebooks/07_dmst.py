@@ -64,9 +64,8 @@
 # # then train it as stgkd.dmst.run.run_dmst does (stgkd.train.fit, Adam, multi_step=True)
 # ```
 #
-# **Reproduce:** `stgkd run dmst/<dataset>/<model> --profile paper` for each of the ten
-# models (`stgkd list` names them, e.g. `dmst/losloop/dmst-gnode`); this page reads
-# `results/<profile>/dmst/<dataset>/<model>/seed<S>.json` and the checkpoints beside them.
+# **Reproduce:** under each table and figure, the `stgkd run` commands that produce it and
+# the `results/` files it reads.
 #
 # Every number labelled "ours" is read from the committed results
 # (`results/<profile>/dmst/<dataset>/<model>/`). Each row uses the best profile stored
@@ -98,15 +97,25 @@ from stgkd.report import (TRACE_MODELS, display_frame, dmst_claim, dmst_table,
                           dmst_training_curves, dmst_view, graph_matrices, model_overview,
                           network_snapshot, paper_figures, pick_runs, prediction_traces,
                           provenance_table)
-from stgkd.report.dmst import DMST_DATASETS, dmst_experiment, graph_summary, pick_trace_nodes
+from stgkd.report.dmst import (CLAIM_RIVALS, DMST_DATASETS, dmst_experiment, graph_summary,
+                               pick_trace_nodes)
 from IPython.display import Markdown, display
 
-from stgkd.report.display import DMST_BUDGET, profile_label, show
+from stgkd.report.display import profile_label, show
+from stgkd.report.dmst_notes import dmst_budget, floor_forecasts
+from stgkd.report.reproduce import show_reproduce
 
 
 def dmst_tables(table: pd.DataFrame, name: str) -> None:
     """The comparison on one data set in three tables that fit the page: RMSE and MAE, MAPE
-    and accuracy (each at 20 / 40 / 60 min), then the runs behind them."""
+    and accuracy (each at 20 / 40 / 60 min), then the runs behind them; one line when
+    no model has been run on it."""
+    rows = table[table["dataset"] == name]
+    if not (rows["seeds"] > 0).any():
+        display(Markdown(f"{name}: not yet run, none of the {len(rows)} models (commands "
+                         f"below)."))
+        show_reproduce(rows["experiment"], profile, results, what=f"{name}")
+        return
     view = dmst_view(table, name)
     errors = [c for c in view.columns if c[0]]
     for title, metrics in (("RMSE and MAE", ("RMSE", "MAE")),
@@ -115,8 +124,9 @@ def dmst_tables(table: pd.DataFrame, name: str) -> None:
         display(view[[c for c in errors if c[1] in metrics]])
     runs = view[[c for c in view.columns if not c[0]]]
     runs.columns = [c[1] for c in runs.columns]
-    display(Markdown(f"**The runs** ({DMST_BUDGET})"))
+    display(Markdown(f"**The runs** ({dmst_budget('paper', results)})"))
     show(runs.reset_index(), index="model", once=("device", "profile"))
+    show_reproduce(rows["experiment"], profile, results, what=f"the {name} tables")
 
 from stgkd.report.figures import Captions, legend_outside, ours
 from stgkd.results import load_results
@@ -197,6 +207,8 @@ show(paper_figures("losloop", results, profile)[
      "relative_difference_pct", "profile"]], index=["dataset", "model", "metric"], digits=4,
      by="", names={"horizon_min": "min", "paper_value": "paper", "relative_difference_pct":
                    "diff (%)"})
+show_reproduce([dmst_experiment("losloop", "DMST-GNODE")], profile, results,
+               also=["stgkd/reference/"], what="the paper's Los-loop figures")
 
 # %% [markdown]
 # The paper's two Los-loop figures do not fit each other under its own accuracy,
@@ -274,11 +286,13 @@ display_frame(paper_figures("BKK", results, profile)[
 # NBVAL_CHECK_OUTPUT
 claims = pd.concat([dmst_claim(results, name, profile) for name in DMST_DATASETS],
                    ignore_index=True)
-show(claims, index=["dataset", "metric", "rival"], digits=4, by="",
+show(claims, index=["dataset", "metric", "rival"], digits=4, by="dataset",
      once=("horizon_min",),
      names={"dmst_gnode": "DMST-GNODE", "rival_value": "rival", "dmst_gnode_better":
             "DMST-GNODE better", "profile_dmst_gnode": "profile", "profile_rival":
             "rival's profile"})
+show_reproduce([dmst_experiment(d, m) for d in DMST_DATASETS
+                for m in ("DMST-GNODE", *CLAIM_RIVALS)], profile, results, what="the claim")
 
 # %% [markdown]
 # ## Figure 13: loss and accuracy of DMST-GNODE during training
@@ -318,6 +332,8 @@ else:
             f"(right) of our DMST-GNODE on {dataset} after each epoch; dotted: the epoch kept "
             "(the paper's Figure 13 counterpart; our budget is at most 60 epochs of Adam, not "
             "its 600).")
+show_reproduce([dmst_experiment(dataset, "DMST-GNODE")], profile, results,
+               what="this figure")
 
 # %% [markdown]
 # ## Figures 14 and 15: predicted against measured, two nodes
@@ -365,7 +381,10 @@ for figure, node in zip((14, 15), trace_nodes or []):
     plt.show()
     caption(f"Our 20-minute forecasts of node {node} of {dataset} over the test day by three "
             f"of our models against the measured speed (our counterpart of the paper's "
-            f"Figure {figure}).")
+            f"Figure {figure}). " + floor_forecasts(node_traces, traced[0], units))
+if not traces.empty:
+    show_reproduce([dmst_experiment(dataset, m) for m in TRACE_MODELS], profile, results,
+                   checkpoints=True, what="these figures")
 
 # %% [markdown]
 # ## Figure 16: the network at one moment
@@ -402,6 +421,8 @@ else:
     caption(f"Every station of {dataset} coloured by the measured speed (left) and by our "
             "DMST-GNODE's 20-minute forecast (right) at one test window (the paper's Figure 16 "
             "counterpart).")
+    show_reproduce([dmst_experiment(dataset, "DMST-GNODE")], profile, results, checkpoints=True,
+                   what="this figure")
 
 # %% [markdown]
 # ## The three graphs
@@ -437,6 +458,8 @@ if matrices is not None:
     caption(f"The distance, pattern and learned dynamic graphs our DMST-GNODE propagates on "
             f"for {dataset}, read from its checkpoint, each with its own colour scale.")
     display(display_frame(graph_summary(matrices), digits=3))
+    show_reproduce([dmst_experiment(dataset, "DMST-GNODE")], profile, results, checkpoints=True,
+                   what="this figure and table")
 
 # %% [markdown]
 # ## Where the numbers come from
@@ -454,5 +477,7 @@ if len(provenance):
         started=provenance["started"].astype(str).str.slice(0, 16).str.replace("T", " "),
         experiment=provenance["experiment"].str.replace("dmst/", "", regex=False))
     show(provenance, index=["experiment", "seed"], digits={"wall_time_s": 0, None: 3})
+    show_reproduce(sorted({r["experiment"] for r in results}), profile, results,
+                   what="this table")
 else:
     print("no DMST run stored yet")

@@ -27,7 +27,7 @@
 #   Taylor scores of the supervised loss (Molchanov et al., the paper's [6]), which
 #   uses no teacher.
 #
-# **How we read Algorithm 1** (see also *Reading the paper* and
+# **How we read Algorithm 1** (see also {doc}`/reading_the_paper` and
 # `stgkd.experiments.PruningPlan`):
 #
 # - a prunable group is one output channel of a hidden layer (the two temporal convs
@@ -58,7 +58,7 @@
 #   Algorithm 1 reach the same architecture. They differ in *which* channels survive
 #   and in the loss the model is trained with while it is pruned.
 #
-# **How the tables are filled**: as in the distillation chapter, each row uses the
+# **How the tables are filled**: as in {doc}`the distillation chapter </_generated/04_kd_tables>`, each row uses the
 # best profile stored (paper, else quick, else smoke) and names it; a row nobody has
 # run says **not yet run**. Table 7's "Student W/O pruning algorithm" is the
 # predetermined LSTCD student (its paper numbers are Table 4's), so
@@ -88,6 +88,8 @@ from stgkd.report import (NOT_YET_RUN, SIZE_KINDS, best_profile_results, compari
 from stgkd.report.display import (PRUNING_LEVEL_DEFINITION, profile_label, show,
                                   show_comparison)
 from stgkd.report.figures import Captions, distinct_colors, legend_outside, ours
+from stgkd.report.pruning import pruning_experiments
+from stgkd.report.reproduce import show_reproduce, table_experiments
 from stgkd.results import load_results
 
 caption = Captions()
@@ -105,29 +107,28 @@ tables = {n: comparison_table(n, results, profile) for n in (7, 8)}
 # For each horizon the paper's value, ours (mean over seeds) and the difference, ours
 # minus paper: a positive difference is a larger error than the paper's. The
 # "Parameter %" column of the paper is the setting (`params 100%`, `params 3%`).
-#
-# **Reproduce:** `stgkd run kd/pemsd7m/teacher kd/pemsd7m/student-lstcd
-# prune/pemsd7m/teacher-kdis-lstcd --profile paper`; reads
-# `results/paper/{kd,prune}/pemsd7m/*/seed*.json`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 show_comparison(tables[7], PEMSD8)
 
+# %% tags=["remove-input"]
+show_reproduce(table_experiments(7), profile, results, what="Table 7")
+
 # %% [markdown]
 # ## Table 8: Algorithm 1 against Taylor pruning without distillation
 #
-# The setting is the pruning level (pruning level = the share of the prunable parameters
-# removed: every parameter but the output layer's per-node bias); `pruned 0%` is the
-# unpruned base model.
-#
-# **Reproduce:** `stgkd run prune/pemsd7m/base prune/pemsd7m/kdis-lstcd-25
-# prune/pemsd7m/taylor-25 --profile paper` (likewise 50 and 75; `--seed 0 1` for two seeds);
-# reads `results/paper/prune/pemsd7m/*/seed*.json`.
+# `pruned 0%` is the unpruned base model.
+
+# %% tags=["remove-input"]
+display(Markdown(f"Setting: {PRUNING_LEVEL_DEFINITION}."))
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 show_comparison(tables[8], PEMSD8)
+
+# %% tags=["remove-input"]
+show_reproduce(table_experiments(8), profile, results, what="Table 8")
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
@@ -168,6 +169,10 @@ claims["comparison"] = [f"{o.rsplit('/', 1)[-1]} vs {a.rsplit('/', 1)[-1]}"
 show(claims[["dataset", "table", "level", "comparison", "verdict", "paper", "seeds", "profile"]],
      index=["dataset", "table", "level"], names={"verdict": "ours", "paper": "paper's numbers"})
 
+# %% tags=["remove-input"]
+show_reproduce([n for d in DATASETS for n in pruning_experiments(d)] + table_experiments(7),
+               profile, results, what="the claims")
+
 # %% [markdown]
 # ## One epoch of fine-tuning instead of fifty
 #
@@ -175,7 +180,7 @@ show(claims[["dataset", "table", "level", "comparison", "verdict", "paper", "see
 # runs above fine-tune each pruned model for the profile's 50 epochs with the supervised
 # loss, which may wash out what pruning with LSTCD left in the weights. The `-ft1` runs
 # (not rows of the paper) repeat each Table 8 run with one epoch of fine-tuning, the
-# other reading (see *Reading the paper*): same start, same pruning, only the
+# other reading (see {doc}`/reading_the_paper`): same start, same pruning, only the
 # fine-tuning is shorter. Per level: the paired seeds compared (as above), test MAE at
 # 15 / 30 / 45 min of Taylor pruning and of Algorithm 1, the cells (MAE and RMSE at
 # three horizons) where Algorithm 1 has the lower error, and the paper's Table 8 MAE of
@@ -197,6 +202,11 @@ show(ablation[["dataset", "level_pct", "finetune", "profile", "seeds", "taylor_m
             "paper_kdis_mae": "Algorithm 1 MAE (paper)"}
      ) if len(ablation) else "not yet run"
 
+# %% tags=["remove-input"]
+show_reproduce([f"{n}-ft1" for d in DATASETS for n in pruning_experiments(d)
+                if "-ft1" not in n and ("taylor-" in n or "kdis-lstcd-" in n)],
+               profile, results, what="the one-epoch fine-tuning table")
+
 # %% [markdown]
 # ## Table 9: hyperparameters of Algorithm 1 as run
 #
@@ -210,6 +220,10 @@ show(ablation[["dataset", "level_pct", "finetune", "profile", "seeds", "taylor_m
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 table9_view(table9_as_run(results))
+
+# %% tags=["remove-input"]
+show_reproduce([n for d in DATASETS for n in pruning_experiments(d) if "kdis" in n],
+               profile, results, what="Table 9 (the minibatches per interval)")
 
 # %% [markdown]
 # ## The pruning runs
@@ -246,6 +260,10 @@ if len(runs):
 else:
     print("pruning runs: not yet run")
 
+# %% tags=["remove-input"]
+show_reproduce(sorted({r["experiment"] for r in results if r.get("pruning")}), profile,
+               results, what="this table")
+
 # %% [markdown]
 # ## Figure 4: teacher, students and the pruned teacher on one station
 #
@@ -260,8 +278,6 @@ else:
 # one station in one morning, an anecdote beside Table 7, which averages every station
 # and window. A model that is better on average can miss this station's drop by more
 # (on Los-loop the teacher predicts a dip that never comes).
-#
-# **Reproduce:** the runs of Table 7; reads their `seed0.pt` checkpoints.
 
 # %% tags=["hide-input"]
 traces = {}
@@ -312,6 +328,10 @@ for dataset, frame in traces.items():
             f"of station {frame['node'].iloc[0]} by four of our models (red) against the "
             f"measured speed (grey) over {n_windows} consecutive test windows.")
 
+# %% tags=["remove-input"]
+show_reproduce([n for d in traces for n in figure4_experiments(d)], profile, results,
+               checkpoints=True, what="Figure 4")
+
 # %% [markdown]
 # ## Figure 5: the four models on one chart
 #
@@ -341,6 +361,10 @@ for dataset, frame in traces.items():
     caption(f"Our version of the paper's Figure 5 on {dataset}: the four models' "
             f"{step * 5}-minute forecasts of one station on one chart, with each model's mean "
             f"and MAE over the {n_windows} windows in the legend.")
+
+# %% tags=["remove-input"]
+show_reproduce([n for d in traces for n in figure4_experiments(d)], profile, results,
+               checkpoints=True, what="Figure 5")
 
 # %% [markdown]
 # ## How the models shrank
@@ -386,6 +410,10 @@ else:
             "seed; the one-epoch fine-tuning runs share their parents' pruning and are left "
             "out.")
 
+# %% tags=["remove-input"]
+if not history.empty:
+    show_reproduce(history["experiment"].unique(), profile, results, what="this figure")
+
 # %% [markdown]
 # ## Size against accuracy
 #
@@ -428,6 +456,11 @@ for dataset, kinds in missing.items():
     if kinds and len(kinds) < len(SIZE_KINDS):
         print(f"{dataset}: not yet run: {', '.join(kinds)}")
 
+# %% tags=["remove-input"]
+show_reproduce([n for d in DATASETS for n in (f"kd/{d}/teacher", f"kd/{d}/student-no-kd",
+                                              f"kd/{d}/student-lstcd", *pruning_experiments(d))],
+               profile, results, what="this figure")
+
 # %% [markdown]
 # ## Los-loop: runs without a paper counterpart
 #
@@ -444,3 +477,7 @@ losloop = losloop.dropna(axis=1, how="all")   # horizons of other papers' runs
 losloop = losloop.assign(run=losloop["experiment"].str.rsplit("/", n=1).str[-1])
 show(losloop.drop(columns=["experiment", "our_dataset"]), index=["run", "metric"],
      names={"paper_row": "row"}) if len(losloop) else "not yet run"
+
+# %% tags=["remove-input"]
+if len(losloop):
+    show_reproduce(losloop["experiment"].unique(), profile, results, what="this table")

@@ -70,13 +70,11 @@ def horizon_view(frame: pd.DataFrame) -> pd.DataFrame:
 # reads as "the paper's number", so the book calls it by what it is.
 PROFILE_DISPLAY: dict[str, str] = {"paper": "paper settings"}
 
-# The pruning level of Table 8, defined once for every page that shows it.
+# The pruning level of Table 8, defined once for every page that shows it: what
+# stgkd.prune.pruning_level computes (tests check the two agree).
 PRUNING_LEVEL_DEFINITION = ("pruning level = the share of the prunable parameters removed "
-                            "(every parameter but the output layer's per-node bias)")
-
-# The training budget of the DMST comparison, stated wherever its rows are shown.
-DMST_BUDGET = ("DMST comparison budget: at most 60 epochs of Adam (early stopping after 10 "
-               "without a better validation MAE), not the DMST-GNODE paper's 600")
+                            "(every parameter but the output layer's per-node bias), not "
+                            "the share of channels removed")
 
 
 def profile_label(text: object) -> str:
