@@ -58,6 +58,7 @@ from stgkd.report import (best_profile_results, claim_check, comparison_table, d
                           loss_scale_table, ours_without_paper_cell, teacher_share_table,
                           teacher_shares, within_tolerance)
 from stgkd.report.display import show, show_comparison
+from stgkd.report.reproduce import show_reproduce, table_experiments
 from stgkd.results import load_results
 
 PEMSD8 = "PeMSD8's full data file is not in this build; the data chapter says how to supply it."
@@ -75,34 +76,33 @@ tables = {n: comparison_table(n, results, profile) for n in (2, 4, 5)}
 #
 # The paper prints the same "Student LRD(L2)" row in Tables 2 and 4; our LRD(L2)
 # students fill it in both.
-#
-# **Reproduce:** `stgkd run kd/pemsd7m/teacher kd/pemsd7m/student-no-kd
-# kd/pemsd7m/student-lrd-kl kd/pemsd7m/student-lrd-l2 kd/pemsd7m/student-lord --profile paper`
-# (the teacher first; the students wait for it); reads `results/paper/kd/pemsd7m/*/seed*.json`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 show_comparison(tables[2], PEMSD8)
 
+# %% tags=["remove-input"]
+show_reproduce(table_experiments(2), profile, results, what="Table 2")
+
 # %% [markdown]
 # ## Table 4: LSTCD against the other distillation losses
-#
-# **Reproduce:** as Table 2, plus `stgkd run kd/pemsd7m/student-lskd
-# kd/pemsd7m/student-lstcd --profile paper`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 show_comparison(tables[4], PEMSD8)
 
+# %% tags=["remove-input"]
+show_reproduce(table_experiments(4), profile, results, what="Table 4")
+
 # %% [markdown]
 # ## Table 5: ablation of LSTCD into LORD, LTCD and LSCD
-#
-# **Reproduce:** `stgkd run kd/pemsd7m/student-ltcd kd/pemsd7m/student-lscd
-# kd/pemsd7m/student-lstcd --profile paper`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 show_comparison(tables[5], PEMSD8)
+
+# %% tags=["remove-input"]
+show_reproduce(table_experiments(5), profile, results, what="Table 5")
 
 # %% [markdown]
 # ## Table 3: how often LORD used the teacher
@@ -111,9 +111,6 @@ show_comparison(tables[5], PEMSD8)
 # station) training targets where the teacher's output replaced the data (D > α1 in
 # eq. 6), over all training steps. Ours is the run's recorded `teacher_share` in percent,
 # the mean over seeds; the difference is in percentage points.
-#
-# **Reproduce:** the LORD-based runs of Tables 4 and 5; reads `teacher_share` from
-# `results/paper/kd/<dataset>/student-*/seed*.json`.
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
@@ -121,6 +118,10 @@ show(teacher_share_table(results, profile)[
     ["dataset", "model", "paper_pct", "ours_pct", "ours_std", "seeds", "difference", "profile"]],
      index=["dataset", "model"], names={"paper_pct": "paper (%)", "ours_pct": "ours (%)",
                                         "ours_std": "ours, std", "difference": "diff (points)"})
+
+# %% tags=["remove-input"]
+show_reproduce([e for n in (4, 5) for e in table_experiments(n) if "/student-l" in e],
+               profile, results, what="Table 3 (each run's teacher_share)")
 
 # %% [markdown]
 # ## Table 6: hyperparameters as run
