@@ -1,9 +1,12 @@
 """Export a trained STGCN's whole multi-step forecast to ONNX and run it with onnxruntime.
 
-The exported graph is the streaming rollout (:mod:`stgkd.nn.streaming`) unrolled over
-the forecast steps: input the last ``n_his`` z-scored steps [B, 1, n_his, N], output
-the ``n_pred`` forecasts [B, n_pred, N]; the batch size is free. The graph (the scaled
-Laplacian) is baked in as a constant. Needs the ``deploy`` extra
+The exported graph is the streaming rollout unrolled over the forecast steps, with the
+trained model's constants folded (:mod:`stgkd.nn.folded`: about a third of the operators
+of :mod:`stgkd.nn.streaming` exported as it is, and operators are what a one-window
+forecast's time goes to; ``folded=False`` exports the streaming rollout itself): input
+the last ``n_his`` z-scored steps [B, 1, n_his, N], output the ``n_pred`` forecasts
+[B, n_pred, N]; the batch size is free. The graph (the scaled Laplacian) is baked in as
+a constant. Needs the ``deploy`` extra
 (``pip install -e .[deploy]``: onnx, onnxruntime).
 """
 from __future__ import annotations
@@ -16,6 +19,7 @@ import torch
 from torch import nn
 
 from stgkd.io import atomic_path, check_output_path
+from stgkd.nn.folded import FoldedRollout
 from stgkd.nn.stgcn import STGCN
 from stgkd.nn.streaming import streaming_rollout
 
@@ -39,8 +43,11 @@ def _require(module: str):
                           f"pip install -e '.[deploy]'") from None
 
 
-def export_onnx(model: STGCN, path: str | Path, n_pred: int = 9, opset: int = 17) -> Path:
-    """Write ``model``'s ``n_pred``-step forecast as an ONNX file.
+def export_onnx(model: STGCN, path: str | Path, n_pred: int = 9, opset: int = 17,
+                folded: bool = True) -> Path:
+    """Write ``model``'s ``n_pred``-step forecast as an ONNX file: the folded rollout
+    (:class:`~stgkd.nn.folded.FoldedRollout`, same numbers to float32 rounding) or,
+    with ``folded=False``, the streaming rollout as PyTorch runs it.
 
     Written atomically: to a temporary file beside ``path`` that replaces it at the end,
     and is removed when the export fails or is interrupted. Returns the path. The
@@ -58,7 +65,7 @@ def export_onnx(model: STGCN, path: str | Path, n_pred: int = 9, opset: int = 17
     was_training = model.training
     # eval() on the wrapper too: the exporter restores the wrapper's own mode afterwards,
     # recursively, and a fresh module's mode is training
-    module = RolloutModule(model, n_pred).eval()
+    module = (FoldedRollout(model, n_pred) if folded else RolloutModule(model, n_pred)).eval()
     example = torch.zeros(1, 1, model.config["n_his"], model.config["n_nodes"])
     try:
         with atomic_path(path) as tmp, warnings.catch_warnings():
