@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The seed grid of the paper profile on a GPU machine lent for a short while: as many
+# runs as fit in RUN_LIMIT_S seconds (default 480), JOBS at a time (default 12), then the
+# files they wrote (finished results and checkpoints, and the resume states of runs cut
+# by the limit) copied under $OUT/results with their paths kept. No installs: it uses
+# the machine's python3 and its PyTorch, with this checkout on PYTHONPATH and the data
+# sets in ./data or $STGKD_DATA.
+#
+#   OUT=/some/folder bash benchmarks/device_grid.sh
+#
+# Copy $OUT/results over results/ and commit; a cut run continues on any machine with
+# the same `stgkd run <experiment> --seed <S> --profile paper` (its resume state came back).
+#
+# GRID (default: the rows the claims compare, in the order the seeds are most needed)
+# is a list of "experiment:seeds" words; DEVICE (cuda), PROFILE (paper) may be set, e.g.
+#   DEVICE=cpu PROFILE=smoke JOBS=2 RUN_LIMIT_S=60 GRID="kd/losloop/student-lord:0" \
+#     OUT=/tmp/grid bash benchmarks/device_grid.sh
+# checks this script on a CPU.
+set -uo pipefail
+OUT=${OUT:?"set OUT to the folder the results go to"}
+PYTHON=${PYTHON:-python3}
+RUN_LIMIT_S=${RUN_LIMIT_S:-480}
+JOBS=${JOBS:-12}
+DEVICE=${DEVICE:-cuda}
+PROFILE=${PROFILE:-paper}
+K=kd/pemsd7m; P=prune/pemsd7m; L=kd/losloop
+GRID=${GRID:-"$K/teacher:1,2 $K/student-no-kd:1,2 $K/student-lord:1,2 $K/student-lstcd:1,2 \
+$P/base:1,2 $P/taylor-25:2 $P/kdis-lstcd-25:2 $P/taylor-50:2 $P/kdis-lstcd-50:2 \
+$P/taylor-75:2 $P/kdis-lstcd-75:2 $L/student-lstcd-corr5e-1:0,1,2 $L/student-lstcd-corr1e-1:0,1,2 \
+$K/student-lstcd-corr0:0,1,2 $K/student-lrd-l2:1,2 $K/student-lrd-kl:1,2 $K/student-lskd:1,2 \
+$K/student-ltcd:1,2 $K/student-lscd:1,2"}
+mkdir -p "$OUT"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+export STGKD_DATA="${STGKD_DATA:-$PWD/data}"
+exec > >(tee -a "$OUT/log.txt") 2>&1
+start=$(date +%s)
+marker=$(mktemp)   # files newer than this are what the runs wrote
+
+{
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv 2>/dev/null
+    "$PYTHON" -c "import sys, torch; print(sys.version.split()[0], torch.__version__, \
+torch.cuda.get_device_name() if torch.cuda.is_available() else 'no CUDA device')"
+} | tee "$OUT/device.txt"
+
+# One `stgkd run` per seed set (experiments that share their seeds run in one call, so a
+# student can wait for its teacher's checkpoint there); the calls run side by side, each
+# with its share of JOBS by the number of runs it holds.
+declare -A by_seeds count
+order=()
+total=0
+for word in $GRID; do
+    name=${word%%:*}; seeds=${word#*:}
+    [[ -v "by_seeds[$seeds]" ]] || order+=("$seeds")
+    by_seeds[$seeds]+=" $name"
+    n=$(( $(tr ',' '\n' <<< "$seeds" | wc -l) ))
+    count[$seeds]=$(( ${count[$seeds]:-0} + n )); total=$(( total + n ))
+done
+
+echo "== $total runs in ${#order[@]} calls of stgkd run, $PROFILE profile, on $DEVICE, $JOBS at a time, at most ${RUN_LIMIT_S} s"
+pids=()
+for seeds in "${order[@]}"; do
+    jobs=$(( (JOBS * ${count[$seeds]} + total - 1) / total ))
+    echo "-- stgkd run${by_seeds[$seeds]} --seed ${seeds//,/ } --jobs $jobs"
+    # shellcheck disable=SC2086 - the experiment names and seeds are words
+    # setsid: each call leads its own process group, so the limit stops it and its jobs
+    setsid "$PYTHON" -m stgkd.cli run ${by_seeds[$seeds]} --seed ${seeds//,/ } --profile "$PROFILE" \
+        --device "$DEVICE" --jobs "$jobs" --quiet &
+    pids+=($!)
+done
+running() { for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && return 0; done; return 1; }
+while running && (( $(date +%s) - start < RUN_LIMIT_S )); do sleep 5; done
+if running; then
+    echo "== time limit: stopping the runs still going (their resume states stay)"
+    for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
+    sleep 10
+    for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null; done
+fi
+wait "${pids[@]}" 2>/dev/null
+
+echo "== copying what the runs wrote to $OUT/results"
+find "results/$PROFILE" -type f -newer "$marker" \( -name 'seed*.json' -o -name 'seed*.pt' \
+    -o -name 'seed*.resume.pt' \) -print | while read -r path; do
+    mkdir -p "$OUT/$(dirname "$path")"; cp "$path" "$OUT/$path"
+done
+find "$OUT/results" -name '*.json' 2>/dev/null | sed 's/^/finished: /'
+echo "== done after $(( $(date +%s) - start )) s"
