@@ -50,6 +50,7 @@ from stgkd.report import (RunWindows, best_profile_results, kd_experiments, load
                           most_variable_node, neighbour_overlap, output_layer_inputs, pick_runs,
                           prediction_trace, training_curves, tsne_embedding, window_clock)
 from stgkd.report.figures import Captions, ours
+from stgkd.report.reproduce import show_reproduce
 from stgkd.results import load_results
 
 caption = Captions()
@@ -72,9 +73,6 @@ print(f"{dataset}: {len(experiments) - len(missing)} of {len(experiments)} model
 # line is the mean over seeds, the band its spread where there are several. Nine curves
 # on one chart overlap, so each student has its own panel, with the teacher (black) and
 # the student without distillation (grey, dashed) drawn in every panel for reference.
-#
-# **Reproduce:** the runs of Tables 2 to 5 (`stgkd run kd/pemsd7m/... --profile paper`);
-# reads the per-epoch `history` of `results/paper/kd/pemsd7m/*/seed*.json`.
 
 # %% tags=["hide-input"]
 curves = training_curves(results, dataset)
@@ -119,6 +117,7 @@ else:
     caption(f"Convergence on {dataset}: validation MAE after each epoch of each of our "
             "distilled students (red; band: spread over seeds), against our teacher (black) "
             "and our student without distillation (grey, dashed).")
+    show_reproduce(present, profile, results, what="this figure (each run's history)")
 
 # %% [markdown]
 # ## Figure 3 (b): predicted against true speed
@@ -127,9 +126,6 @@ else:
 # minutes ahead (the third step of the rollout) beside what was measured. Every model
 # sees the same windows; the station is the one whose speed varies most over them
 # unless the `node` parameter names one.
-#
-# **Reproduce:** as Figure 3 (a); also reads each run's checkpoint
-# `results/paper/kd/pemsd7m/<model>/seed0.pt` and the PeMSD7(M) data files.
 
 # %% tags=["remove-input"]
 try:
@@ -179,6 +175,8 @@ if traces:
     caption(f"Predicted (red) against measured (grey) speed of station {node}, "
             f"{step * 5} minutes ahead, over {n_windows} consecutive test windows, one panel "
             "per model of ours; the MAE in each title is over these points only.")
+    show_reproduce(list(traces), profile, results, checkpoints=True, one_seed=True,
+                   what="this figure")
 else:
     print("Figure 3 (b): no model checkpoint to trace yet")
 
@@ -237,5 +235,7 @@ if features:
     caption(f"t-SNE maps of the representation entering the output layer for {n_windows} "
             "test windows, one map per model of ours, coloured by window; compare shapes, "
             "not coordinates.")
+    show_reproduce(list(features), profile, results, checkpoints=True, one_seed=True,
+                   what="this figure")
 else:
     print("t-SNE: no model of this data set has a checkpoint yet")

@@ -36,14 +36,17 @@ import pandas as pd
 from IPython.display import Markdown
 
 from stgkd.reference import kd_table
-from stgkd.report.dose_response import (dose_response_table, dose_verdicts,
+from stgkd.report.dose_response import (dose_experiments, dose_response_table, dose_verdicts,
                                         plot_dose_response, reading_table, share_floors)
+from stgkd.report.reproduce import show_reproduce
 from stgkd.report.verdicts import verdict_counts
 from stgkd.results import load_results
 
 pd.set_option("display.max_colwidth", 70)
 results = load_results(results_dir, "paper")
 DATASETS = {"losloop": "Los-loop", "pemsd7m": "PeMSD7(M)"}
+# the runs of the dose-response: each share's students and the student without KD
+DOSE_RUNS = [n for d in DATASETS for n in [*dose_experiments(d), f"kd/{d}/student-no-kd"]]
 
 # %% [markdown]
 # ## The readings each run used
@@ -64,6 +67,9 @@ readings.round({"alpha1": 3}).assign(
        "k": readings["k"].map(lambda v: f"{v:.3g}"),
        "teacher share": readings["teacher share"].map(lambda v: f"{100 * v:.2f}%")}
 ).set_index("experiment")
+
+# %% tags=["remove-input"]
+show_reproduce(readings["experiment"], "paper", results, one_seed=True, what="this table")
 
 # %% [markdown]
 # ## Which normalisation of D can meet Table 3?
@@ -99,6 +105,9 @@ for number, dataset in enumerate(ran, start=1):
 if not ran:
     display(Markdown("No dose-response run is stored yet: `stgkd run "
                      "kd/losloop/student-lstcd-corr0 ... --profile paper --seed 0 1 2`."))
+
+# %% tags=["remove-input"]
+show_reproduce(DOSE_RUNS, "paper", results, what="the figures and the two tables below")
 
 # %% [markdown]
 # The runs behind the figures (seeds: how many are stored; MAE mean over them):
@@ -139,10 +148,6 @@ compared = verdicts[verdicts["n"] > 0]
 Markdown("Verdicts so far: " + (verdict_counts(compared) if len(compared) else "none") + ".")
 
 # %% [markdown]
-# **Reproduce.** `stgkd run kd/losloop/student-lstcd-corr0 kd/losloop/student-lstcd-corr1e-3
-# kd/losloop/student-lstcd-corr1e-2 kd/losloop/student-lstcd-corr1e-1
-# kd/losloop/student-lstcd-corr5e-1 --profile paper --seed 0 1 2` (each needs
-# `kd/losloop/teacher` and `kd/losloop/student-lstcd`, seed 0); the same with `pemsd7m`.
-# The page reads `results/paper/kd/<dataset>/student-lstcd-corr*/seed<S>.json`; the code is
+# **Reproduce.** The commands and files are under each table and figure. The code is
 # `stgkd/report/dose_response.py`, the weight rule
 # `stgkd.distill.readings.correlation_scale_for_share`.

@@ -119,3 +119,11 @@ def test_table_experiments_match_the_paper_rows():
     assert set(table_experiments(7)) == {f"{p}/{d}/{k}" for d in ("pemsd7m", "pems08")
                                          for p, k in (("kd", "teacher"), ("kd", "student-lstcd"),
                                                       ("prune", "teacher-kdis-lstcd"))}
+
+
+def test_one_seed_names_the_lowest_seed_a_figure_shows():
+    results = [_run("kd/losloop/teacher", "paper", s) for s in (3, 1, 2)]
+    note = reproduce_note(["kd/losloop/teacher"], "best", results, checkpoints=True,
+                          one_seed=True)
+    assert "stgkd run kd/losloop/teacher --profile paper --seed 1\n" in note
+    assert "`results/paper/kd/losloop/teacher/seed1.pt`" in note

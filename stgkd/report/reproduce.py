@@ -135,7 +135,7 @@ def reproduce_files(experiments: Sequence[str], profile: str,
 
 def reproduce_note(experiments: Iterable[str], profile: str = "best",
                    results: Iterable[dict] = (), checkpoints: bool = False,
-                   also: Sequence[str] = (), what: str = "") -> str:
+                   also: Sequence[str] = (), what: str = "", one_seed: bool = False) -> str:
     """The "Reproduce" note of one table or figure, as Markdown: a collapsed block (HTML
     ``<details>``, which Jupyter and the built book both fold) with the commands of
     :func:`reproduce_commands` and the files of :func:`reproduce_files`.
@@ -148,6 +148,8 @@ def reproduce_note(experiments: Iterable[str], profile: str = "best",
         checkpoints: the figure also loads each run's checkpoint.
         also: other files it reads (e.g. a benchmark JSON), as paths.
         what: a few words after "Reproduce" (e.g. "Table 2").
+        one_seed: the figure shows one run per experiment, the lowest seed stored (as
+            :func:`stgkd.report.kd.pick_runs` picks it): only that seed is named.
     """
     if profile != "best" and profile not in PROFILE_PREFERENCE:
         raise ValueError(f"profile: expected 'best' or one of {list(PROFILE_PREFERENCE)}, "
@@ -156,6 +158,8 @@ def reproduce_note(experiments: Iterable[str], profile: str = "best",
     if not experiments and not also:
         raise ValueError("experiments: expected at least one experiment or file, found none")
     stored = stored_seeds(results, profile)
+    if one_seed:
+        stored = {name: (p, seeds[:1]) for name, (p, seeds) in stored.items()}
     title = f"Reproduce {what}".strip()
     parts = [f'<details class="reproduce"><summary>{title}</summary>', ""]
     if experiments:
