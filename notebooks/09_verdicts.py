@@ -67,7 +67,9 @@ CLAIM_RUNS = list(dict.fromkeys(name.format(dataset=d) for claim in CLAIMS for d
 from pathlib import Path
 from stgkd.report.claims import verdict_markdown
 Path("../book/_generated").mkdir(parents=True, exist_ok=True)
-Path("../book/_generated/verdict_summary.md").write_text(verdict_markdown(verdicts))
+from stgkd.report.convergence import convergence_verdicts
+Path("../book/_generated/verdict_summary.md").write_text(
+    verdict_markdown(verdicts, convergence_verdicts(results)))
 
 # %% [markdown]
 # ## Every claim, best-validation epoch

@@ -82,3 +82,17 @@ def test_the_introductions_table_has_a_row_per_kd_claim_and_one_per_dmst_data_se
         in table
     assert table[-1].startswith("| DMST-GNODE beats each of its 9 baselines | pemsd7m | 0 | "
                                 "not compared 9")
+
+
+def test_the_introductions_table_carries_figure_3_rows_when_given():
+    from stgkd.report.claims import verdict_markdown
+    from stgkd.report.convergence import convergence_verdicts
+    results = [dict(run("kd/losloop/student-no-kd", s, 4.0 + s),
+                    history=[{"val_mae": 5.0 + s}]) for s in range(3)]
+    results += [dict(run("kd/losloop/student-lstcd", s, 3.9 + s),
+                     history=[{"val_mae": 4.9 + s + 0.01 * s}]) for s in range(3)]
+    convergence = convergence_verdicts(results, datasets=["losloop"],
+                                       baselines=["student-no-kd"])
+    table = verdict_markdown(claim_verdicts(results), convergence).splitlines()
+    assert ("| Figure 3: LSTCD converges better than student-no-kd (mean validation MAE over "
+            "the epochs) | losloop | 3 | holds |") in table

@@ -271,15 +271,21 @@ def rule_comparison(results: Iterable[dict], experiment: str, rules: Iterable[st
     return pd.DataFrame(rows)
 
 
-def verdict_markdown(verdicts: pd.DataFrame) -> str:
+def verdict_markdown(verdicts: pd.DataFrame, convergence: pd.DataFrame | None = None) -> str:
     """A short Markdown table of :func:`claim_verdicts` for the book's introduction: one
     row per KD-paper claim and data set (claim, data set, paired seeds, verdict), then
-    one row per data set summing up DMST-GNODE against its baselines."""
+    Figure 3's convergence claim per data set and baseline when ``convergence``
+    (:func:`stgkd.report.convergence.convergence_verdicts`) is given, then one row per
+    data set summing up DMST-GNODE against its baselines."""
     lines = ["| claim | data set | seeds paired | verdict |", "|---|---|---|---|"]
     kd = verdicts[verdicts["paper"] == "KD paper"]
     for _, row in kd.iterrows():
         lines.append(f"| {row['source']}: {row['statement']} | {row['dataset']} | {row['n']} | "
                      f"{row['verdict']} |")
+    for _, row in (convergence if convergence is not None else pd.DataFrame()).iterrows():
+        baseline = row["baseline"].rsplit("/", 1)[-1]
+        lines.append(f"| Figure 3: LSTCD converges better than {baseline} (mean validation "
+                     f"MAE over the epochs) | {row['dataset']} | {row['n']} | {row['verdict']} |")
     dmst = verdicts[verdicts["paper"] != "KD paper"]
     for dataset, group in dmst.groupby("dataset", sort=False):
         counts = group["verdict"].value_counts()
