@@ -84,7 +84,7 @@ Markdown(f"""
 # Splits are consecutive days (train / validation / test); a window is 12 input steps
 # plus 9 rollout targets and never crosses a day, so a day gives 288 - 21 + 1 = 268
 # windows. `edges` counts the station pairs with a non-zero weight. PeMSD7(M)'s
-# weights come from the station distances through eq. 16 (see *Reading the paper*);
+# weights come from the station distances through eq. 16 (see {doc}`/reading_the_paper`);
 # Los-loop ships its own weight matrix.
 #
 # **Reproduce:** `stgkd data fetch pemsd7m losloop` then `stgkd data info`; reads the data

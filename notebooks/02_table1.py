@@ -28,6 +28,8 @@ import pandas as pd
 
 from stgkd.report import (display_frame, load_benchmark, relative_to_teacher,
                           table1_comparison, table1_overview)
+from stgkd.report.reproduce import show_reproduce
+from stgkd.results import results_root
 
 pd.set_option("display.max_columns", 20)
 pd.set_option("display.width", 200)
@@ -51,7 +53,7 @@ display_frame(overview)
 
 # %% [markdown]
 # Our parameter counts equal the paper's for all six models: the architecture read in
-# *Reading the paper* (LayerNorm over nodes and channels, the output layer of the
+# {doc}`/reading_the_paper` (LayerNorm over nodes and channels, the output layer of the
 # original STGCN) reproduces them exactly.
 #
 # Our FLOPs are those of one forward pass on one input window [1, 1, 12, N], counted by
@@ -85,6 +87,11 @@ times = comparison[comparison["metric"] == "test_time_s"]
 display_frame(times[["dataset", "model", "paper_value", "ours", "difference", "profile"]]
               .rename(columns={"paper_value": "test time s (paper)",
                                "ours": "test time s (ours)"}).reset_index(drop=True))
+
+# %% tags=["remove-input"]
+if benchmark is not None:
+    show_reproduce([], "best", also=[f"results/{loaded[1].relative_to(results_root(results_dir)).as_posix()}"],
+                   what="the test times (written by `make benchmark`)")
 
 # %% tags=["remove-input"]
 if benchmark is None:

@@ -44,6 +44,7 @@ from stgkd.protocols import published_test_windows
 from stgkd.reference import dmst_gnode_reported
 from stgkd.report.display import display_frame
 from stgkd.report.protocol import published_protocol_runs, published_protocol_summary
+from stgkd.report.reproduce import show_reproduce
 from stgkd.results import load_results
 
 EXPERIMENTS = ["kd/losloop/teacher", "kd/losloop/student-no-kd", "kd/losloop/student-lord",
@@ -51,6 +52,7 @@ EXPERIMENTS = ["kd/losloop/teacher", "kd/losloop/student-no-kd", "kd/losloop/stu
 series = load_series("losloop")
 runs = published_protocol_runs(load_results(results_dir, "paper"), EXPERIMENTS,
                                results_dir=results_dir, series=series)
+stored = load_results(results_dir, "paper")
 summary = published_protocol_summary(runs)
 
 # %% [markdown]
@@ -70,6 +72,10 @@ shown = shown.rename(columns={
     "horizon_min": "min", "ours_mae": "MAE ours", "ours_rmse": "RMSE ours",
     "mae": "MAE publ.", "rmse": "RMSE publ.", "rmse_std": "RMSE std", "accuracy": "acc. publ."})
 shown.set_index(["experiment", "min"])
+
+# %% tags=["remove-input"]
+show_reproduce(EXPERIMENTS, "paper", stored, checkpoints=True, also=["stgkd/reference/"],
+               what="this table (each run's checkpoint, evaluated as the page is built)")
 
 # %% [markdown]
 # ## Can the reported DMST-GNODE figure be read in mph?
@@ -94,8 +100,6 @@ Markdown(f"On the published test part the speeds' root mean square over forecast
          f"ours here.")
 
 # %% [markdown]
-# **Reproduce.** The models are the stored runs `results/paper/<experiment>/seed<S>.pt` of
-# `stgkd run kd/losloop/teacher kd/losloop/student-no-kd kd/losloop/student-lord
-# kd/losloop/student-lstcd prune/losloop/base --profile paper --seed 0 1 2 3`; the
+# **Reproduce.** The commands and the checkpoints read are under the table; the
 # protocol is `stgkd.protocols` (`evaluate_published`), the table
 # `stgkd.report.protocol.published_protocol_runs`.
