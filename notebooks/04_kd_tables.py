@@ -33,9 +33,9 @@
 # **quick** (three epochs), else **smoke** (a pipeline check on three days, far from the
 # paper by design); the `profile` column names it. A row that nobody has run says
 # **not yet run**; re-running `make book` after `stgkd run ...` fills it in. PeMSD8's
-# rows stay "not yet run" until its full data file is supplied (see the data chapter).
+# rows stay "not yet run" until its full data file is supplied (see {doc}`the data chapter </_generated/01_data>`).
 #
-# **How we read the paper** (details in *Reading the paper*):
+# **How we read the paper** (details in {doc}`/reading_the_paper`):
 #
 # - LORD's D is |teacher - target| min-max normalised over the stations of each sample
 #   (eq. 5), and the loss sums over samples and stations (eq. 6), not a mean;
@@ -172,7 +172,7 @@ print(f"PeMSD7(M): LSTCD better than the student without KD in {holds} of {len(c
 # those since its last resume), the correlation terms' share of the loss, and how many
 # of the six MAE/RMSE cells beat the student without KD. `student-lstcd-mean` is the
 # alternative reading, LORD averaged over the B·N targets so that the three terms share
-# a scale (not a row of the paper; *Reading the paper* explains it).
+# a scale (not a row of the paper; {doc}`/reading_the_paper` explains it).
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT

@@ -43,7 +43,7 @@
 # Los-loop) can therefore be set beside ours only loosely: a gap between the two may
 # come from the split, the budget or the model, and we cannot say which. PeMSD7(M)
 # uses 34/5/5 days and PeMS08 37/12/13; the paper does not use PeMSD7(M), and PeMS08
-# stays "not yet run" until its full data file is supplied (see the data chapter).
+# stays "not yet run" until its full data file is supplied (see {doc}`the data chapter </_generated/01_data>`).
 #
 # **BKK is private.** The Bangkok data came from Thailand's Intelligent Transport
 # System and are not published, so its rows show only the paper's figures. Whoever has
@@ -333,7 +333,7 @@ else:
             "(the paper's Figure 13 counterpart; our budget is at most 60 epochs of Adam, not "
             "its 600).")
 show_reproduce([dmst_experiment(dataset, "DMST-GNODE")], profile, results,
-               what="this figure")
+               what="this figure", one_seed=True)
 
 # %% [markdown]
 # ## Figures 14 and 15: predicted against measured, two nodes
@@ -384,7 +384,7 @@ for figure, node in zip((14, 15), trace_nodes or []):
             f"Figure {figure}). " + floor_forecasts(node_traces, traced[0], units))
 if not traces.empty:
     show_reproduce([dmst_experiment(dataset, m) for m in TRACE_MODELS], profile, results,
-                   checkpoints=True, what="these figures")
+                   checkpoints=True, what="these figures", one_seed=True)
 
 # %% [markdown]
 # ## Figure 16: the network at one moment
@@ -422,7 +422,7 @@ else:
             "DMST-GNODE's 20-minute forecast (right) at one test window (the paper's Figure 16 "
             "counterpart).")
     show_reproduce([dmst_experiment(dataset, "DMST-GNODE")], profile, results, checkpoints=True,
-                   what="this figure")
+                   what="this figure", one_seed=True)
 
 # %% [markdown]
 # ## The three graphs
@@ -459,7 +459,7 @@ if matrices is not None:
             f"for {dataset}, read from its checkpoint, each with its own colour scale.")
     display(display_frame(graph_summary(matrices), digits=3))
     show_reproduce([dmst_experiment(dataset, "DMST-GNODE")], profile, results, checkpoints=True,
-                   what="this figure and table")
+                   what="this figure and table", one_seed=True)
 
 # %% [markdown]
 # ## Where the numbers come from
