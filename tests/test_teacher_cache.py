@@ -6,6 +6,7 @@ import torch
 from stgkd.distill import (LazyTeacherCache, TeacherCache, lscd, ltcd, make_kd_loss, pairwise_l1_mean,
                            upper_triangle)
 from stgkd.distill.correlation import bctn_to_btnc
+from stgkd.distill.pairwise import CyclicPairs, cyclic_pair_index
 from stgkd.nn import STGCN
 from stgkd.nn.stgcn import Hidden
 from stgkd.train import TrainConfig, fit
@@ -73,8 +74,9 @@ def test_cache_holds_the_teachers_answers():
     assert torch.allclose(cache.outputs, y_t, atol=1e-6)
     assert len(cache.temporal) == 4 and len(cache.spatial) == 2
     for cached, feature in zip(cache.spatial, hidden.spatial):
-        assert torch.allclose(cached, upper_triangle(broadcast_l1_mean(bctn_to_btnc(feature))),
-                              atol=1e-5)
+        # stored by cyclic offset: back to upper triangles for the comparison
+        assert torch.allclose(CyclicPairs(cached).triangles(),
+                              upper_triangle(broadcast_l1_mean(bctn_to_btnc(feature))), atol=1e-5)
     for cached, feature in zip(cache.temporal, hidden.temporal):
         per_node = bctn_to_btnc(feature).transpose(1, 2)
         assert torch.allclose(cached, upper_triangle(broadcast_l1_mean(per_node)), atol=1e-5)
@@ -143,20 +145,45 @@ def test_fit_gives_an_index_taking_loss_every_training_row_once_per_epoch(synthe
         assert sorted(torch.cat(epoch).tolist()) == list(range(n))
 
 
+def test_cyclic_pair_index_by_hand():
+    # K=4, row-major upper triangle: (0,1)=0 (0,2)=1 (0,3)=2 (1,2)=3 (1,3)=4 (2,3)=5
+    # offset 1: (0,1) (1,2) (2,3) (3,0); offset 2: (0,2) (1,3) (2,0) (3,1)
+    assert cyclic_pair_index(4).tolist() == [[0, 3, 5, 2], [1, 4, 1, 4]]
+    # K=5: offset 1: (0,1) (1,2) (2,3) (3,4) (4,0); offset 2: (0,2) (1,3) (2,4) (3,0) (4,1)
+    assert cyclic_pair_index(5).tolist() == [[0, 4, 7, 9, 3], [1, 5, 8, 2, 6]]
+
+
+@pytest.mark.parametrize("k", [2, 3, 6, 7])
+def test_cyclic_pairs_round_trip(k):
+    torch.manual_seed(k)
+    m = torch.rand(3, k, k)
+    m = m + m.transpose(1, 2)
+    pairs = CyclicPairs.of_matrices(m)
+    assert pairs.values.shape == (3, k // 2, k)
+    assert torch.equal(pairs.triangles(), upper_triangle(m))
+    assert torch.equal(CyclicPairs.from_triangles(upper_triangle(m), k).values, pairs.values)
+    i, d = 1, k // 2                                # the entry at offset d of row i
+    assert pairs.values[0, d - 1, i] == m[0, i, (i + d) % k]
+
+
 @pytest.mark.parametrize("compiled", ["1", "0"])
-def test_fused_pairwise_mse_matches_the_definition(monkeypatch, compiled):
+@pytest.mark.parametrize("k", [5, 6])
+@pytest.mark.parametrize("cyclic", [False, True])
+def test_fused_pairwise_mse_matches_the_definition(monkeypatch, compiled, k, cyclic):
     import stgkd.distill.pairwise as pairwise
     monkeypatch.setenv("STGKD_FUSED_COMPILE", compiled)
-    monkeypatch.setattr(pairwise, "_ELEMENTS_PER_CHUNK", 2 * 3 * 5 * 5)  # chunks of 2 matrices
-    monkeypatch.setattr(pairwise, "_COMPILE_FROM_K", 2)                 # compile even K=5
+    monkeypatch.setattr(pairwise, "_ELEMENTS_PER_CHUNK", 2 * k * k)  # chunks of 2 matrices
+    monkeypatch.setattr(pairwise, "_COMPILE_FROM_ELEMENTS", 0)      # compile even 2 x 5 x 5
     torch.manual_seed(4)
-    x = torch.randn(2, 3, 5, 3, dtype=torch.float64)         # 6 matrices, K=5 rows, C=3
-    triangles = torch.rand(2, 3, 10, dtype=torch.float64)
+    x = torch.randn(2, 3, k, 3, dtype=torch.float64)         # 6 matrices, K rows, C=3
+    x[0, 0, 1, 2] = x[0, 0, 3, 2]                              # a tie: sign 0 in the gradient
+    triangles = torch.rand(2, 3, k * (k - 1) // 2, dtype=torch.float64)
     ours = x.clone().requires_grad_()
-    loss = pairwise.pairwise_l1_mse(ours, triangles)
+    teacher = CyclicPairs.from_triangles(triangles, k) if cyclic else triangles
+    loss = pairwise.pairwise_l1_mse(ours, teacher)
     (2.5 * loss).backward()
     reference = x.clone().requires_grad_()
-    # the definition: mean over the 6 matrices and 10 pairs i < j of (D_ij - T_ij)^2
+    # the definition: mean over the 6 matrices and K(K-1)/2 pairs i < j of (D_ij - T_ij)^2
     expected = ((upper_triangle(broadcast_l1_mean(reference)) - triangles) ** 2).mean()
     (2.5 * expected).backward()
     assert loss.item() == pytest.approx(expected.item(), rel=1e-10)

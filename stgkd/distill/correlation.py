@@ -13,8 +13,8 @@ correlations computed without a graph; the student's side of a loss is
 :func:`stgkd.distill.pairwise.pairwise_l1_mse` (loss and gradient in one pass).
 
 A teacher's correlations may also come precomputed (:class:`stgkd.distill.TeacherCache`)
-as their upper triangles [..., K(K-1)/2]; :func:`ltcd` and :func:`lscd` accept either
-features [B, T, N, C_t] or such triangles.
+as their upper triangles [..., K(K-1)/2] or as :class:`stgkd.distill.pairwise.CyclicPairs`;
+:func:`ltcd` and :func:`lscd` accept features [B, T, N, C_t] or either of these.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import torch
 
-from stgkd.distill.pairwise import pairwise_l1_mean, pairwise_l1_mse, upper_triangle
+from stgkd.distill.pairwise import CyclicPairs, pairwise_l1_mean, pairwise_l1_mse
 from stgkd.distill.response import lord
 
 
@@ -70,13 +70,13 @@ def _teacher_term(correlation, student_rows, features_s: torch.Tensor,
     matrices computed by :func:`pairwise_l1_mse` (fused, with their gradient).
 
     ``teacher``: features [B, T, N, C_t] (their correlations are computed here, without
-    a graph) or precomputed upper triangles (3-d). ``student_rows`` turns F_s into the
-    [..., K, C] rows whose pairs are compared.
+    a graph), precomputed upper triangles (3-d) or :class:`CyclicPairs`. ``student_rows``
+    turns F_s into the [..., K, C] rows whose pairs are compared.
     """
-    if teacher.dim() == 4:  # features; precomputed triangles are 3-d
+    if isinstance(teacher, torch.Tensor) and teacher.dim() == 4:  # features
         _check_pair(features_s, teacher)
         with torch.no_grad():
-            teacher = upper_triangle(correlation(teacher.detach()))
+            teacher = CyclicPairs.of_matrices(correlation(teacher.detach()))
     else:
         _check_features(features_s)
     return pairwise_l1_mse(student_rows(features_s), teacher)

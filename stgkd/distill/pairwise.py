@@ -4,12 +4,15 @@
 [..., K, C], by ``torch.cdist(p=1)``, which never builds the [..., K, K, C]
 difference tensor. The correlation losses do not differentiate through it: their
 student side is :func:`pairwise_l1_mse`, which computes the loss and its gradient
-together (PyTorch's ``cdist`` backward for p=1 is slow on the CPU).
+together (PyTorch's ``cdist`` backward for p=1 is slow on the CPU), and
+:func:`pairwise_l1_mse_streamed`, the same loss for graphs whose [K, K] matrices do not
+fit in memory (the teacher's side computed a block of rows at a time).
 """
 from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import dataclass
 
 import torch
 
@@ -31,41 +34,117 @@ def upper_triangle(matrices: torch.Tensor) -> torch.Tensor:
     return matrices.flatten(-2)[..., rows * k + cols]
 
 
+# ----------------------------------------------------------------------------- pair layout
+
+def cyclic_pair_index(k: int, device: torch.device | str | None = None) -> torch.Tensor:
+    """[K//2, K] positions in the row-major upper triangle (:func:`upper_triangle`) of the
+    pair (i, (i + d) mod K) at [d - 1, i].
+
+    Every pair i < j appears once, except, for even K, those at offset K/2, which appear
+    twice (at rows i and i + K/2).
+    """
+    i = torch.arange(k, device=device)[None, :]
+    j = (i + torch.arange(1, k // 2 + 1, device=device)[:, None]) % k
+    a, b = torch.minimum(i, j), torch.maximum(i, j)
+    return a * k - a * (a + 1) // 2 + (b - a - 1)
+
+
+@dataclass(frozen=True)
+class CyclicPairs:
+    """Symmetric zero-diagonal matrices [..., K, K] stored by cyclic offset:
+    ``values[..., d - 1, i] = M[i, (i + d) mod K]`` for d = 1..K//2, shape [..., K//2, K].
+
+    As many values as the upper triangle for odd K (K/2 more for even K, whose offset
+    K/2 is stored twice); the layout :func:`pairwise_l1_mse` reads without gathering.
+    """
+
+    values: torch.Tensor
+
+    @property
+    def k(self) -> int:
+        return self.values.shape[-1]
+
+    @classmethod
+    def from_triangles(cls, triangles: torch.Tensor, k: int) -> "CyclicPairs":
+        """From row-major upper triangles [..., K(K-1)/2] of [K, K] matrices."""
+        if triangles.shape[-1] != k * (k - 1) // 2:
+            raise ValueError(f"triangles: expected {k * (k - 1) // 2} values per [{k}, {k}] "
+                             f"matrix, found {triangles.shape[-1]}")
+        index = cyclic_pair_index(k, triangles.device)
+        return cls(triangles[..., index.flatten()].unflatten(-1, index.shape))
+
+    @classmethod
+    def of_matrices(cls, matrices: torch.Tensor) -> "CyclicPairs":
+        """From symmetric matrices [..., K, K] (their entries above the diagonal)."""
+        k = matrices.shape[-1]
+        i = torch.arange(k, device=matrices.device)[None, :]
+        j = (i + torch.arange(1, k // 2 + 1, device=matrices.device)[:, None]) % k
+        return cls(matrices.flatten(-2)[..., (i * k + j).flatten()].unflatten(-1, j.shape))
+
+    def triangles(self) -> torch.Tensor:
+        """The row-major upper triangles [..., K(K-1)/2] (inverse of :meth:`from_triangles`)."""
+        k = self.k
+        out = self.values.new_empty(self.values.shape[:-2] + (k * (k - 1) // 2,))
+        out[..., cyclic_pair_index(k, self.values.device).flatten()] = self.values.flatten(-2)
+        return out
+
+    def to(self, *args, **kwargs) -> "CyclicPairs":
+        return CyclicPairs(self.values.to(*args, **kwargs))
+
+
 # ----------------------------------------------------------------------------- fused loss
 #
 # The correlation losses (eqs. 8, 10) compare the student's pairwise matrices with the
-# teacher's. Built from separate tensor operations, a step makes several passes over
-# [M, K, K] tensors (104 MB each for one PeMSD7(M) batch's spatial layer) forward and
-# again backward. The loss and its gradient are computed here together, in one
-# function that torch.compile fuses into a loop over (matrix, i, j): the forward pass
-# keeps the gradient and the backward pass only scales it.
+# teacher's. The loss and its gradient are computed together, in one function that
+# torch.compile fuses into loops over (matrix, offset, row): the forward pass keeps the
+# gradient and the backward pass only scales it.
+#
+# The pairs are visited by cyclic offset (CyclicPairs): pair (i, (i + d) mod K) for
+# d = 1..K//2 and every row i. For a fixed offset the partner rows are a contiguous
+# slice of the rows written twice, [x, x], so every load is contiguous and vectorises,
+# and the teacher's values are read in the same order without an index. (The first
+# kernel ran over the dense [K, K] grid and gathered the teacher's upper triangle
+# through a [K, K] index, which cost more than the arithmetic.)
 
-_ELEMENTS_PER_CHUNK = 1 << 25   # bounds the [chunk, C, K, K] difference of the eager path
-_COMPILE_FROM_K = 32             # smaller matrices (the temporal ones) run eagerly: cheap already
+_ELEMENTS_PER_CHUNK = 1 << 20   # bounds the [chunk, K//2, 2K] buffer of a chunk (4 MB: stays in cache)
+# compiled from this many pair entries (M K^2) per call: a layer of a training batch
+# (spatial: 500 matrices of 228 x 228; temporal: 11,400 of 10 x 10) is 1-26 M, and runs
+# about 4x faster compiled than eagerly; small calls (tests, tiny graphs) skip the compile
+_COMPILE_FROM_ELEMENTS = 1 << 20
 _compiled = {}
 
 
-def _loss_and_grad(x: torch.Tensor, teacher: torch.Tensor, index: torch.Tensor,
-                   off_diagonal: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sum over (m, i, j) of r^2 with r = pairwise_l1_mean(x) - teacher, and
-    ``sum_j r_ij sign(x_ic - x_jc)`` (the gradient up to a constant).
+def _loss_and_grad(xt: torch.Tensor, xx: torch.Tensor, teacher: torch.Tensor,
+                   weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sum over pairs of r^2 with r_ij = 1/C sum_c |x_ic - x_jc| - T_ij, and
+    ``g_ic = sum_{j != i} r_ij sign(x_ic - x_jc)`` (the gradient up to a constant).
 
-    Shapes: x [M, K, C]; teacher [M, P] upper triangles, expanded by ``index`` [K, K];
-    ``off_diagonal`` [K, K] zeroes r_ii -> (scalar, [M, K, C]).
+    Shapes: xt [M, C, K] (rows along the last axis); xx [M, C, 2K] = [xt, xt]; teacher
+    [M, K//2, K] (CyclicPairs values, any float dtype); weight [K//2, 1]: 1, and 1/2
+    for offset K/2 of an even K (each of its pairs is visited twice) -> (scalar, [M, C, K]).
     """
-    xt = x.transpose(1, 2)                                    # [M, C, K]
-    diff = xt[:, :, :, None] - xt[:, :, None, :]              # [M, C, K, K]
-    r = (diff.abs().mean(1) - teacher[:, index].to(x.dtype)) * off_diagonal
-    grad = (r[:, None] * torch.sign(diff)).sum(-1)            # [M, C, K]
-    return (r * r).sum(), grad.transpose(1, 2)
+    m, c, k = xt.shape
+    h = teacher.shape[1]
+    window = xx.unfold(-1, k, 1)                              # [..., s, i] = x[(i + s) mod K]
+    diff = xt[:, :, None, :] - window[:, :, 1:h + 1]          # x_i - x_{i+d}, d = 1..H
+    r = diff.abs().sum(1) / c - teacher.to(xt.dtype)          # [M, H, K]
+    wr = weight * r
+    grad = (wr[:, None] * torch.sign(diff)).sum(2)            # i's pairs with i + d
+    # i's pairs with i - d: r of pair (i - d, i) sits at [d, i - d]; read it from [wr, wr]
+    wr2 = torch.cat([wr, wr], -1)                             # [M, H, 2K]
+    back = wr2.as_strided((m, h, k), (h * 2 * k, 2 * k - 1, 1), k - 1)
+    diff_back = xt[:, :, None, :] - window[:, :, k - h:k].flip(2)   # x_i - x_{i-d}
+    grad = grad + (back[:, None] * torch.sign(diff_back)).sum(2)
+    return (wr * r).sum(), grad
 
 
 def _kernel(use_compile: bool):
     if not use_compile:
         return _loss_and_grad
     if "fn" not in _compiled:
-        # one compiled kernel per (K, C); the number of matrices M varies (chunks, the
-        # last batch), so that dimension is dynamic
+        # one compiled kernel per (K, C) (past dynamo's recompile limit, e.g. many
+        # pruned channel counts, it runs eagerly); the number of matrices M varies
+        # (chunks, the last batch), so that dimension is dynamic
         _compiled["fn"] = torch.compile(_loss_and_grad, dynamic=False)
     return _compiled["fn"]
 
@@ -77,41 +156,52 @@ def fused_compile_enabled() -> bool:
     return os.environ.get("STGKD_FUSED_COMPILE", "1") != "0" and "failed" not in _compiled
 
 
+def _pair_weight(k: int, dtype: torch.dtype, device) -> torch.Tensor:
+    weight = torch.ones(k // 2, 1, dtype=dtype, device=device)
+    if k % 2 == 0:
+        weight[-1] = 0.5
+    return weight
+
+
+def _fused_sum(x: torch.Tensor, teacher: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(sum over matrices and pairs of r^2, g [M, K, C]) for x [M, K, C] and teacher
+    CyclicPairs values [M, K//2, K], a chunk of matrices at a time."""
+    m, k, c = x.shape
+    xt = x.detach().transpose(1, 2).contiguous()             # [M, C, K]
+    xx = torch.cat([xt, xt], -1)
+    weight = _pair_weight(k, x.dtype, x.device)
+    kernel = _kernel(fused_compile_enabled() and m * k * k >= _COMPILE_FROM_ELEMENTS)
+    chunk = max(1, _ELEMENTS_PER_CHUNK // (k * k))
+    total = x.new_zeros(())
+    grad = torch.empty_like(xt)
+    for start in range(0, m, chunk):
+        parts = xt[start:start + chunk], xx[start:start + chunk], teacher[start:start + chunk]
+        if kernel is not _loss_and_grad:
+            for part in parts:
+                torch._dynamo.mark_dynamic(part, 0)
+        try:
+            part, grad[start:start + chunk] = kernel(*parts, weight)
+        except Exception as error:  # noqa: BLE001 - torch.compile may lack a compiler
+            if kernel is _loss_and_grad:
+                raise
+            warnings.warn(f"fused correlation loss: torch.compile failed ({error!r:.200}); "
+                          f"running eagerly", RuntimeWarning)
+            _compiled["failed"] = True
+            kernel = _loss_and_grad
+            part, grad[start:start + chunk] = kernel(*parts, weight)
+        total = total + part
+    return total, grad.transpose(1, 2)
+
+
 class _PairwiseL1MSE(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
         m, k, c = x.shape
         pairs = k * (k - 1) // 2
-        rows, cols = torch.triu_indices(k, k, offset=1, device=x.device)
-        index = torch.zeros(k, k, dtype=torch.long, device=x.device)
-        index[rows, cols] = index[cols, rows] = torch.arange(pairs, device=x.device)
-        off_diagonal = 1 - torch.eye(k, dtype=x.dtype, device=x.device)
-        kernel = _kernel(fused_compile_enabled() and k >= _COMPILE_FROM_K)
-        chunk = max(1, _ELEMENTS_PER_CHUNK // (c * k * k))
-        total = x.new_zeros(())
-        grad = torch.empty_like(x)
-        for start in range(0, m, chunk):
-            x_part, teacher_part = x[start:start + chunk], teacher[start:start + chunk]
-            if kernel is not _loss_and_grad:
-                torch._dynamo.mark_dynamic(x_part, 0)
-                torch._dynamo.mark_dynamic(teacher_part, 0)
-            try:
-                part, grad[start:start + chunk] = kernel(x_part, teacher_part, index,
-                                                         off_diagonal)
-            except Exception as error:  # noqa: BLE001 - torch.compile may lack a compiler
-                if kernel is _loss_and_grad:
-                    raise
-                warnings.warn(f"fused correlation loss: torch.compile failed ({error!r:.200}); "
-                              f"running eagerly", RuntimeWarning)
-                _compiled["failed"] = True
-                kernel = _loss_and_grad
-                part, grad[start:start + chunk] = kernel(x_part, teacher_part, index,
-                                                         off_diagonal)
-            total = total + part
-        # loss = sum_all r^2 / (2 M P) (each pair counted twice);
-        # d loss / d x_ic = 2 / (M P C) * sum_j r_ij sign(x_ic - x_jc)
+        total, grad = _fused_sum(x, teacher)
+        # loss = sum_pairs r^2 / (M P); d loss / d x_ic = 2 / (M P C) * sum_j r_ij sign(x_ic - x_jc)
         ctx.save_for_backward(grad * (2.0 / (m * pairs * c)))
-        return total / (2 * m * pairs)
+        return total / (m * pairs)
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor):
@@ -119,12 +209,13 @@ class _PairwiseL1MSE(torch.autograd.Function):
         return grad_output * grad, None
 
 
-def pairwise_l1_mse(x: torch.Tensor, teacher_triangles: torch.Tensor) -> torch.Tensor:
+def pairwise_l1_mse(x: torch.Tensor, teacher: "torch.Tensor | CyclicPairs") -> torch.Tensor:
     """Mean over matrices and pairs i < j of ``(pairwise_l1_mean(x)_ij - T_ij)^2``:
     the student side of eqs. 8 and 10, computed with its gradient in one fused pass.
 
-    Shapes: x [..., K, C] (the student's features, with gradient); teacher_triangles
-    [..., K(K-1)/2] (no gradient; any float dtype, compared in x's dtype) -> scalar.
+    Shapes: x [..., K, C] (the student's features, with gradient); teacher: its
+    matrices as upper triangles [..., K(K-1)/2] or as :class:`CyclicPairs` [..., K//2, K]
+    (no gradient; any float dtype, compared in x's dtype) -> scalar.
     """
     if x.dim() < 2:
         raise ValueError(f"x: expected [..., K, C], found {list(x.shape)}")
@@ -132,7 +223,15 @@ def pairwise_l1_mse(x: torch.Tensor, teacher_triangles: torch.Tensor) -> torch.T
     if k < 2:
         raise ValueError(f"expected at least two time steps / nodes to pair, found {k}")
     pairs = k * (k - 1) // 2
-    if teacher_triangles.shape != x.shape[:-2] + (pairs,):
-        raise ValueError(f"teacher correlations: expected upper triangles "
-                         f"{list(x.shape[:-2]) + [pairs]}, found {list(teacher_triangles.shape)}")
-    return _PairwiseL1MSE.apply(x.reshape(-1, k, c), teacher_triangles.detach().reshape(-1, pairs))
+    if isinstance(teacher, CyclicPairs):
+        if teacher.values.shape != x.shape[:-2] + (k // 2, k):
+            raise ValueError(f"teacher correlations: expected cyclic pairs "
+                             f"{list(x.shape[:-2]) + [k // 2, k]}, found "
+                             f"{list(teacher.values.shape)}")
+        values = teacher.values
+    else:
+        if teacher.shape != x.shape[:-2] + (pairs,):
+            raise ValueError(f"teacher correlations: expected upper triangles "
+                             f"{list(x.shape[:-2]) + [pairs]}, found {list(teacher.shape)}")
+        values = CyclicPairs.from_triangles(teacher, k).values
+    return _PairwiseL1MSE.apply(x.reshape(-1, k, c), values.detach().reshape(-1, k // 2, k))

@@ -9,9 +9,10 @@ LSCD step on a CPU) from every training step.
 
 Storage, per training window (PeMSD7(M), 228 nodes, teacher [1,32,64],[64,32,128]):
 outputs N floats; temporal correlations as upper triangles of the four [T, T]
-matrices per node (N * (45 + 28 + 15 + 6) float32, 86 kB); spatial correlations as
-upper triangles of the [N, N] matrices of the two graph-conv layers (16 * N(N-1)/2
-values, 0.8 MB in float16). For the 9,112 PeMSD7(M) training windows that is 0.8 GB
+matrices per node (N * (45 + 28 + 15 + 6) float32, 86 kB); spatial correlations of
+the [N, N] matrices of the two graph-conv layers by cyclic offset
+(:class:`stgkd.distill.pairwise.CyclicPairs`, 16 * N(N-1)/2 values, 0.8 MB in
+float16), the order in which the fused loss reads them. For the 9,112 PeMSD7(M) training windows that is 0.8 GB
 of temporal and 7.5 GB of spatial correlations. The spatial triangles are kept in
 float16 by default (relative rounding error at most 2^-11, about 5e-4, of each
 teacher entry); ``spatial_dtype=torch.float32`` keeps them exact at twice the memory.
@@ -26,7 +27,7 @@ from torch import nn
 from stgkd.progress import tqdm
 
 from stgkd.distill.correlation import bctn_to_btnc, spatial_correlation, temporal_correlation
-from stgkd.distill.pairwise import upper_triangle
+from stgkd.distill.pairwise import CyclicPairs, upper_triangle
 from stgkd.nn.stgcn import Hidden
 
 
@@ -34,9 +35,9 @@ from stgkd.nn.stgcn import Hidden
 class TeacherCache:
     """Teacher outputs and correlation triangles for windows 0..S-1 of one split.
 
-    ``outputs`` [S, N]; ``temporal[k]`` [S, N, T_k(T_k-1)/2] for the k-th temporal-conv
-    layer (empty when not cached); ``spatial[k]`` [S, T_k, N(N-1)/2] for the k-th
-    graph-conv layer (empty when not cached).
+    ``outputs`` [S, N]; ``temporal[k]`` [S, N, T_k(T_k-1)/2] (upper triangles) for the
+    k-th temporal-conv layer (empty when not cached); ``spatial[k]`` [S, T_k, N//2, N]
+    (:class:`CyclicPairs` values) for the k-th graph-conv layer (empty when not cached).
     """
 
     outputs: torch.Tensor
@@ -55,14 +56,14 @@ class TeacherCache:
     def lookup(self, index: torch.Tensor, device: torch.device | str | None = None
                ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor]]:
         """The cached entries of windows ``index`` [B]: (outputs [B, N], temporal
-        triangles, spatial triangles), moved to ``device``."""
+        triangles, spatial :class:`CyclicPairs`), moved to ``device``."""
         index = index.to("cpu")
         if index.numel() and (int(index.min()) < 0 or int(index.max()) >= self.n_windows):
             raise IndexError(f"window index: expected values in [0, {self.n_windows}), found "
                              f"[{int(index.min())}, {int(index.max())}]")
         take = lambda t: t[index].to(device) if device is not None else t[index]  # noqa: E731
         return take(self.outputs), [take(t) for t in self.temporal], \
-            [take(t) for t in self.spatial]
+            [CyclicPairs(take(t)) for t in self.spatial]
 
     @classmethod
     def build(cls, teacher: nn.Module, windows: torch.Tensor, n_his: int,
@@ -95,15 +96,15 @@ class TeacherCache:
                 x = windows[start:stop, None, :n_his].to(device)
                 hidden = Hidden()
                 outputs[start:stop] = teacher(x, hidden).cpu()
-                for wanted, layers, store, correlation, dtype in (
+                for wanted, layers, store, correlation, dtype, layout in (
                         (temporal, hidden.temporal, temporal_store, temporal_correlation,
-                         torch.float32),
+                         torch.float32, upper_triangle),
                         (spatial, hidden.spatial, spatial_store, spatial_correlation,
-                         spatial_dtype)):
+                         spatial_dtype, lambda m: CyclicPairs.of_matrices(m).values)):
                     if not wanted:
                         continue
                     for k, feature in enumerate(layers):
-                        triangle = upper_triangle(correlation(bctn_to_btnc(feature)))
+                        triangle = layout(correlation(bctn_to_btnc(feature)))
                         if len(store) <= k:
                             store.append(torch.empty((n_windows,) + triangle.shape[1:],
                                                      dtype=dtype))
