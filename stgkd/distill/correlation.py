@@ -22,7 +22,8 @@ from collections.abc import Sequence
 
 import torch
 
-from stgkd.distill.pairwise import CyclicPairs, pairwise_l1_mean, pairwise_l1_mse
+from stgkd.distill.pairwise import (CyclicPairs, pairwise_l1_mean, pairwise_l1_mse,
+                                    pairwise_l1_mse_streamed)
 from stgkd.distill.response import lord
 
 
@@ -64,6 +65,12 @@ def _check_pair(features_s: torch.Tensor, features_t: torch.Tensor) -> None:
                          f"{list(features_s.shape)} and {list(features_t.shape)}")
 
 
+# Teacher features whose [K, K] matrices would hold more entries than this (1 GB in
+# float32; a batch of 50 on a graph of about 1,000 stations) go through the streamed loss,
+# a block of rows at a time, instead of being computed whole: the same loss.
+_STREAM_FROM_ELEMENTS = 1 << 28
+
+
 def _teacher_term(correlation, student_rows, features_s: torch.Tensor,
                   teacher: torch.Tensor) -> torch.Tensor:
     """Mean over matrices and pairs j > i of (student - teacher)^2, the student's
@@ -75,6 +82,9 @@ def _teacher_term(correlation, student_rows, features_s: torch.Tensor,
     """
     if isinstance(teacher, torch.Tensor) and teacher.dim() == 4:  # features
         _check_pair(features_s, teacher)
+        rows_t = student_rows(teacher.detach())                  # [..., K, C_t]
+        if rows_t[..., 0].numel() * rows_t.shape[-2] > _STREAM_FROM_ELEMENTS:
+            return pairwise_l1_mse_streamed(student_rows(features_s), rows_t)
         with torch.no_grad():
             teacher = CyclicPairs.of_matrices(correlation(teacher.detach()))
     else:
@@ -93,15 +103,29 @@ def ltcd(features_s: torch.Tensor, features_t: torch.Tensor) -> torch.Tensor:
                          features_t)
 
 
-def lscd(features_s: torch.Tensor, features_t: torch.Tensor) -> torch.Tensor:
+def lscd(features_s: torch.Tensor, features_t, stations_sample: int | None = None
+         ) -> torch.Tensor:
     """LSCD for one layer, eq. 10:
     ``1 / (B T C(N,2)) sum_b sum_t sum_{j>i} (SCD^s_btij - SCD^t_btij)^2``.
 
     Shapes: F_s [B, T, N, C_s], F_t [B, T, N, C_t] (or the teacher's SCD as upper
-    triangles [B, T, N(N-1)/2]) -> scalar. The [B, T, N, N] tensors live only while
-    this layer's term is computed (the student's stays in the autograd graph for the
-    backward pass).
+    triangles [B, T, N(N-1)/2] or :class:`CyclicPairs`) -> scalar. Neither side's
+    [B, T, N, N] tensor is kept: the fused kernels hold a chunk of matrices, and on
+    large graphs (teacher features given) a block of rows.
+
+    ``stations_sample`` S (default None: all): an estimate from S stations drawn at
+    random (torch's global generator) without replacement, the same for the whole batch,
+    the mean over their S(S-1)/2 pairs: unbiased for the exact mean (every pair is drawn
+    with the same probability) at (S/N)^2 of the cost. Needs the teacher's features.
     """
+    if stations_sample is not None and stations_sample < features_s.shape[2]:
+        if not (isinstance(features_t, torch.Tensor) and features_t.dim() == 4):
+            raise ValueError("stations_sample: expected the teacher's features [B, T, N, C_t], "
+                             "found precomputed correlations (build the cache without spatial)")
+        if stations_sample < 2:
+            raise ValueError(f"stations_sample: expected at least 2 stations, found {stations_sample}")
+        chosen = torch.randperm(features_s.shape[2])[:stations_sample].to(features_s.device)
+        features_s, features_t = features_s[:, :, chosen], features_t[:, :, chosen]
     return _teacher_term(spatial_correlation, lambda f: f, features_s, features_t)
 
 
@@ -118,16 +142,18 @@ def lstcd_terms(y_s: torch.Tensor, y_t: torch.Tensor, target: torch.Tensor,
                 spatial_s: Sequence[torch.Tensor], spatial_t: Sequence[torch.Tensor],
                 alpha1: float, alpha2: float, alpha3: float, normalise_over: str = "sample",
                 lord_reduction: str = "sum", error_range: tuple[float, float] | None = None,
-                correlation_scale: float = 1.0
+                correlation_scale: float = 1.0, stations_sample: int | None = None
                 ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
     """The unweighted terms of eq. 11: ``{"lord", "lscd", "ltcd"}`` (a term whose
-    weight is zero is absent) and LORD's bool mask [B, N]. See :func:`lstcd`."""
+    weight is zero is absent) and LORD's bool mask [B, N]. See :func:`lstcd`;
+    ``stations_sample``: see :func:`lscd`."""
     loss, mask = lord(y_s, y_t, target, alpha1, normalise_over, lord_reduction, error_range)
     if correlation_scale == 0:
         return {"lord": loss}, mask
     terms = {"lord": loss}
     if alpha3 != 0 and alpha2 != 0:
-        terms["lscd"] = _mean_over_layers(lscd, spatial_s, spatial_t)
+        terms["lscd"] = _mean_over_layers(lambda s, t: lscd(s, t, stations_sample),
+                                          spatial_s, spatial_t)
     if alpha3 != 0 and alpha2 != 1:
         terms["ltcd"] = _mean_over_layers(ltcd, temporal_s, temporal_t)
     return terms, mask

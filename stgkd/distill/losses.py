@@ -130,12 +130,16 @@ class LSTCDLoss(DistillationLoss):
     0: LORD, no features computed), for a dose-response of their weight.
     ``error_range``: (min, max) of |y_t - T| over the training set, needed by
     ``normalise_over="dataset"`` (:func:`stgkd.distill.readings.teacher_error_range`).
+    ``stations_sample`` S (default None: exact): LSCD estimated from S random stations
+    per step (:func:`stgkd.distill.lscd`), for graphs too large for the exact term; the
+    teacher then runs for its spatial features (they are not cached).
     """
 
     def __init__(self, teacher: nn.Module, alpha1: float, alpha2: float, alpha3: float,
                  normalise_over: str = "sample", lord_reduction: str = "sum",
                  correlation_scale: float = 1.0,
-                 error_range: tuple[float, float] | None = None):
+                 error_range: tuple[float, float] | None = None,
+                 stations_sample: int | None = None):
         super().__init__(teacher)
         if correlation_scale < 0:
             raise ValueError(f"correlation_scale: expected a weight >= 0, found "
@@ -145,6 +149,7 @@ class LSTCDLoss(DistillationLoss):
         self.correlation_scale = correlation_scale
         # (min, max) of |y_t - T| over the training set, for normalise_over="dataset"
         self.error_range = error_range
+        self.stations_sample = stations_sample
         self.register_buffer("teacher_targets", torch.zeros((), dtype=torch.long))
         self.register_buffer("all_targets", torch.zeros((), dtype=torch.long))
         # sums over training steps of each unweighted term (lord, lscd, ltcd) and the
@@ -171,6 +176,9 @@ class LSTCDLoss(DistillationLoss):
         if self.cache is not None and index is not None:
             y_t, temporal_t, spatial_t = self.cache.lookup(index, x.device)
             self._check_cache(temporal_t, spatial_t)
+            if self.stations_sample is not None and with_features and self.alpha2 != 0:
+                _, hidden_t = self.teacher_outputs(x, with_features=True)  # features to sample
+                spatial_t = [bctn_to_btnc(f) for f in hidden_t.spatial]
         else:
             y_t, hidden_t = self.teacher_outputs(x, with_features)
             if with_features:
@@ -179,7 +187,7 @@ class LSTCDLoss(DistillationLoss):
         terms, mask = lstcd_terms(y_s, y_t, y, temporal_s, temporal_t, spatial_s, spatial_t,
                                   self.alpha1, self.alpha2, self.alpha3, self.normalise_over,
                                   self.lord_reduction, self.error_range,
-                                  self.correlation_scale)
+                                  self.correlation_scale, self.stations_sample)
         self.teacher_targets += mask.sum().to(self.teacher_targets.device)
         self.all_targets += mask.numel()
         with torch.no_grad():
@@ -217,7 +225,8 @@ class LSTCDLoss(DistillationLoss):
     def needs(self) -> dict[str, bool]:
         """Which teacher correlations this loss uses: ``{"temporal": ..., "spatial": ...}``."""
         on = self.alpha3 != 0 and self.correlation_scale != 0
-        return {"temporal": on and self.alpha2 != 1, "spatial": on and self.alpha2 != 0}
+        return {"temporal": on and self.alpha2 != 1,
+                "spatial": on and self.alpha2 != 0 and self.stations_sample is None}
 
 
 def make_kd_loss(kind: str, teacher: nn.Module, **hyper) -> DistillationLoss:

@@ -235,3 +235,62 @@ def pairwise_l1_mse(x: torch.Tensor, teacher: "torch.Tensor | CyclicPairs") -> t
                              f"{list(x.shape[:-2]) + [pairs]}, found {list(teacher.shape)}")
         values = CyclicPairs.from_triangles(teacher, k).values
     return _PairwiseL1MSE.apply(x.reshape(-1, k, c), values.detach().reshape(-1, k // 2, k))
+
+
+# ----------------------------------------------------------------------------- streamed loss
+#
+# For a large graph the [K, K] matrices of a batch do not fit in memory (8,600 stations:
+# 74 M entries per matrix, 37 GB for the teacher's side of one PeMSD7-sized batch in
+# float16). pairwise_l1_mse_streamed takes the teacher's features instead of its
+# matrices and walks blocks of rows i of a few matrices at a time: a block [m, R, K] of
+# both sides' distances is all that lives, and row i's gradient needs only row i.
+
+_STREAM_BLOCK_ELEMENTS = 1 << 22   # entries of one [matrices, rows, K] block (16 MB float32)
+
+
+class _StreamedL1MSE(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, y: torch.Tensor, block_elements: int) -> torch.Tensor:
+        m, k, c = x.shape
+        pairs = k * (k - 1) // 2
+        x, y = x.detach(), y.detach().to(x.dtype)
+        grad = torch.empty_like(x)
+        total = x.new_zeros(())
+        rows = max(1, min(k, block_elements // k))
+        matrices = max(1, block_elements // (rows * k))
+        for s in range(0, m, matrices):
+            xs, ys = x[s:s + matrices], y[s:s + matrices]
+            for i in range(0, k, rows):
+                # full rows i..i+R of both sides' distance matrices (diagonal: 0 - 0)
+                r = (torch.cdist(xs[:, i:i + rows], xs, p=1) / c
+                     - torch.cdist(ys[:, i:i + rows], ys, p=1) / y.shape[-1])   # [m, R, K]
+                total = total + (r * r).sum() / 2      # each pair is in two rows
+                for channel in range(c):
+                    sign = torch.sign(xs[:, i:i + rows, channel, None] - xs[:, None, :, channel])
+                    grad[s:s + matrices, i:i + rows, channel] = (r * sign).sum(-1)
+        ctx.save_for_backward(grad * (2.0 / (m * pairs * c)))
+        return total / (m * pairs)
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):
+        (grad,) = ctx.saved_tensors
+        return grad_output * grad, None, None
+
+
+def pairwise_l1_mse_streamed(x: torch.Tensor, y: torch.Tensor,
+                             block_elements: int | None = None) -> torch.Tensor:
+    """:func:`pairwise_l1_mse` with the teacher given by its features: the mean over
+    matrices and pairs i < j of ``(pairwise_l1_mean(x)_ij - pairwise_l1_mean(y)_ij)^2``,
+    never holding more than ``block_elements`` (default 2^22) entries of a distance
+    matrix per side: rows i are taken in blocks as well as matrices.
+
+    Shapes: x [..., K, C_s] (with gradient), y [..., K, C_t] (no gradient) -> scalar.
+    """
+    if x.dim() < 2 or y.shape[:-1] != x.shape[:-1]:
+        raise ValueError(f"x, y: expected [..., K, C_s] and [..., K, C_t] with the same "
+                         f"[..., K], found {list(x.shape)} and {list(y.shape)}")
+    k = x.shape[-2]
+    if k < 2:
+        raise ValueError(f"expected at least two time steps / nodes to pair, found {k}")
+    return _StreamedL1MSE.apply(x.reshape(-1, k, x.shape[-1]), y.reshape(-1, k, y.shape[-1]),
+                                block_elements or _STREAM_BLOCK_ELEMENTS)
