@@ -9,7 +9,12 @@
 - :mod:`stgkd.report.kd`: Tables 3 and 6, the central claim, Figure 3 and the t-SNE plot;
 - :mod:`stgkd.report.pruning`: the pruning runs, Table 9, the pruning claims and figures;
 - :mod:`stgkd.report.dmst`: the DMST-GNODE comparison, its claim and Figures 13-16;
-- :mod:`stgkd.report.display`: number formatting and the views shown in the book.
+- :mod:`stgkd.report.display`: number formatting and the views shown in the book;
+- :mod:`stgkd.report.reproduce`: the Reproduce note under each table and figure (the
+  ``stgkd run`` commands and the ``results/`` files), generated from the registry;
+- :mod:`stgkd.report.code_links`: links from the book to the line defining a function
+  (the ``{code-link}`` role of the book's Sphinx build);
+- :mod:`stgkd.report.dmst_notes`: the DMST budget and the Fig. 14 floor sentence.
 
 The summaries of the data chapter are in :mod:`stgkd.data.overview`.
 """
