@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
 import torch
 
+from stgkd.distributed import backend_for, finish, init_from_env, launch, launched_size, world
 from stgkd.experiments import EXPERIMENTS, PROFILES, get_experiment, get_profile, run_experiment
 from stgkd.io import StoredFileError
 from stgkd.results import load_result, read_result, result_path
@@ -77,6 +79,8 @@ def _cmd_run(args) -> int:
     check_device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.nproc > 1 or launched_size() > 1:
+        return _run_data_parallel(names, args)
     if args.jobs > 1:
         return _run_concurrently(names, args)
     for name in names:
@@ -101,6 +105,10 @@ def _run_files(args) -> int:
                          f"both, found {args.names}")
     if args.jobs > 1:
         raise ValueError("--jobs: the runs of an experiment file run one after another")
+    if args.nproc > 1 or launched_size() > 1:
+        raise ValueError(f"--nproc {max(args.nproc, launched_size())}: the runs of an experiment "
+                         f"file train in one process each; data-parallel runs support the "
+                         f"registered supervised STGCN experiments (e.g. kd/<dataset>/teacher)")
     if args.threads:
         torch.set_num_threads(args.threads)
     for path in args.names:
@@ -139,6 +147,59 @@ def check_device(device: str) -> None:
         return
     raise ValueError(f"--device: expected cpu, cuda or cuda:<index>, found {device!r} (a "
                      f"{parsed.type} device is not available or not supported here)")
+
+
+def _run_data_parallel(names: list[str], args) -> int:
+    """``run --nproc N`` (or under torchrun): each run trained by N processes, each on its
+    share of every batch (stgkd.distributed). Started as ``--nproc N``, this process checks
+    the runs and launches the N processes, which run this same command line."""
+    from stgkd.concurrent_runs import threads_per_job
+    from stgkd.experiments import data_parallel_refusal
+
+    launched = launched_size()
+    if launched > 1 and args.nproc not in (1, launched):
+        raise ValueError(f"--nproc {args.nproc}: this process was started among {launched} "
+                         f"processes (WORLD_SIZE={launched}); give the same number or leave "
+                         f"--nproc out under torchrun")
+    nproc = max(launched, args.nproc)
+    if args.jobs > 1:
+        raise ValueError(f"--jobs {args.jobs} --nproc {nproc}: expected one of them, found "
+                         f"both; runs over several processes run one after another")
+    for name in names:
+        refusal = data_parallel_refusal(get_experiment(name), nproc)
+        if refusal:
+            raise ValueError(refusal)
+    backend = backend_for(args.device)
+    if backend == "nccl":
+        gpus = torch.cuda.device_count()
+        per_node = int(os.environ.get("LOCAL_WORLD_SIZE", nproc))
+        if torch.device(args.device).index is not None or per_node > gpus:
+            raise ValueError(f"--nproc {nproc} --device {args.device}: expected --device cuda "
+                             f"and one GPU per process on each node ({per_node}), found "
+                             f"{gpus} GPU(s)")
+    if launched == 1:   # the launcher: start the processes, each running this command line
+        threads = args.threads or threads_per_job(nproc)
+        print(f"{len(names) * len(args.seeds)} run(s), each over {nproc} processes ({backend}, "
+              f"{threads} CPU thread(s) each), on {args.device}", flush=True)
+        return launch(args.argv, nproc, threads)
+    device = init_from_env(args.device)
+    rank = world()[0]
+    try:
+        for name in names:
+            for seed in args.seeds:
+                if rank == 0:
+                    print(f"== {name} | profile {args.profile} | seed {seed} | {args.device} x "
+                          f"{nproc} processes ({backend})", flush=True)
+                result = run_experiment(name, args.profile, seed, device, args.results_dir,
+                                        force=args.force, progress=not args.quiet and rank == 0,
+                                        compile=args.compile)
+                if rank == 0:
+                    maes = " / ".join(f"{m['mae']:.3f}" for m in result["test"].values())
+                    print(f"   test MAE {maes} ({', '.join(result['test'])}) -> "
+                          f"{result_path(args.profile, name, seed, args.results_dir)}", flush=True)
+    finally:
+        finish()
+    return 0
 
 
 def _run_concurrently(names: list[str], args) -> int:
@@ -235,6 +296,7 @@ def _count(minimum: int, what: str):
 
 _THREADS = _count(0, "a number of CPU threads, at least 1 (0: torch's choice)")
 _JOBS = _count(1, "at least 1 run at a time")
+_NPROC = _count(1, "at least 1 process")
 _STEPS = _count(1, "at least 1 step ahead")
 _SEED = _count(0, "a seed, a whole number of at least 0")
 
@@ -290,6 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
                    "share of the CPU threads (default 1: one after another in this process). "
                    "A run waits for the teacher or start checkpoint it needs; small models "
                    "share a GPU well, e.g. --device cuda --jobs 8")
+    p.add_argument("--nproc", type=_NPROC, default=1, metavar="N",
+                   help="train each run data-parallel over N processes on this machine "
+                   "(torch.distributed: gloo on the CPU, NCCL with --device cuda, one GPU per "
+                   "process), each on its share of every batch, the gradients summed: the same "
+                   "steps as one process up to float rounding. One result and checkpoint, "
+                   "written by the first process; resumable like any run, also with another N. "
+                   "Supervised STGCN runs without pruning (teachers, students without KD, the "
+                   "pruning bases); N at most the batch size. Under torchrun, leave it out: "
+                   "torchrun --nproc-per-node 4 -m stgkd.cli run ... --device cuda")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("predict", help="forecast from a trained checkpoint and a speed matrix",
@@ -341,6 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # the command line each process of a data-parallel run (--nproc) runs again
+    args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.func(args)
     except (KeyError, ValueError, OSError, RunLockedError) as error:

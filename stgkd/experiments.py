@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import random
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from stgkd import distributed
 from stgkd.complexity import count_parameters, flops_per_window
 from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
 from stgkd.data.fetch import sha256_file
@@ -576,23 +578,60 @@ def run_experiment(name: str, profile: str = "quick", seed: int = 0, device: str
     profile and seed started again meanwhile raises :class:`stgkd.runlock.RunLockedError`.
     The result records every data file read, with its sha256 (``data_files``). The data
     are checked before anything is trained or stored (:mod:`stgkd.data.validate`).
+
+    In a process group of several processes (``stgkd run ... --nproc N`` or torchrun;
+    see :mod:`stgkd.distributed`) every process calls this and trains its share of each
+    batch; rank 0 holds the lock, validates, tests and stores the files, and every rank
+    returns the same result. Only supervised STGCN runs without pruning train so
+    (:func:`data_parallel_refusal`).
     """
     experiment, prof = get_experiment(name), get_profile(profile)
+    rank, n_processes = distributed.world()
+    if n_processes > 1 and data_parallel_refusal(experiment, n_processes):
+        raise ValueError(data_parallel_refusal(experiment, n_processes))
     if experiment.model != "stgcn":
         from stgkd.dmst.run import run_dmst
         return run_dmst(experiment, profile, seed, device, results_dir, force, progress)
     # one run of an experiment, profile and seed at a time (RunLockedError otherwise)
-    with lock_run(profile, name, seed, results_dir):
+    with lock_run(profile, name, seed, results_dir) if rank == 0 else nullcontext():
         return _run_stgcn(experiment, prof, seed, device, results_dir, force, progress, compile,
                           teacher_cache)
+
+
+def data_parallel_refusal(experiment: Experiment, n_processes: int) -> str | None:
+    """Why ``experiment`` cannot train over ``n_processes`` processes, in one line; None
+    when it can: a supervised STGCN without pruning whose batch has at least one window
+    per process."""
+    what = None
+    if experiment.model != "stgcn":
+        what = f"is a {experiment.model} run of the DMST-GNODE comparison"
+    elif experiment.pruning is not None:
+        what = "prunes (Algorithm 1)"
+    elif experiment.loss != "supervised":
+        what = f"distils (loss {experiment.loss})"
+    if what is not None:
+        return (f"--nproc {n_processes}: {experiment.name} {what}, which trains in one process "
+                f"only; data-parallel runs support supervised STGCN runs without pruning "
+                f"(kd/<dataset>/teacher, kd/<dataset>/student-no-kd, prune/<dataset>/base)")
+    if n_processes > experiment.batch_size:
+        return (f"--nproc {n_processes}: expected at most {experiment.name}'s batch size, "
+                f"{experiment.batch_size} windows (each process takes a share of every batch), "
+                f"found {n_processes}")
+    return None
 
 
 def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, results_dir,
                force: bool, progress: bool, compile: bool, teacher_cache: bool) -> dict:
     """:func:`run_experiment` of an STGCN experiment, under its run lock."""
     name, profile = experiment.name, prof.name
+    rank, n_processes = distributed.world()
     json_path = result_path(profile, name, seed, results_dir)
-    stored, resume_path = stored_or_resume_path(profile, name, seed, results_dir, force)
+    if rank == 0:
+        stored, resume_path = stored_or_resume_path(profile, name, seed, results_dir, force)
+    else:   # rank 0 alone decides (and with force deletes the resume state) ...
+        stored, resume_path = None, result_path(profile, name, seed, results_dir, ".resume.pt")
+    if n_processes > 1:
+        stored = distributed.broadcast_object(stored)   # ... before any rank reads it
     if stored is not None:
         return stored
     started, clock = now_iso(), time.perf_counter()
@@ -626,6 +665,8 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
     fitted = fit(model, data, config, loss_fn, state_path=resume_path, progress=progress,
                  monitor=lambda m: evaluate_split(m, data, "test", batch_size=config.eval_batch_size,
                                                   device=device))
+    if rank != 0:
+        return distributed.broadcast_object()   # the result rank 0 stores
     test = evaluate_split(model, data, "test", device=device)
 
     checkpoint_path = result_path(profile, name, seed, results_dir, ".pt")
@@ -637,6 +678,8 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
     write_json(json_path, result)
     resume_path.unlink(missing_ok=True)
     result_path(profile, name, seed, results_dir, ".prune.pt").unlink(missing_ok=True)
+    if n_processes > 1:
+        distributed.broadcast_object(result)
     return result
 
 
@@ -668,7 +711,8 @@ def run_result(experiment: Experiment, profile: str, seed: int, model: STGCN, se
         # this session's data loading and test evaluation
         "provenance": provenance(device, started, fitted.wall_time_s + time.perf_counter() - clock
                                  - fitted.session_train_time_s + earlier_pruning_s)
-                      | {"resumed_from_epoch": fitted.resumed_from_epoch},
+                      | {"resumed_from_epoch": fitted.resumed_from_epoch}
+                      | distributed.provenance(),   # processes and backend, when several
     }
     return result | result_extras(loss_fn, teacher_info, pruning_info)
 

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 from stgkd.progress import tqdm
 
+from stgkd import distributed
 from stgkd.data.windows import WindowedData
 from stgkd.evaluate import evaluate_split
 from stgkd.io import read_torch, save_torch
@@ -120,7 +121,18 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
     history as ``"test"`` (with its cost as ``"test_time_s"``), never used for selection:
     it lets a model-selection rule other than best validation MAE (the last epoch, the
     original STGCN code's rule) be reported later from the history without retraining.
+
+    In a process group of P > 1 processes (:mod:`stgkd.distributed`), each process
+    trains on its share of every batch and the gradients are summed over the processes,
+    weighted by their shares: the same steps as one process on the whole batch, up to
+    float rounding (``loss_fn`` must be a mean over the batch's windows). Only rank 0
+    validates, calls ``monitor`` and writes ``state_path``; every rank reads
+    ``state_path`` to resume, and all return the same history and model.
     """
+    rank, n_processes = distributed.world()
+    if n_processes > config.batch_size:
+        raise ValueError(f"processes: expected at most config.batch_size = {config.batch_size} "
+                         f"(each process takes a share of every batch), found {n_processes}")
     device = torch.device(config.device)
     model.to(device)
     params = list(model.parameters())
@@ -161,6 +173,9 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         _set_rng_state(state["rng"])
         start_epoch = result.resumed_from_epoch = len(result.history)
 
+    if n_processes > 1:
+        distributed.broadcast_parameters(model)        # one start for every rank
+        progress = progress and rank == 0
     # The compiled module shares the model's parameters; state dicts stay those of `model`.
     forward_model = torch.compile(model) if config.compile else model
     train = data.train.to(device)
@@ -185,6 +200,11 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
                    disable=not progress, mininterval=1.0)
         for start in bar:
             index = order[start:start + config.batch_size]
+            if n_processes > 1:
+                losses.append(_data_parallel_step(forward_model, loss_fn, optimizer, params,
+                                                  train, index, rank, n_processes, n_his,
+                                                  config.multi_step, takes_index, device))
+                continue
             batch = train[index.to(device)]
             if config.multi_step:
                 x, y = batch[:, :n_his], batch[:, n_his:]
@@ -200,20 +220,25 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         bar.close()
         lr = optimizer.param_groups[0]["lr"]
         scheduler.step()
-        # validation runs the eager model: its streaming rollout beats a compiled full one
-        val = (validate(model) if validate is not None else
-               evaluate_split(model, data, "val", batch_size=config.eval_batch_size,
-                              device=device))
-        val_mae = _mean_mae(val)
+        record = {}
+        if rank == 0:
+            # validation runs the eager model: its streaming rollout beats a compiled full one
+            val = (validate(model) if validate is not None else
+                   evaluate_split(model, data, "val", batch_size=config.eval_batch_size,
+                                  device=device))
+            val_mae = _mean_mae(val)
+            record = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)),
+                      "val_mae": val_mae, "val": val, "lr": lr}
+            if monitor is not None:
+                monitor_start = time.perf_counter()
+                record["test"] = monitor(model)
+                record["test_time_s"] = time.perf_counter() - monitor_start
+        if n_processes > 1:
+            record = distributed.broadcast_object(record)   # rank 0's validation for all
+        val_mae = record["val_mae"]
         if val_mae < result.best_val_mae:
             result.best_val_mae, result.best_epoch = val_mae, epoch + 1
             best_state = copy.deepcopy(model.state_dict())
-        record = {"epoch": epoch + 1, "train_loss": float(np.mean(losses)),
-                  "val_mae": val_mae, "val": val, "lr": lr}
-        if monitor is not None:
-            monitor_start = time.perf_counter()
-            record["test"] = monitor(model)
-            record["test_time_s"] = time.perf_counter() - monitor_start
         record["epoch_time_s"] = time.perf_counter() - epoch_start
         result.history.append(record)
         result.session_train_time_s = time.perf_counter() - session_start
@@ -222,7 +247,7 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
             tqdm.write(f"epoch {epoch + 1}/{config.epochs}: train loss {np.mean(losses):.4f}, "
                        f"val MAE {val_mae:.3f} (best {result.best_val_mae:.3f} @ {result.best_epoch}), "
                        f"{time.perf_counter() - epoch_start:.1f}s")
-        if state_path is not None:
+        if state_path is not None and rank == 0:
             save_torch(state_path, {
                 "config": asdict(config), "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
@@ -230,3 +255,25 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
                 "loss_fn": loss_fn.state_dict() if hasattr(loss_fn, "state_dict") else None})
     model.load_state_dict(best_state)
     return result
+
+
+def _data_parallel_step(forward_model, loss_fn, optimizer, params, train, index, rank,
+                        n_processes, n_his, multi_step, takes_index, device) -> float:
+    """One optimiser step on this rank's share of the global batch ``index`` [n], the
+    gradients summed over the ranks (:func:`stgkd.distributed.all_reduce_gradients`);
+    returns the batch's loss."""
+    mine = distributed.shard(index, rank, n_processes)
+    optimizer.zero_grad(set_to_none=True)
+    loss = None
+    if mine.shape[0] > 0:           # the last batch may leave a rank with no windows
+        batch = train[mine.to(device)]
+        if multi_step:
+            x, y = batch[:, :n_his], batch[:, n_his:]
+        else:
+            x, y = batch[:, None, :n_his], batch[:, n_his]
+        loss = (loss_fn(forward_model, x, y, index=mine) if takes_index
+                else loss_fn(forward_model, x, y))
+        loss.backward()
+    batch_loss = distributed.all_reduce_gradients(params, loss, mine.shape[0] / index.shape[0])
+    optimizer.step()
+    return batch_loss
