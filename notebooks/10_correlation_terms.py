@@ -148,6 +148,34 @@ compared = verdicts[verdicts["n"] > 0]
 Markdown("Verdicts so far: " + (verdict_counts(compared) if len(compared) else "none") + ".")
 
 # %% [markdown]
+# ## One term alone
+#
+# Table 5 asks which term helps: the temporal term alone (LTCD) or the spatial term alone
+# (LSCD). Here each is weighed to the same shares of the loss (`student-ltcd-corr<share>`,
+# `student-lscd-corr<share>`, calibrated from the same seed-0 LSTCD run), and compared
+# seed for seed with the zero-share run.
+
+# %% tags=["remove-input"]
+# NBVAL_CHECK_OUTPUT
+frames = []
+for dataset in DATASETS:
+    for term in ("ltcd", "lscd"):
+        table = dose_response_table(results, dataset, term=term)
+        table = table[table["target_share"].gt(0) & table["seeds"].gt(0)]
+        verdicts_term = dose_verdicts(results, dataset, "corr0", term)
+        verdicts_term = verdicts_term[verdicts_term["n"] > 0]
+        for _, row in table.iterrows():
+            mine = verdicts_term[verdicts_term["target_share"] == row["target_share"]]
+            frames.append({
+                "data set": DATASETS[dataset], "term": term.upper(),
+                "share": row["target_share"], "seeds": row["seeds"],
+                **{f"MAE {h} min": f"{row[f'mae_{h}']:.3f}" for h in (15, 30, 45)},
+                "against zero share": (verdict_counts(mine) if len(mine) else "no paired seed")})
+(pd.DataFrame(frames).set_index(["data set", "term", "share"]) if frames else
+ Markdown("No single-term run is stored yet: `stgkd run kd/losloop/student-ltcd-corr1e-1 "
+          "kd/losloop/student-lscd-corr1e-1 --profile paper --seed 0 1 2`."))
+
+# %% [markdown]
 # **Reproduce.** The commands and files are under each table and figure. The code is
 # `stgkd/report/dose_response.py`, the weight rule
 # `stgkd.distill.readings.correlation_scale_for_share`.

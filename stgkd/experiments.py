@@ -224,6 +224,21 @@ def _correlation_dose_response() -> dict[str, Experiment]:
                 f"{dataset}", f"Student LSTCD, correlation share {share:g} (not in the paper)",
                 loss="lstcd", hyper=hyper, teacher=f"kd/{dataset}/teacher",
                 calibrated_by=f"kd/{dataset}/student-lstcd" if share else None)
+            if not share:
+                continue
+            # Table 5's ablations along the same axis: one correlation term alone, weighed
+            # to the same share (calibrated from the same LSTCD run's unweighted terms)
+            for kind, term in (("ltcd", "temporal"), ("lscd", "spatial")):
+                name = f"kd/{dataset}/student-{kind}-corr{_share_tag(share)}"
+                hyper = dict(KD_SETTINGS[dataset][kind]["hyper"], correlation_share=share)
+                experiments[name] = Experiment(
+                    name, dataset, STUDENT_BLOCKS,
+                    f"STGCN student distilled from kd/{dataset}/teacher with LORD and the "
+                    f"{term} correlation term alone ({kind.upper()}), weighed to {share:g} of "
+                    f"the loss, on {dataset}",
+                    f"Student {kind.upper()}, correlation share {share:g} (not in the paper)",
+                    loss=kind, hyper=hyper, teacher=f"kd/{dataset}/teacher",
+                    calibrated_by=f"kd/{dataset}/student-lstcd")
     return experiments
 
 
@@ -537,9 +552,9 @@ def _resolve_reading(experiment: Experiment, hyper: dict, teacher, data, profile
         scale, basis = 0.0, None
         if share:
             basis = _trained_result(experiment, experiment.calibrated_by, profile, results_dir)
-            terms = basis["loss_terms"]
-            correlation = terms.get("weighted_lscd", 0.0) + terms.get("weighted_ltcd", 0.0)
-            scale = correlation_scale_for_share(share, terms["lord"], correlation)
+            scale = correlation_scale_for_share(
+                share, basis["loss_terms"]["lord"],
+                _correlation_weight_at_unit_scale(experiment.loss, hyper, basis["loss_terms"]))
         hyper["correlation_scale"] = scale
         reading |= {"correlation_target_share": share,
                     "correlation_scale_from": (f"{experiment.calibrated_by} seed "
@@ -547,6 +562,19 @@ def _resolve_reading(experiment: Experiment, hyper: dict, teacher, data, profile
     reading |= {"alpha1": hyper.get("alpha1"),
                 "correlation_scale": hyper.get("correlation_scale", 1.0)}
     return hyper, reading
+
+
+def _correlation_weight_at_unit_scale(kind: str, hyper: dict, terms: dict) -> float:
+    """The correlation part of eq. 11 at k = 1 for loss ``kind`` with ``hyper``'s weights,
+    from another run's mean unweighted terms ``lscd`` and ``ltcd``:
+    ``alpha3 (alpha2 LSCD + (1 - alpha2) LTCD)`` with alpha2 fixed to 0 for LTCD and 1
+    for LSCD; for LSTCD (the calibrating run's own weights) its stored
+    ``weighted_lscd + weighted_ltcd``."""
+    if kind == "lstcd":  # the stored weighted terms, so LSTCD's k is as it always was
+        return terms.get("weighted_lscd", 0.0) + terms.get("weighted_ltcd", 0.0)
+    alpha2 = {"ltcd": 0.0, "lscd": 1.0}[kind]
+    alpha3 = hyper.get("alpha3", 0.0)
+    return alpha3 * (alpha2 * terms.get("lscd", 0.0) + (1 - alpha2) * terms.get("ltcd", 0.0))
 
 
 def _trained_result(experiment: Experiment, needed: str, profile: str, results_dir) -> dict:

@@ -42,3 +42,23 @@ def test_each_share_is_paired_with_the_zero_share_run():
     assert len(half) == 3 and (half["verdict"] == "holds").all()
     assert half["difference"].tolist() == pytest.approx([-0.2] * 3)
     assert (verdicts[verdicts["target_share"] == 1e-2]["verdict"] == "not compared").all()
+
+
+def test_one_term_alone_has_its_own_axis_sharing_the_zero_share_run():
+    assert dose_experiments("losloop", "ltcd") == {
+        "kd/losloop/student-lstcd-corr0": 0.0, "kd/losloop/student-ltcd-corr1e-3": 1e-3,
+        "kd/losloop/student-ltcd-corr1e-2": 1e-2, "kd/losloop/student-ltcd-corr1e-1": 1e-1,
+        "kd/losloop/student-ltcd-corr5e-1": 0.5}
+    with pytest.raises(ValueError, match="term: expected one of"):
+        dose_experiments("losloop", "lord")
+    # LSCD alone 0.1 worse than the zero-share run on seeds 0 and 1, 0.3 on seed 2:
+    # mean +0.167, std 0.115, half width 4.3027 * 0.1155 / sqrt(3) = 0.287 -> within noise
+    results = [run("kd/losloop/student-lstcd-corr0", s, 4.0) for s in range(3)]
+    results += [run("kd/losloop/student-lscd-corr1e-1", s, 4.0 + g)
+                for s, g in enumerate([0.1, 0.1, 0.3])]
+    verdicts = dose_verdicts(results, "losloop", "corr0", "lscd")
+    point = verdicts[verdicts["target_share"] == 0.1]
+    assert point["difference"].tolist() == pytest.approx([0.5 / 3] * 3)
+    assert (point["verdict"] == "within noise").all()
+    table = dose_response_table(results, "losloop", term="lscd").set_index("experiment")
+    assert table.loc["kd/losloop/student-lscd-corr1e-1", "seeds"] == 3

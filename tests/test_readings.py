@@ -97,3 +97,28 @@ def test_alpha1_meets_table_3s_shares_on_real_data():
         assert abs(teacher_share(y_t, target, alpha1, "sample") - share) < 0.005
         alpha1 = solve_alpha1(y_t, target, share, "dataset")
         assert abs(teacher_share(y_t, target, alpha1, "dataset") - share) < 0.005
+
+
+def test_one_term_alone_is_weighed_to_the_target_share_from_the_lstcd_runs_terms():
+    """kd/<ds>/student-ltcd-corr<s> and -lscd-corr<s>: k makes k * alpha3 * term reach the
+    share s of LORD + that, from the calibrating LSTCD run's unweighted mean terms."""
+    from stgkd.distill.readings import correlation_scale_for_share
+    from stgkd.experiments import EXPERIMENTS, _correlation_weight_at_unit_scale
+    terms = {"lord": 900.0, "lscd": 0.2, "ltcd": 0.05, "weighted_lscd": 0.003,
+             "weighted_ltcd": 0.0149}
+    ltcd = EXPERIMENTS["kd/losloop/student-ltcd-corr1e-1"]
+    lscd = EXPERIMENTS["kd/losloop/student-lscd-corr1e-1"]
+    assert ltcd.loss == "ltcd" and lscd.loss == "lscd"
+    assert ltcd.calibrated_by == lscd.calibrated_by == "kd/losloop/student-lstcd"
+    alpha3 = ltcd.hyper["alpha3"]
+    # by hand: LTCD alone weighs alpha3 * ltcd at k = 1, LSCD alone alpha3 * lscd
+    assert _correlation_weight_at_unit_scale("ltcd", ltcd.hyper, terms) == \
+        pytest.approx(alpha3 * 0.05)
+    assert _correlation_weight_at_unit_scale("lscd", lscd.hyper, terms) == \
+        pytest.approx(lscd.hyper["alpha3"] * 0.2)
+    # LSTCD keeps the stored weighted terms
+    assert _correlation_weight_at_unit_scale("lstcd", {}, terms) == pytest.approx(0.0179)
+    k = correlation_scale_for_share(0.1, terms["lord"],
+                                    _correlation_weight_at_unit_scale("ltcd", ltcd.hyper, terms))
+    reached = k * alpha3 * 0.05
+    assert reached / (terms["lord"] + reached) == pytest.approx(0.1)

@@ -24,25 +24,37 @@ HORIZONS = (15.0, 30.0, 45.0)
 ZERO_AT = 1e-5
 
 
-def dose_experiments(dataset: str) -> dict[str, float]:
-    """``{experiment: target share}`` of one data set's dose-response, by share."""
+TERMS = ("lstcd", "ltcd", "lscd")
+
+
+def dose_experiments(dataset: str, term: str = "lstcd") -> dict[str, float]:
+    """``{experiment: target share}`` of one data set's dose-response, by share.
+
+    ``term``: ``"lstcd"`` (both correlation terms, eq. 11), or ``"ltcd"`` / ``"lscd"``
+    (one term alone, Table 5's ablations along the same axis; their share 0 is the same
+    run as LSTCD's, LORD at LSTCD's α1)."""
+    if term not in TERMS:
+        raise ValueError(f"term: expected one of {', '.join(TERMS)}, found {term!r}")
     out = {name: EXPERIMENTS[name].hyper["correlation_share"] for name in EXPERIMENTS
-           if name.startswith(f"kd/{dataset}/student-lstcd-corr")}
+           if name.startswith(f"kd/{dataset}/student-{term}-corr")}
     if not out:
         raise ValueError(f"dataset: expected one with a correlation dose-response "
                          f"(losloop, pemsd7m), found {dataset!r}")
+    if term != "lstcd":
+        out[f"kd/{dataset}/student-lstcd-corr0"] = 0.0
     return dict(sorted(out.items(), key=lambda item: item[1]))
 
 
 def dose_response_table(results: Iterable[dict], dataset: str,
-                        profile: str = "paper") -> pd.DataFrame:
+                        profile: str = "paper", term: str = "lstcd") -> pd.DataFrame:
     """One row per target share: ``experiment, target_share, reached_share`` (mean over
     seeds of the share of the loss the correlation terms had in training), ``seeds``
     (n), and ``mae_<h>`` / ``mae_<h>_std`` (test MAE mean and standard deviation over
     seeds) at 15, 30 and 45 min; then the Table 6 run (``kd/<dataset>/student-lstcd``,
-    target share NaN) and the student without distillation for reference."""
+    target share NaN) and the student without distillation for reference. ``term``: as
+    :func:`dose_experiments`."""
     results = [r for r in results if r.get("profile") == profile]
-    names = {**dose_experiments(dataset), f"kd/{dataset}/student-lstcd": np.nan,
+    names = {**dose_experiments(dataset, term), f"kd/{dataset}/student-lstcd": np.nan,
              f"kd/{dataset}/student-no-kd": np.nan}
     rows = []
     for name, target in names.items():
@@ -73,16 +85,16 @@ def correlation_share_of(result: dict) -> float:
 
 
 def dose_verdicts(results: Iterable[dict], dataset: str,
-                  against: str = "corr0") -> pd.DataFrame:
+                  against: str = "corr0", term: str = "lstcd") -> pd.DataFrame:
     """Each nonzero share against ``against`` (``"corr0"``: LORD at LSTCD's α1, the same
     loss without the correlation terms; ``"no-kd"``: the student without distillation),
     paired by seed: MAE at each horizon (:func:`~stgkd.report.verdicts.paired_verdicts`
-    rows with ``target_share`` added)."""
+    rows with ``target_share`` added). ``term``: as :func:`dose_experiments`."""
     baseline = {"corr0": f"kd/{dataset}/student-lstcd-corr0",
                 "no-kd": f"kd/{dataset}/student-no-kd"}[against]
     cells = result_cells(results)
     frames = []
-    for name, share in dose_experiments(dataset).items():
+    for name, share in dose_experiments(dataset, term).items():
         if name == baseline:
             continue
         table = paired_verdicts(cells, name, baseline, metrics=("MAE",), horizons=HORIZONS)
