@@ -284,3 +284,23 @@ def test_kd_tables_times_stopped_at_a_time_limit_is_unknown_until_past_the_targe
     assert frame["runs"].tolist() == [1, 1]
     # 8 minutes unfinished says nothing yet about 15; 16.7 minutes unfinished misses it
     assert frame["under_target"].tolist() == [None, False]
+
+
+def test_peer_comparison_speedup_is_ours_faster_by():
+    from stgkd.report.efficiency import peer_comparison
+    bench = {"benchmark": "peer_stgcn", "models": {"student": {
+        "parameters": {"ours": 10144, "peer": 10127},
+        "ours": {"train_windows_per_s": {"median": 300.0}, "rollout_s": {"median": 0.5},
+                 "rollout_rerun_s": {"median": 2.0}},
+        "peer": {"train_windows_per_s": {"median": 200.0}, "rollout_rerun_s": {"median": 3.0}}}}}
+    table = peer_comparison(bench).set_index("figure")
+    assert list(table.index) == ["training step", "9-step rollout, whole model re-run each step",
+                                 "9-step rollout, each as it forecasts"]
+    assert table.loc["training step", "ours_speedup"] == pytest.approx(1.5)      # 300 / 200
+    assert table.loc["9-step rollout, whole model re-run each step",
+                     "ours_speedup"] == pytest.approx(1.5)                      # 3.0 / 2.0
+    # our streaming rollout against the peer's only one, the re-run
+    assert table.loc["9-step rollout, each as it forecasts", "ours_speedup"] == pytest.approx(6.0)
+    assert table["peer_parameters"].tolist() == [10127] * 3
+    # a model the peer was not timed for gives no rows
+    assert peer_comparison({"models": {"teacher": {"ours": {}}}}).empty

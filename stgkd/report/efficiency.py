@@ -406,3 +406,40 @@ def pareto_frame(results: Iterable[dict], benchmark: dict | None, dataset: str =
              & ((frame["error"] < e) | (frame["rollout_s"] < t))).any()
         for e, t in zip(frame["error"], frame["rollout_s"])]
     return frame
+
+
+# the figures of benchmarks/peer_stgcn.py: key -> (what, unit, whether more is better)
+PEER_FIGURES: dict[str, tuple[str, str, bool]] = {
+    "train_windows_per_s": ("training step", "windows/s", True),
+    "rollout_rerun_s": ("9-step rollout, whole model re-run each step", "s", False),
+    "rollout_s": ("9-step rollout, each as it forecasts", "s", False),
+}
+
+
+def peer_comparison(benchmark: dict) -> pd.DataFrame:
+    """``benchmarks/peer_stgcn.py``: our STGCN against the public peer at the nearest
+    shapes, per model and figure: the medians over the benchmark's interleaved rounds
+    and ``ours_speedup``, how many times faster ours is (our rate over the peer's, or
+    the peer's time over ours). The peer has only the re-run rollout, so the row
+    ``"9-step rollout, each as it forecasts"`` sets our streaming rollout against it.
+
+    Returns columns ``model, figure, unit, ours, peer, ours_speedup, ours_parameters,
+    peer_parameters``, models in the benchmark's order.
+    """
+    rows = []
+    for model, entry in benchmark.get("models", {}).items():
+        ours, peer = entry.get("ours", {}), entry.get("peer", {})
+        counts = entry.get("parameters", {})
+        for key, (figure, unit, higher_is_better) in PEER_FIGURES.items():
+            mine = ours.get(key, {}).get("median")
+            # the peer forecasts only by re-running its model
+            theirs = peer.get("rollout_rerun_s" if key == "rollout_s" else key, {}).get("median")
+            if mine is None or theirs is None:
+                continue
+            rows.append({"model": model, "figure": figure, "unit": unit, "ours": mine,
+                         "peer": theirs,
+                         "ours_speedup": mine / theirs if higher_is_better else theirs / mine,
+                         "ours_parameters": counts.get("ours"),
+                         "peer_parameters": counts.get("peer")})
+    return pd.DataFrame(rows, columns=["model", "figure", "unit", "ours", "peer", "ours_speedup",
+                                       "ours_parameters", "peer_parameters"])
