@@ -153,6 +153,11 @@ convergence.assign(
 ).rename(columns={"dataset": "data set"}).set_index(["data set", "baseline"])[
     ["LSTCD (mph)", "baseline (mph)", "LSTCD − baseline [95% interval]", "n", "verdict"]]
 
+# %% tags=["remove-input"]
+show_reproduce([f"kd/{d}/{n}" for d in ("pemsd7m", "losloop")
+                for n in ("student-lstcd", "student-no-kd", "student-lrd-l2", "student-lrd-kl",
+                          "student-lskd")], "paper", results, what="this table")
+
 # %% [markdown]
 # ## Table 3: how often does LORD hand a target to the teacher?
 #
@@ -173,6 +178,9 @@ shares.assign(**{"ours (%)": [
 ).rename(columns={"our_dataset": "data set", "paper_pct": "paper (%)",
                   "paper_inside": "paper inside ours"}).set_index(["data set", "model"])[
     ["paper (%)", "ours (%)", "n", "paper inside ours"]]
+
+# %% tags=["remove-input"]
+show_reproduce(list(shares["experiment"].unique()), "paper", results, what="this table")
 
 # %% [markdown]
 # ## Does the epoch rule change a verdict?

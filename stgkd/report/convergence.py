@@ -130,7 +130,8 @@ def teacher_share_intervals(results: Iterable[dict], paper: pd.DataFrame) -> pd.
 
     Returns:
         ``our_dataset, model, paper_pct, ours_pct, ci_low, ci_high, n, profile,
-        paper_inside`` ("yes"/"no"; "too few seeds" for one seed, "not run" for none).
+        paper_inside`` ("yes"/"no"; "too few seeds" for one seed, "not run" for none) and
+        ``experiment`` ("" for a cell no experiment fills).
     """
     results = [r for r in results if r.get("teacher_share") is not None]
     rows = []
@@ -141,7 +142,7 @@ def teacher_share_intervals(results: Iterable[dict], paper: pd.DataFrame) -> pd.
         row = {"our_dataset": cell["our_dataset"], "model": cell["model"],
                "paper_pct": float(cell["paper_pct"]), "ours_pct": math.nan,
                "ci_low": math.nan, "ci_high": math.nan, "n": 0, "profile": "",
-               "paper_inside": "not run"}
+               "paper_inside": "not run", "experiment": experiment}
         if mine:
             profile = min({r["profile"] for r in mine}, key=profile_rank)
             shares = [100.0 * float(r["teacher_share"]) for r in mine if r["profile"] == profile]
