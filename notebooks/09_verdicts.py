@@ -70,6 +70,9 @@ Path("../book/_generated").mkdir(parents=True, exist_ok=True)
 from stgkd.report.convergence import convergence_verdicts
 Path("../book/_generated/verdict_summary.md").write_text(
     verdict_markdown(verdicts, convergence_verdicts(results)))
+# and its table of run profiles, from the code that defines them
+from stgkd.report.display import profile_table_markdown
+Path("../book/_generated/profiles.md").write_text(profile_table_markdown())
 
 # %% [markdown]
 # ## Every claim, best-validation epoch

@@ -257,3 +257,24 @@ def show(frame: pd.DataFrame, index: str | list | None = None, digits: int | dic
         display(reader_frame(frame, digits=digits, index=index, names=names, drop=drop))
     if missing:
         display(Markdown(missing))
+
+
+def profile_table_markdown() -> str:
+    """The introduction's table of run profiles, from the code that defines them
+    (:data:`stgkd.experiments.PROFILES` and the DMST comparison's budget,
+    :func:`stgkd.report.dmst_notes.dmst_budget`), so that the book never states a
+    profile's settings by hand."""
+    from stgkd.experiments import PROFILES
+    from stgkd.report.dmst_notes import dmst_budget
+    meaning = {"smoke": "the pipeline works; accuracy far from the paper by design",
+               "quick": "an early, under-trained view of the real result",
+               "paper": "the reproduction proper"}
+    lines = ["| profile | what it runs | what its numbers mean |", "| --- | --- | --- |"]
+    for name, profile in PROFILES.items():
+        shown = f"`{name}`" + (f" (shown as \"{PROFILE_DISPLAY[name]}\")"
+                               if name in PROFILE_DISPLAY else "")
+        runs = profile.description
+        if name == "paper":
+            runs += f". {dmst_budget(name)}"
+        lines.append(f"| {shown} | {runs} | {meaning.get(name, '')} |")
+    return "\n".join(lines) + "\n"
