@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 
@@ -160,23 +162,32 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
 def launch(argv: Sequence[str], nproc: int, threads: int, poll_s: float = 0.2) -> int:
     """Run ``python -m stgkd.cli <argv>`` as ``nproc`` processes on this host, with the
     environment torchrun would give them, and wait for them all.
 
     ``threads`` (> 0) sets each process's ``OMP_NUM_THREADS``. When one process fails,
-    the others are stopped (they would wait for it in a collective); returns the first
-    non-zero exit status, else 0.
+    the others are stopped (they would wait for it in a collective); so are all of them
+    when this one is interrupted or terminated (SIGTERM). Returns the first non-zero exit
+    status, else 0.
     """
     port = free_port()
     processes = []
-    for rank in range(nproc):
-        env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(nproc), LOCAL_RANK=str(rank),
-                   LOCAL_WORLD_SIZE=str(nproc), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
-                   OMP_NUM_THREADS=str(threads))
-        processes.append(subprocess.Popen([sys.executable, "-m", "stgkd.cli", *argv], env=env))
+    # stopped itself (kill, a batch scheduler), the launcher stops its processes first
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_signal) if main_thread else None
     status = 0
     try:
+        for rank in range(nproc):
+            env = dict(os.environ, RANK=str(rank), WORLD_SIZE=str(nproc), LOCAL_RANK=str(rank),
+                       LOCAL_WORLD_SIZE=str(nproc), MASTER_ADDR="127.0.0.1",
+                       MASTER_PORT=str(port), OMP_NUM_THREADS=str(threads))
+            processes.append(subprocess.Popen([sys.executable, "-m", "stgkd.cli", *argv],
+                                              env=env))
         while any(p.poll() is None for p in processes):
             failed = [p for p in processes if p.returncode not in (None, 0)]
             if failed:
@@ -189,4 +200,6 @@ def launch(argv: Sequence[str], nproc: int, threads: int, poll_s: float = 0.2) -
                 p.terminate()
         for p in processes:
             p.wait()
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return status or next((p.returncode for p in processes if p.returncode != 0), 0)
