@@ -113,7 +113,13 @@ def _reduce_rank(rank, size, port, folder):
     loss = torch.mean((w * x[mine]) ** 2)
     loss.backward()
     batch_loss = all_reduce_gradients([w, unused], loss, len(mine) / 3)
-    torch.save({"grad": w.grad, "loss": batch_loss, "unused": unused.grad},
+    data = _data()
+    try:    # two processes cannot share a batch of one window
+        fit(_model(data), data, TrainConfig(epochs=1, batch_size=1), progress=False)
+        refusal = None
+    except ValueError as error:
+        refusal = str(error)
+    torch.save({"grad": w.grad, "loss": batch_loss, "unused": unused.grad, "refusal": refusal},
                os.path.join(folder, f"rank{rank}.pt"))
     dist.destroy_process_group()
 
@@ -127,6 +133,8 @@ def test_gradients_are_summed_by_share_into_the_whole_batch_gradient(tmp_path):
         assert got["grad"].item() == pytest.approx(14 / 3, rel=1e-6)
         assert got["loss"] == pytest.approx(3.5 / 3, rel=1e-6)
         assert got["unused"] is None      # no gradient on any rank: left to the optimiser
+        assert got["refusal"] == ("processes: expected at most config.batch_size = 1 (each "
+                                  "process takes a share of every batch), found 2")
 
 
 def test_shards_deal_a_batch_like_a_distributed_sampler():
