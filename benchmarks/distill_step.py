@@ -26,6 +26,7 @@ import torch
 import stgkd.distill.correlation as correlation
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.distill import KINDS, TeacherCache, make_kd_loss, pairwise_l1_mean, upper_triangle
+from stgkd.distill.pairwise import CyclicPairs
 from stgkd.experiments import KD_SETTINGS
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 
@@ -33,8 +34,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from stgcn_speed import cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report  # noqa: E402
 
 
-def unfused_l1_mse(x: torch.Tensor, teacher_triangles: torch.Tensor) -> torch.Tensor:
+def unfused_l1_mse(x: torch.Tensor, teacher_triangles) -> torch.Tensor:
     """The first implementation of pairwise_l1_mse: autograd through cdist."""
+    if isinstance(teacher_triangles, CyclicPairs):      # the teacher's side as the kernel reads it
+        teacher_triangles = teacher_triangles.triangles()
     student = upper_triangle(pairwise_l1_mean(x))
     return torch.mean((student - teacher_triangles.to(x.dtype)) ** 2)
 
