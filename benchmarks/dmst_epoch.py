@@ -115,6 +115,7 @@ def main(argv=None) -> int:
         agreement["dmst_gnode_max_abs_output_difference"] = float((now - before).abs().max())
         assert agreement["dmst_gnode_max_abs_output_difference"] < 1e-5
 
+    load_at_start = list(os.getloadavg())
     step_s = {name: [] for name in models}
     eval_s = {name: [] for name in models}
     for _ in range(args.rounds):
@@ -141,7 +142,7 @@ def main(argv=None) -> int:
     settings = {"dataset": "losloop", "batch_size": BATCH_SIZE,
                 "steps_per_epoch": steps_per_epoch, "eval_windows_per_epoch": len(eval_windows),
                 "rounds": args.rounds, "steps_per_round": args.steps,
-                "load_average_at_start_1_5_15": list(os.getloadavg()),
+                "load_average_at_start_1_5_15": load_at_start,
                 "note": "epoch_s = steps_per_epoch x train_step_s + eval windows x "
                         "eval_s_per_window (validation and test forecasts of every epoch)"}
     store_cpu_report("dmst_epoch", args.out, settings,
