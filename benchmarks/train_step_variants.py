@@ -17,12 +17,23 @@ The variants, each applied to the same parameters from the same starting weights
   matrix product and the LayerNorm over [N, C] needs no permute;
 - ``time_major_sparse``: ``time_major`` with each graph product one sparse product with
   the block-diagonal ``I (x) L~`` (one Laplacian per time step and window);
-- ``compiled_sparse_laplacian``, ``compiled_time_major``: those two under ``torch.compile``.
+- ``compiled_sparse_laplacian``, ``compiled_time_major``: those two under ``torch.compile``;
+- ``cheb_basis``: the eager layers, but each graph convolution takes ``T_1(L~) X ..
+  T_{Ks-1}(L~) X`` in one product with the constant [N, (Ks-1) N] matrix
+  ``[T_1 | .. | T_{Ks-1}]`` instead of the recursion's dependent products;
+- ``folded_residual`` (and ``compiled_folded_residual``): every residual path (linear in
+  all its modes) added into its layer's weight, ``P + x_res = conv(x; W + E)``, and the
+  GLU as ATen's fused ``glu``: no padding, slicing or adding of residuals;
+  ``folded_residual_sparse``: that with the CSR graph products of ``sparse_laplacian``;
+- ``bf16_autocast``: the eager model under CPU autocast to bfloat16 with float32 master
+  weights. It changes the numbers, so it is timed all the same but marked not ``equal``
+  (``settings.approximate_variants``); ``settings.cpu_bf16_instructions`` says whether the
+  CPU has bfloat16 instructions (AVX-512 BF16 or AMX) or PyTorch emulates them.
 
 Rounds interleave the variants, so a change in the machine's load hits them alike; the
 figure is the median windows per second over the rounds. A variant whose outputs differ
 from the eager model's by more than 1e-5, or whose whole gradient differs by more than
-1e-4 of its norm, is reported as such and not timed. Stored in
+1e-4 of its norm, is reported as such and not timed (except the approximate ones above). Stored in
 results/benchmarks/train-step-variants-<machine>.json. With ``--checkpoints`` the compacted
 models of the stored pruning runs are timed too (eager and compiled by default), each with
 its own channel counts on PeMSD7(M)'s 228 nodes, as ``benchmarks/stgcn_speed.py`` times
@@ -35,6 +46,7 @@ their rollouts.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
@@ -47,7 +59,8 @@ import torch.nn.functional as F
 from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.nn import STGCN
-from stgkd.nn.layers import ChannelAlign, ChebGraphConv, TemporalConv, chebyshev_terms
+from stgkd.nn.layers import (ChannelAlign, ChebGraphConv, TemporalConv, chebyshev_terms,
+                             time_conv)
 
 sys.path.insert(0, str(Path(__file__).parent))
 from stgcn_speed import (MODELS, cpu_benchmark_parser, seeded_pemsd7m,  # noqa: E402
@@ -183,6 +196,116 @@ def channels_last_forward(model: STGCN):
     return lambda x: model(x.contiguous(memory_format=torch.channels_last))
 
 
+# --- exact reformulations: one Chebyshev product, residuals folded, fused GLU --------------
+
+def cheb_basis_forward(model: STGCN):
+    """A forward of ``model`` whose graph convolutions take ``T_1(L~) X .. T_{Ks-1}(L~) X``
+    in one product with the constant [N, (Ks-1) N] matrix ``[T_1 | .. | T_{Ks-1}]``
+    (built once here, in float64) instead of the recursion's Ks - 1 dependent products."""
+    from stgkd.nn.folded import chebyshev_matrices
+    spatial = model.blocks[0].spatial
+    order, nodes = spatial.order, spatial.laplacian.shape[0]
+    basis = chebyshev_matrices(spatial.laplacian, order)[1:].permute(1, 0, 2).reshape(
+        nodes, -1).float()
+
+    def cheb(layer: ChebGraphConv, x: torch.Tensor) -> torch.Tensor:
+        batch, channels, steps, _ = x.shape
+        higher = (x @ basis).view(batch, channels, steps, order - 1, nodes)
+        # [B, C, T, K-1, N] -> [B, (K-1) C, T, N]: orders before channels, as theta flattens
+        higher = higher.permute(0, 3, 1, 2, 4).reshape(batch, (order - 1) * channels, steps, nodes)
+        kernel = layer.theta.permute(2, 0, 1).flatten(1)
+        out = F.conv2d(torch.cat([x, higher], dim=1), kernel[:, :, None, None], layer.bias)
+        return torch.relu(out + layer.align(x))
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        for block in model.blocks:
+            x = cheb(block.spatial, block.temporal_in(x))
+            x = block.dropout(block.norm(block.temporal_out(x)))
+        return model.output(x)
+    return forward
+
+
+def folded_temporal(layer: TemporalConv, residual: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """:class:`TemporalConv` with its residual added into the last tap of the
+    convolution's weight (``P + x_res = conv(x; W + E)``) and the GLU as ATen's fused
+    ``glu``. ``residual``: the residual path's [c_out, c_in] matrix (None for the sigmoid conv)."""
+    weight = layer.conv.weight
+    if residual is not None:
+        k = weight.shape[2]
+        pad = weight.new_zeros(weight.shape[0] - residual.shape[0], residual.shape[1])
+        extra = torch.cat([residual, pad])[:, :, None, None]
+        weight = torch.cat([weight[:, :, :k - 1], weight[:, :, k - 1:] + extra], dim=2)
+    out = F.conv2d(x, weight, layer.conv.bias)
+    if layer.activation == "glu":
+        return F.glu(out, dim=1)
+    return torch.relu(out) if layer.activation == "relu" else torch.sigmoid(out)
+
+
+def folded_cheb(layer: ChebGraphConv, residual: torch.Tensor, x: torch.Tensor,
+                graph_product=None) -> torch.Tensor:
+    """:class:`ChebGraphConv` with the residual added into Theta's k = 0 block
+    (``T_0 X = X``): one convolution, no separate residual add. ``graph_product(t)``:
+    ``t L~`` (default the dense product)."""
+    terms = chebyshev_terms(x, layer.order, graph_product or (lambda t: t @ layer.laplacian))
+    kernel = layer.theta.permute(2, 0, 1).flatten(1)
+    kernel = torch.cat([kernel[:, :residual.shape[1]] + residual, kernel[:, residual.shape[1]:]],
+                       dim=1)
+    return torch.relu(F.conv2d(torch.cat(terms, dim=1), kernel[:, :, None, None], layer.bias))
+
+
+def folded_residual_forward(model: STGCN, sparse: bool = False):
+    """A forward of ``model`` with every residual folded into its layer's weight and the
+    GLUs fused (:func:`folded_temporal`, :func:`folded_cheb`): the same function of the
+    same parameters, without the padding, slicing and adding of residual paths;
+    ``sparse``: graph products with a CSR Laplacian (:func:`sparse_graph_product`)."""
+    csr = model.blocks[0].spatial.laplacian.to_sparse_csr() if sparse else None
+    graph_product = (lambda t: sparse_graph_product(csr, t)) if sparse else None
+    from stgkd.nn.folded import residual_matrix
+    # identity, padding and index maps are constant 0/1 matrices; a projection is a
+    # parameter, taken live so that it is trained
+    constant = {id(layer): residual_matrix(layer.align)
+                for layer in model.modules()
+                if isinstance(layer, (TemporalConv, ChebGraphConv)) and layer.align is not None
+                and layer.align.project is None}
+
+    def residual(layer):
+        if layer.align is None:
+            return None
+        if layer.align.project is not None:
+            return layer.align.project.weight[:, :, 0, 0]
+        return constant[id(layer)]
+
+    def temporal(layer, x):
+        return folded_temporal(layer, residual(layer), x)
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        for block in model.blocks:
+            x = temporal(block.temporal_in, x)
+            x = folded_cheb(block.spatial, residual(block.spatial), x, graph_product)
+            x = block.dropout(block.norm(temporal(block.temporal_out, x)))
+        output = model.output
+        x = temporal(output.gate, output.norm(temporal(output.temporal, x)))
+        return time_conv(output.fc, x)[:, 0, 0, :] + output.node_bias
+    return forward
+
+
+def bf16_forward(model: STGCN):
+    """The eager model under CPU autocast to bfloat16 (convolutions and matrix products
+    in bfloat16, float32 master weights and loss); changes the numbers."""
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out = model(x)
+        return out.float()
+    return forward
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU has bfloat16 instructions (AVX-512 BF16 or AMX), per /proc/cpuinfo."""
+    cpuinfo = Path("/proc/cpuinfo")
+    flags = cpuinfo.read_text() if cpuinfo.is_file() else ""
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 VARIANTS = {
     "eager": lambda model: model,
     "compiled": lambda model: torch.compile(model),
@@ -192,7 +315,15 @@ VARIANTS = {
     "time_major_sparse": lambda model: time_major_forward(model, sparse=True),
     "compiled_sparse_laplacian": lambda model: torch.compile(sparse_laplacian_forward(model)),
     "compiled_time_major": lambda model: torch.compile(time_major_forward(model)),
+    "cheb_basis": cheb_basis_forward,
+    "folded_residual": folded_residual_forward,
+    "folded_residual_sparse": lambda model: folded_residual_forward(model, sparse=True),
+    "compiled_folded_residual": lambda model: torch.compile(folded_residual_forward(model)),
+    "bf16_autocast": bf16_forward,
 }
+# variants that change the numbers: timed all the same, marked ``equal`` false; they count
+# only with an accuracy run showing no change
+APPROXIMATE = {"bf16_autocast"}
 
 
 def agreement(reference: STGCN, forward_of, model: STGCN, x: torch.Tensor,
@@ -241,7 +372,7 @@ def measure(config: dict, series, windows: torch.Tensor, n_his: int, variants: l
         ok = (check["max_abs_output_diff"] <= OUTPUT_TOLERANCE
               and check["rel_gradient_diff"] <= GRADIENT_TOLERANCE)
         figures[name] = {**check, "equal": ok, "windows_per_s": None, "rounds_windows_per_s": []}
-        if ok:
+        if ok or name in APPROXIMATE:
             optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)
             runs[name] = (model, forward, optimizer)
         else:
@@ -335,7 +466,10 @@ def main(argv=None) -> int:
                       "rounds": args.rounds, "batch": BATCH, "threads": args.threads,
                       "dataset": "pemsd7m", "nodes": series.n_nodes,
                       "output_tolerance": OUTPUT_TOLERANCE,
-                      "gradient_tolerance": GRADIENT_TOLERANCE},
+                      "gradient_tolerance": GRADIENT_TOLERANCE,
+                      "approximate_variants": sorted(APPROXIMATE & set(variants)),
+                      "load_average": [round(x, 2) for x in os.getloadavg()],
+                      "cpu_bf16_instructions": cpu_has_bf16()},
                      {"models": figures})
     return 0
 

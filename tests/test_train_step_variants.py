@@ -14,7 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 import train_step_variants as variants  # noqa: E402
 
 NODES = 6
-EAGER_VARIANTS = ["channels_last", "sparse_laplacian", "time_major", "time_major_sparse"]
+EAGER_VARIANTS = ["channels_last", "sparse_laplacian", "time_major", "time_major_sparse",
+                  "cheb_basis", "folded_residual", "folded_residual_sparse"]
 
 
 def ring_weights() -> np.ndarray:
@@ -72,3 +73,14 @@ def test_block_diagonal_laplacian_is_one_copy_per_block():
     laplacian = torch.tensor([[1.0, -0.5, 0.0], [-0.5, 1.0, 0.25], [0.0, 0.25, 0.0]])
     found = variants.block_diagonal_laplacian(laplacian, 3).to_dense()
     torch.testing.assert_close(found, torch.block_diag(laplacian, laplacian, laplacian))
+
+
+def test_bf16_autocast_is_timed_as_approximate_and_changes_the_numbers():
+    assert "bf16_autocast" in variants.APPROXIMATE
+    reference, model = make_model("plain"), make_model("plain")
+    torch.manual_seed(1)
+    x, y = torch.randn(4, 1, 12, NODES), torch.randn(4, NODES)
+    check = variants.agreement(reference, variants.VARIANTS["bf16_autocast"](model), model, x, y)
+    # bfloat16 keeps 8 bits of mantissa: about 1e-3 relative, far above the tolerance
+    assert check["max_abs_output_diff"] > variants.OUTPUT_TOLERANCE
+    assert check["max_abs_output_diff"] < 0.1
