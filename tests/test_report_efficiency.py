@@ -3,6 +3,7 @@ import json
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS
@@ -304,3 +305,34 @@ def test_peer_comparison_speedup_is_ours_faster_by():
     assert table["peer_parameters"].tolist() == [10127] * 3
     # a model the peer was not timed for gives no rows
     assert peer_comparison({"models": {"teacher": {"ours": {}}}}).empty
+
+
+LATENCY = {"benchmark": "forecast_latency", "models": {"student": {
+    "variants": {"eager_streaming": {"p50_ms": 10.0, "p95_ms": 12.0, "runs": 5},
+                 "onnx_streaming_all": {"p50_ms": 1.2, "p95_ms": 1.5, "runs": 5,
+                                        "max_abs_diff": 2e-6},
+                 "onnx_folded_basic": {"p50_ms": 0.6, "p95_ms": 0.7, "runs": 5,
+                                       "max_abs_diff": 3e-6}},
+    "operators": {"streaming": {"Slice": 100, "Conv": 90}, "folded": {"MatMul": 99, "Add": 81}},
+    "profile_folded": {"MatMul": {"kernel_us": 60.0, "nodes": 99}, "Add": {"kernel_us": 30.0,
+                                                                           "nodes": 81},
+                       "Relu": {"kernel_us": 6.0, "nodes": 36},
+                       "Sigmoid": {"kernel_us": 4.0, "nodes": 36}}}}}
+
+
+def test_forecast_latency_rows_carry_their_exports_operator_count():
+    from stgkd.report.efficiency import forecast_latency
+    table = forecast_latency(LATENCY).set_index("variant")
+    assert table.loc["onnx_streaming_all", "operators"] == 190
+    assert table.loc["onnx_folded_basic", "operators"] == 180
+    assert pd.isna(table.loc["eager_streaming", "operators"])
+    assert table.loc["onnx_folded_basic", "p95_ms"] == 0.7
+
+
+def test_onnx_profile_shares_sum_to_one_and_the_tail_is_other():
+    from stgkd.report.efficiency import onnx_profile
+    table = onnx_profile(LATENCY, top=2)
+    assert table["operator"].tolist() == ["MatMul", "Add", "other"]
+    assert table["share"].tolist() == pytest.approx([0.6, 0.3, 0.1])
+    assert table.loc[2, "nodes"] == 72
+    assert onnx_profile(LATENCY, model="teacher").empty

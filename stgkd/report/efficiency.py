@@ -443,3 +443,47 @@ def peer_comparison(benchmark: dict) -> pd.DataFrame:
                          "peer_parameters": counts.get("peer")})
     return pd.DataFrame(rows, columns=["model", "figure", "unit", "ours", "peer", "ours_speedup",
                                        "ours_parameters", "peer_parameters"])
+
+
+def forecast_latency(benchmark: dict) -> pd.DataFrame:
+    """``benchmarks/forecast_latency.py``: one window, 9 steps, one thread: p50 and p95
+    per model and variant (``eager_streaming``, ``onnx_<streaming|folded>_<basic|all>``:
+    which export and which onnxruntime graph optimisation), with the exported graph's
+    operator count (constants left out; none for eager) and the largest difference from
+    the eager forecast.
+
+    Returns columns ``model, variant, operators, p50_ms, p95_ms, max_abs_diff``.
+    """
+    rows = []
+    for model, entry in benchmark.get("models", {}).items():
+        counts = {kind: sum(ops.values()) for kind, ops in entry.get("operators", {}).items()}
+        for variant, row in entry.get("variants", {}).items():
+            kind = variant.split("_")[1] if variant.startswith("onnx_") else None
+            rows.append({"model": model, "variant": variant, "operators": counts.get(kind),
+                         "p50_ms": row["p50_ms"], "p95_ms": row["p95_ms"],
+                         "max_abs_diff": row.get("max_abs_diff")})
+    frame = pd.DataFrame(rows, columns=["model", "variant", "operators", "p50_ms", "p95_ms",
+                                        "max_abs_diff"])
+    frame["operators"] = frame["operators"].astype("Int64")
+    return frame
+
+
+def onnx_profile(benchmark: dict, model: str = "student", top: int = 8) -> pd.DataFrame:
+    """Where the folded ONNX forecast's time goes (``benchmarks/forecast_latency.py``'s
+    onnxruntime profile of ``model``): per operator type the nodes run per forecast and
+    its share of the kernel time, largest first; the types beyond ``top`` summed as
+    ``"other"``. Empty when the file has no profile of ``model``.
+
+    Returns columns ``operator, nodes, share``.
+    """
+    profile = benchmark.get("models", {}).get(model, {}).get("profile_folded", {})
+    rows = sorted(({"operator": op, "nodes": v["nodes"], "kernel_us": v["kernel_us"]}
+                   for op, v in profile.items()), key=lambda r: -r["kernel_us"])
+    if len(rows) > top:
+        rest = rows[top:]
+        rows = rows[:top] + [{"operator": "other", "nodes": sum(r["nodes"] for r in rest),
+                              "kernel_us": sum(r["kernel_us"] for r in rest)}]
+    frame = pd.DataFrame(rows, columns=["operator", "nodes", "kernel_us"])
+    total = frame["kernel_us"].sum()
+    frame["share"] = frame["kernel_us"] / total if total else float("nan")
+    return frame.drop(columns="kernel_us")
