@@ -43,8 +43,9 @@ import pandas as pd
 
 from stgkd.report import display_frame
 from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,
-                                     kd_tables_times, load_benchmarks, newest_per_machine,
-                                     pareto_frame, per_machine, pruning_steps,
+                                     forecast_latency, kd_tables_times, load_benchmarks,
+                                     newest_per_machine, onnx_profile, pareto_frame,
+                                     peer_comparison, per_machine, pruning_steps,
                                      rollout_by_batch, rollout_speedups,
                                      same_architecture_spread, single_window_latency,
                                      student_teacher_ratio, training_throughput,
@@ -62,6 +63,8 @@ distill = load_benchmarks("distill_step", results_dir)
 by_batch = load_benchmarks("rollout_batch", results_dir)
 prune_steps = load_benchmarks("prune_step", results_dir)
 train_variants = load_benchmarks("train_step_variants", results_dir)
+peers = load_benchmarks("peer_stgcn", results_dir)
+latencies = load_benchmarks("forecast_latency", results_dir)
 machines = newest_per_machine(speed)   # the newest speed benchmark of each machine
 # the one that timed the most models (the compacted pruned ones too) places the runs below
 benchmark = max(machines, key=lambda b: len(b.get("rollout_1140", {}))) if machines else None
@@ -70,7 +73,8 @@ sources = pd.DataFrame([{"benchmark": bench.get("benchmark", "stgcn_speed"),
                          "torch": bench["machine"]["torch"], "commit": bench["commit"][:7],
                          "date": bench["created"][:10]}
                         for bench in machines + [b for b, _ in distill[:1] + by_batch[:1]
-                                                 + prune_steps[:1] + train_variants[:1]]])
+                                                 + prune_steps[:1] + train_variants[:1]
+                                                 + peers[:1] + latencies[:1]]])
 if len(sources):
     show(sources, index="benchmark", once=("machine", "torch"))
 if benchmark is None:
@@ -150,6 +154,39 @@ show(per_machine(single_window_latency, machines), index=["model", "variant"], d
      ) if machines else "no benchmark"
 
 # %% [markdown]
+# Where does a one-window ONNX forecast's time go? Not to arithmetic: the streaming
+# rollout exported as it is runs about 70 small operators per forecast step
+# (convolutions and the layout reorders onnxruntime puts around them, slices, residual
+# padding, one graph product per Chebyshev order), each costing about a microsecond of
+# dispatch whatever its size. `stgkd export` therefore writes the *folded* rollout
+# (`stgkd.nn.folded`): a temporal convolution is one matrix product over its stacked
+# input steps with its residual added into the weight, the Chebyshev terms
+# $T_1(\tilde L)X, T_2(\tilde L)X$ are one product with the constant matrix
+# $[T_1 \mid T_2]$, and the LayerNorm runs without permutes; the same forecast to
+# float32 rounding (a test checks it in float64) with a third of the operators.
+# `python benchmarks/forecast_latency.py` times both exports, under onnxruntime's basic
+# and full graph optimisation, beside the eager streaming rollout, all in the same rounds
+# on one thread, and profiles the folded student with onnxruntime's profiler (the
+# profiler adds its own cost to every operator, so only the shares are shown).
+
+# %% tags=["remove-input"]
+if latencies:
+    latency_benchmark = latencies[0][0]
+    print(f"{latency_benchmark['machine']['device']}, one thread, "
+          f"{latency_benchmark['settings']['repeats']} forecasts per variant (the teacher a "
+          f"tenth), load average {latency_benchmark['settings'].get('load_average')}")
+    latency_table = forecast_latency(latency_benchmark)
+    latency_table["max_abs_diff"] = latency_table["max_abs_diff"].map("{:.1e}".format)
+    show(latency_table, index=["model", "variant"], digits=3,
+         names={"max_abs_diff": "max diff from eager"})
+    profile = onnx_profile(latency_benchmark, "student")
+    if len(profile):
+        print("the folded student's forecast, onnxruntime's kernel time by operator type:")
+        show(profile, index="operator", digits={"nodes": 0, None: 3})
+else:
+    print("no forecast-latency benchmark stored yet: python benchmarks/forecast_latency.py")
+
+# %% [markdown]
 # ## Student against teacher: Table 1's ratio
 #
 # The paper reports the student's rollout time as 0.547 s against the teacher's 3.423 s
@@ -207,6 +244,35 @@ show(per_machine(training_throughput, machines), index="model",
      digits={"speedup": 2, None: 0}) if machines else "no benchmark"
 
 # %% [markdown]
+# ### A public STGCN, side by side
+#
+# How do these figures compare with someone else's STGCN? `python
+# benchmarks/peer_stgcn.py` builds the widely used PyTorch STGCN of hazdzz/STGCN
+# (LGPL-2.1; its model code is read at run time from a checkout beside this project and
+# is not part of it) at the shapes nearest to our teacher and student on PeMSD7(M)'s
+# graph: the same channel counts per block, Chebyshev graph convolution with $K_s = 3$,
+# $K_t = 3$, 12 input steps. Its own design stays: both temporal convolutions of a block
+# are GLUs and its output layer ends in two fully connected layers, hence its parameter
+# counts. Both train and forecast in the same rounds, interleaved. The peer forecasts
+# 9 steps only by re-running its whole model each step, so that row is also timed for
+# ours; the last row sets our streaming rollout, how `stgkd` forecasts, against it.
+# `ours_speedup` is how many times faster ours is.
+
+# %% tags=["remove-input"]
+if peers:
+    peer_benchmark = peers[0][0]
+    settings = peer_benchmark["settings"]
+    print(f"{peer_benchmark['machine']['device']}, {settings['rounds']} rounds of "
+          f"{settings['train_steps']} training steps of {settings['train_batch']} windows and "
+          f"a rollout of {settings['windows']} windows; load average "
+          f"{peer_benchmark['machine'].get('load_average')}")
+    show(per_machine(peer_comparison, newest_per_machine(peers)), index=["model", "figure"],
+         digits={"ours_speedup": 2, "ours": 3, "peer": 3, None: 0})
+else:
+    print("no peer benchmark stored yet: python benchmarks/peer_stgcn.py (needs the peer's "
+          "code in ../shared/peers/hazdzz-stgcn)")
+
+# %% [markdown]
 # ### What else was tried for the training step
 #
 # The aim of a training step 1.5x faster than the first implementation's is not met on
@@ -221,19 +287,38 @@ show(per_machine(training_throughput, machines), index="model",
 # only the teacher: with a handful of channels, its graph products become hundreds of
 # [228, 228] x [228, 2] products, about as slow per flop as matrix-vector ones. A variant
 # whose numbers differed would be listed with no timing.
+#
+# A later run (the first table, the teacher alone) adds exact reformulations: all
+# Chebyshev terms beyond $T_0$ as one product with the constant $[T_1 \mid T_2]$
+# (`cheb_basis`); every residual path, linear in all its modes, added into its layer's
+# weight so that $P + x_{res} = \mathrm{conv}(x; W + E)$, with the GLU as ATen's fused
+# `glu` (`folded_residual`, also with CSR graph products and compiled); and bfloat16
+# autocast with float32 master weights (`bf16_autocast`), which changes the numbers and
+# is therefore timed but marked not equal. This CPU has no bfloat16 instructions (no
+# AVX-512 at all; the run records it), so PyTorch emulates bfloat16 and the variant is
+# several times slower: it would only count on a CPU with AVX-512 BF16 or AMX, and then
+# only after a paper-profile teacher run shows the same accuracy. What bounds the eager
+# step is visible in PyTorch's profiler (`torch.profiler` over a teacher step): the
+# temporal convolutions, whose backward pass through oneDNN costs about three times
+# their forward, take about half of it, and the graph products most of the rest.
 
 # %% tags=["remove-input"]
-if train_variants:
-    variants_benchmark = train_variants[0][0]
+# every stored run of the benchmark, newest first: a later run may time new variants of
+# one model only; ratios are read within one run
+for variants_benchmark, _ in train_variants:
     settings = variants_benchmark["settings"]
-    print(f"{settings['rounds']} rounds of {settings['steps']} steps of {settings['batch']} "
-          f"windows per variant, {variants_benchmark['machine']['threads']} threads")
+    print(f"{variants_benchmark['created'][:10]}: {settings['rounds']} rounds of "
+          f"{settings['steps']} steps of {settings['batch']} windows per variant, "
+          f"{variants_benchmark['machine']['threads']} threads"
+          + (f", load average {settings['load_average']}" if settings.get("load_average") else "")
+          + ("" if settings.get("cpu_bf16_instructions") is None else
+             f"; bfloat16 instructions on this CPU: {settings['cpu_bf16_instructions']}"))
     variants_table = training_variants(variants_benchmark, named=True)
     for column in ("max_abs_output_diff", "rel_gradient_diff"):   # too small for 2 decimals
         variants_table[column] = variants_table[column].map("{:.1e}".format)
     show(variants_table, index=["model", "variant"], digits=2,
          names={"max_abs_output_diff": "max output diff", "rel_gradient_diff": "gradient diff"})
-else:
+if not train_variants:
     print("no training-variant benchmark stored yet: python benchmarks/train_step_variants.py")
 
 # %% [markdown]
@@ -243,7 +328,8 @@ else:
 # nodes, from the same benchmark run (`--checkpoints`).
 
 # %% tags=["remove-input"]
-compacted = compacted_training(variants_benchmark) if train_variants else pd.DataFrame()
+with_checkpoints = [b for b, _ in train_variants if b["settings"].get("checkpoints")]
+compacted = compacted_training(with_checkpoints[0]) if with_checkpoints else pd.DataFrame()
 show(compacted.assign(model=compacted["model"].str.replace("prune/", "", regex=False),
                       experiments=compacted["experiments"].str.replace("prune/", "", regex=False)
                       .str.replace("prune/", "", regex=False)),
