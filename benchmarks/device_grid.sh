@@ -11,8 +11,9 @@
 # Copy $OUT/results over results/ and commit; a cut run continues on any machine with
 # the same `stgkd run <experiment> --seed <S> --profile paper` (its resume state came back).
 #
-# GRID (default: the rows the claims compare, in the order the seeds are most needed)
-# is a list of "experiment:seeds" words; DEVICE (cuda), PROFILE (paper) may be set, e.g.
+# GRID (default: the rows the claims compare, in the order the seeds are most needed,
+# then the DMST comparison's readings and ablations on Los-loop) is a list of
+# "experiment:seeds" words; DEVICE (cuda), PROFILE (paper) may be set, e.g.
 #   DEVICE=cpu PROFILE=smoke JOBS=2 RUN_LIMIT_S=60 GRID="kd/losloop/student-lord:0" \
 #     OUT=/tmp/grid bash benchmarks/device_grid.sh
 # checks this script on a CPU.
@@ -23,12 +24,24 @@ RUN_LIMIT_S=${RUN_LIMIT_S:-480}
 JOBS=${JOBS:-12}
 DEVICE=${DEVICE:-cuda}
 PROFILE=${PROFILE:-paper}
-K=kd/pemsd7m; P=prune/pemsd7m; L=kd/losloop
+K=kd/pemsd7m; P=prune/pemsd7m; L=kd/losloop; D=dmst/losloop
+# the DMST comparison asked again on Los-loop: the cheap graph models under each target
+# scaling, then DMST-GNODE under each scaling, ST module and ablation
+DMST=""
+for model in st-gcn mst-gcn st-node; do
+    DMST+=" $D/$model:1,2"
+    for option in boxcox-station zscore boxcox-mph-loss; do DMST+=" $D/$model-$option:0,1,2"; done
+done
+DMST+=" $D/dmst-gnode:1,2"
+for option in boxcox-station zscore boxcox-mph-loss st-stgcn-glorot st-mst-gcn no-dynamic \
+        no-pattern no-ode no-st; do
+    DMST+=" $D/dmst-gnode-$option:0,1"
+done
 GRID=${GRID:-"$K/teacher:1,2 $K/student-no-kd:1,2 $K/student-lord:1,2 $K/student-lstcd:1,2 \
 $P/base:1,2 $P/taylor-25:2 $P/kdis-lstcd-25:2 $P/taylor-50:2 $P/kdis-lstcd-50:2 \
 $P/taylor-75:2 $P/kdis-lstcd-75:2 $L/student-lstcd-corr5e-1:0,1,2 $L/student-lstcd-corr1e-1:0,1,2 \
 $K/student-lstcd-corr0:0,1,2 $K/student-lrd-l2:1,2 $K/student-lrd-kl:1,2 $K/student-lskd:1,2 \
-$K/student-ltcd:1,2 $K/student-lscd:1,2"}
+$K/student-ltcd:1,2 $K/student-lscd:1,2 $DMST"}
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 export STGKD_DATA="${STGKD_DATA:-$PWD/data}"
