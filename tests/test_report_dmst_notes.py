@@ -54,3 +54,10 @@ def test_floor_forecasts_silent_without_forecasts_at_the_bound():
     run = {"scaler": scaler.to_dict()}
     assert floor_forecasts(_traces([20.0, 30.0], [21.0, 29.0]), run) == ""
     assert floor_forecasts(_traces([-1.0], [5.0]), dict(run, scaling="zscore")) == ""
+
+
+def test_floor_forecasts_also_explain_the_mph_loss_option_which_inverts_the_same_box_cox():
+    rng = np.random.default_rng(0)
+    scaler = BoxCox.fit(np.clip(70 - rng.exponential(8, 5000), 2, None))
+    run = {"scaler": scaler.to_dict(), "scaling": "boxcox-mph-loss"}
+    assert "A 1 of 2 windows" in floor_forecasts(_traces([-1.0, 30.0], [10.0, 28.0]), run)

@@ -63,7 +63,9 @@ def floor_forecasts(traces: pd.DataFrame, run: dict, units: str = "mph") -> str:
     """
     from stgkd.data.boxcox import BoxCox
 
-    if traces.empty or run is None or run.get("scaling", "boxcox") != "boxcox" \
+    # both options that train on one λ's Box-Cox scale invert through the same floor
+    if traces.empty or run is None \
+            or run.get("scaling", "boxcox") not in ("boxcox", "boxcox-mph-loss") \
             or not run.get("scaler"):
         return ""
     scaler = BoxCox.from_dict(run["scaler"])
