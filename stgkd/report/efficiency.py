@@ -464,7 +464,7 @@ def forecast_latency(benchmark: dict) -> pd.DataFrame:
                          "max_abs_diff": row.get("max_abs_diff")})
     frame = pd.DataFrame(rows, columns=["model", "variant", "operators", "p50_ms", "p95_ms",
                                         "max_abs_diff"])
-    frame["operators"] = frame["operators"].astype("Int64")
+    frame["operators"] = frame["operators"].astype(float)     # NaN for eager
     return frame
 
 
