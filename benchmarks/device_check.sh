@@ -15,7 +15,11 @@
 #    the student on the GPU, eager, compiled and the first implementation, training steps
 #    too: $OUT/stgcn-speed-cuda.json, or .partial.json with the models it finished before
 #    the budget ran out (benchmarks/stgcn_speed.py);
-# 3. $OUT/device.txt (nvidia-smi, python and torch versions) and $OUT/log.txt.
+# 3. with the time still left, our STGCN against the public one (benchmarks/peer_stgcn.py,
+#    reading the peer's code from PEER, default ../shared/peers/hazdzz-stgcn; where ../shared
+#    is not there, copy it into ./data/peers and set PEER=data/peers/hazdzz-stgcn):
+#    $OUT/peer-stgcn-cuda.json;
+# 4. $OUT/device.txt (nvidia-smi, python and torch versions) and $OUT/log.txt.
 #
 # DEVICE (cuda), PROFILE (paper) and SPEED_MODELS ("teacher student") may be
 # set too, e.g. DEVICE=cpu PROFILE=smoke SPEED_MODELS=student to check this script on a CPU.
@@ -30,6 +34,7 @@ KD_LIMIT_S=${KD_LIMIT_S:-420}
 DEVICE=${DEVICE:-cuda}
 PROFILE=${PROFILE:-paper}
 SPEED_MODELS=${SPEED_MODELS:-teacher student}
+PEER=${PEER:-../shared/peers/hazdzz-stgcn}
 start=$(date +%s)
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
@@ -55,5 +60,14 @@ if (( left > 60 )); then
     echo "speed benchmark exit status $?"
 else
     echo "== no time left for the speed benchmark (${left} s)"
+fi
+left=$(( BUDGET_S - ($(date +%s) - start) ))
+if (( left > 60 )) && [ -d "$PEER" ]; then
+    echo "== the public STGCN side by side on $DEVICE, at most ${left} s"
+    timeout --signal=TERM "$left" "$PYTHON" benchmarks/peer_stgcn.py --device "$DEVICE" \
+        --peer "$PEER" --rounds 5 --out "$OUT/peer-stgcn-$DEVICE.json"
+    echo "peer benchmark exit status $?"
+else
+    echo "== no peer benchmark (${left} s left, or $PEER absent)"
 fi
 echo "== done after $(( $(date +%s) - start )) s"
