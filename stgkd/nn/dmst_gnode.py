@@ -289,6 +289,9 @@ class DMSTGNODE(nn.Module):
         ode_time, ode_method, ode_step: the graph ODE's solver
             (:class:`stgkd.nn.graph_ode.GraphODE`): integrate ``t in [0, ode_time]`` with a
             torchdiffeq method, fixed step ``ode_step`` for ``"euler"``/``"rk4"``.
+        ode_mixing: how the graph ODE builds its feature and time mixing matrices
+            (:data:`stgkd.nn.graph_ode.MIXINGS`; default ``"free"``, STGODE's, whose
+            eigenvalues are not bounded by 1; ``"orthonormal"`` keeps them in [0, 1]).
         branches_per_graph: parallel GODE branches per graph (STGODE: 3).
         dropout: in the temporal conv nets and after the ST blocks.
         st_module: which ST module (:data:`ST_MODULES`; default ``"stgcn"``).
@@ -317,7 +320,7 @@ class DMSTGNODE(nn.Module):
                  st_blocks: list[list[int]] | None = None, ks: int = 3, kt: int = 3,
                  ode_time: float = 1.0, ode_method: str = "euler", ode_step: float | None = 0.25,
                  branches_per_graph: int = 1, dropout: float = 0.0, st_module: str = "stgcn",
-                 without=()):
+                 without=(), ode_mixing: str = "free"):
         super().__init__()
         if st_module not in ST_MODULES:
             raise ValueError(f"st_module: expected one of {list(ST_MODULES)}, found {st_module!r}")
@@ -334,7 +337,8 @@ class DMSTGNODE(nn.Module):
                            st_blocks=None if st_blocks is None else [list(b) for b in st_blocks],
                            ks=ks, kt=kt, ode_time=ode_time, ode_method=ode_method,
                            ode_step=ode_step, branches_per_graph=branches_per_graph,
-                           dropout=dropout, st_module=st_module, without=without)
+                           dropout=dropout, st_module=st_module, without=without,
+                           ode_mixing=ode_mixing)
         self.register_buffer("distance_hat", a_dist)
         self.register_buffer("pattern_hat", a_pat)
         use_ode, use_st = "ode" not in without, "st" not in without
@@ -344,7 +348,7 @@ class DMSTGNODE(nn.Module):
         self.dynamic = DynamicGraph(n_nodes, embed_dim) if "dynamic" in self.graph_names else None
         self.gode = (GODEModule(n_nodes, len(self.graph_names), n_his, n_pred, hidden, 1,
                                 branches_per_graph, dropout, time=ode_time, method=ode_method,
-                                step_size=ode_step) if use_ode else None)
+                                step_size=ode_step, mixing=ode_mixing) if use_ode else None)
         self.st = None
         if use_st and st_module == "mst-gcn":
             self.st = MSTGCN(n_nodes, [w_dist, w_pat], n_his, n_pred, st_blocks, ks, kt, dropout)

@@ -13,7 +13,15 @@ the same approximation (DMST-GNODE's Corollary 1 and eq. 23) is read here as
   per node (CGNN's attenuation), which keeps the graph term's eigenvalues negative;
 * ``W = P diag(clamp(d, 0, 1)) P^T`` [C, C] mixes features and ``U = Q diag(clamp(e, 0, 1))
   Q^T`` [T, T] mixes time steps: symmetric positive semi-definite, initialised to the
-  identity, so each ``(. - I)`` term starts at zero (STGODE's parameterisation);
+  identity, so each ``(. - I)`` term starts at zero (STGODE's parameterisation). That is
+  all the parameterisation guarantees: the eigenvalues of ``W`` lie in ``[0, ||P||_2^2]``,
+  and nothing keeps the learned ``P`` orthogonal, so they exceed 1 once it grows (trained
+  DMST-GNODE runs reach 2-4). The clamp also stops learning of a scale pushed above 1:
+  ``d`` starts at the clamp's bound and gets no gradient once past it. The option
+  ``mixing="orthonormal"`` (:data:`MIXINGS`) uses the orthonormal factor of ``P``
+  (``torch.linalg.qr``) and passes the clamp's gradient straight through, so the
+  eigenvalues are ``clamp(d, 0, 1)``, in ``[0, 1]``, and every scale keeps learning; at
+  the identity start both options are the same map;
 * ``H_0``: the initial state, the restart that keeps node states from collapsing to the
   graph's stationary state (over-smoothing). STGODE's code detaches ``H_0``; here it is
   not detached, so the layers before the ODE also learn through the restart.
@@ -21,9 +29,12 @@ the same approximation (DMST-GNODE's Corollary 1 and eq. 23) is read here as
 STGODE sums the three terms in this way (``alpha/2 A H - H + H W - H + U H - H + H_0``);
 its released code integrates ``t in [0, 6]`` with torchdiffeq's ``euler`` on the grid
 ``[0, 6]``, i.e. one Euler step of size 6, which is a discrete residual layer rather than
-an ODE solve. The default here integrates ``t in [0, 1]`` in four Euler steps of 0.25:
-while ``W`` and ``U`` keep their eigenvalues in [0, 1] the field's linear part has
-eigenvalues of real part in [-4, 0), and Euler is stable for ``step * |eigenvalue| <= 2``.
+an ODE solve. The default here integrates ``t in [0, 1]`` in four Euler steps of 0.25.
+Were ``W`` and ``U`` to keep their eigenvalues in [0, 1], the field's linear part would
+have eigenvalues of real part in [-4, 0) and Euler would be stable (``step * |eigenvalue|
+<= 2``); under the default ``mixing="free"`` an eigenvalue ``w > 1`` of ``W`` adds
+``w - 1 > 0``, a growing mode, amplified over ``t in [0, 1]`` by up to
+``(1 + 0.25 (w - 1))^4`` (with ``mixing="orthonormal"`` the bound above holds).
 Any torchdiffeq method can be chosen (``"dopri5"`` is adaptive).
 
 Tensors are [B, C, T, N] (batch, channels, time steps, nodes), the layout of
@@ -40,6 +51,12 @@ from torchdiffeq import odeint
 # torchdiffeq's fixed-grid methods take a step size; the others are adaptive
 FIXED_STEP_METHODS = ("euler", "midpoint", "heun2", "heun3", "rk4", "explicit_adams",
                       "implicit_adams")
+# How W and U are built from their (basis, scale) parameters (see the module docstring)
+MIXINGS: dict[str, str] = {
+    "free": "P diag(clamp(d, 0, 1)) P^T with P free: eigenvalues in [0, ||P||^2] (STGODE)",
+    "orthonormal": "Q diag(clamp(d, 0, 1)) Q^T with Q the orthonormal factor of P and the "
+                   "clamp's gradient passed straight through: eigenvalues in [0, 1]",
+}
 
 
 def integrate(field: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], h0: torch.Tensor,
@@ -107,6 +124,7 @@ class GraphODE(nn.Module):
         channels: C, the feature axis that ``W`` mixes.
         steps: T, the time axis that ``U`` mixes.
         time, method, step_size, rtol, atol: the solver (see :func:`integrate`).
+        mixing: how ``W`` and ``U`` are built (:data:`MIXINGS`; default ``"free"``, STGODE's).
 
     Shapes: x [B, C, T, N] and adjacency [N, N] -> [B, C, T, N].
     """
@@ -114,10 +132,13 @@ class GraphODE(nn.Module):
     def __init__(self, n_nodes: int, channels: int, steps: int, time: float = 1.0,
                  method: str = "euler", step_size: float | None = 0.25, rtol: float = 1e-4,
                  atol: float = 1e-5, feature_mixing: bool = True, temporal_mixing: bool = True,
-                 restart: bool = True):
+                 restart: bool = True, mixing: str = "free"):
         super().__init__()
         if time <= 0:
             raise ValueError(f"time: expected a positive end time, found {time}")
+        if mixing not in MIXINGS:
+            raise ValueError(f"mixing: expected one of {list(MIXINGS)}, found {mixing!r}")
+        self.mixing = mixing
         self.n_nodes, self.channels, self.steps = n_nodes, channels, steps
         self.time, self.method, self.step_size = float(time), method, step_size
         self.rtol, self.atol = rtol, atol
@@ -131,11 +152,16 @@ class GraphODE(nn.Module):
             self.temporal_scale = nn.Parameter(torch.ones(steps))
         self.feature_mixing, self.temporal_mixing = feature_mixing, temporal_mixing
 
-    @staticmethod
-    def _mixing(basis: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-        # P diag(d) P^T with d in [0, 1]: symmetric PSD, eigenvalues <= 1 while P stays
-        # near orthogonal (STGODE's way to keep the mixing term from blowing up)
-        return (basis * scale.clamp(0, 1)) @ basis.T
+    def _mixing(self, basis: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        # P diag(d) P^T with d in [0, 1]: symmetric PSD, eigenvalues in [0, ||P||^2]
+        # (STGODE's parameterisation; <= 1 only while P stays orthogonal)
+        if self.mixing == "free":
+            return (basis * scale.clamp(0, 1)) @ basis.T
+        # Q of P = QR is orthonormal, so Q diag(d) Q^T has eigenvalues d exactly; the clamp
+        # acts in the forward pass only, so a scale past a bound still gets a gradient
+        q = torch.linalg.qr(basis).Q
+        bounded = scale + (scale.clamp(0, 1) - scale).detach()
+        return (q * bounded) @ q.T
 
     def operators(self, adjacency: torch.Tensor):
         """The field's linear maps for ``adjacency`` [N, N], built once per solve (they do not
