@@ -398,9 +398,11 @@ def learned_parts_view(measured: Iterable[dict], k: int = K_NEIGHBOURS) -> pd.Da
 
 def gradients_view(measured: Iterable[dict]) -> pd.DataFrame:
     """:func:`gradients_table` for the book: how far each part moved per coordinate
-    against Adam's reach and a random walk's, its gradient against its weight, and the
-    gradient's sign agreement against chance."""
+    against Adam's reach and a random walk's, its gradient against its weight (as text in
+    scientific notation: it spans orders of magnitude), and the gradient's sign agreement
+    against chance."""
     frame = gradients_table(measured)
+    frame = frame.assign(grad_to_weight=[f"{v:.1e}" for v in frame["grad_to_weight"]])
     return frame[["dataset", "part", "parameters", "moved_per_coordinate", "random_walk_reach",
                   "adam_reach", "grad_to_weight", "sign_agreement", "sign_agreement_by_chance"]]
 
