@@ -43,7 +43,7 @@ import pandas as pd
 
 from stgkd.report import display_frame
 from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,
-                                     forecast_latency, kd_tables_times, load_benchmarks,
+                                     dmst_epoch_costs, forecast_latency, lstcd_step_phases, kd_tables_times, load_benchmarks,
                                      newest_per_machine, onnx_profile, pareto_frame,
                                      peer_comparison, per_machine, pruning_steps,
                                      rollout_by_batch, rollout_speedups,
@@ -360,6 +360,72 @@ if distill:
          digits={"speedup": 2, "epoch_min_best": 2, None: 3})
 else:
     print("no distillation-step benchmark stored yet: python benchmarks/distill_step.py")
+
+# %% [markdown]
+# Where an LSTCD step spends its time, by phase, with the previous correlation kernel
+# and the current one (pairs visited by cyclic offset, every load contiguous; the same
+# loss and gradient to float rounding), timed in interleaved steps at one thread
+# (`python benchmarks/lstcd_step.py --threads 1 --steps 10`). The load average of the
+# machine during the run is recorded; only the ratios hold across loads.
+
+# %% tags=["remove-input"]
+lstcd_steps = load_benchmarks("lstcd_step", results_dir)
+if lstcd_steps:
+    bench = lstcd_steps[0][0]
+    print(f"{bench['created'][:10]}, {bench['machine']['device']}, load average "
+          f"{bench['settings'].get('load_average_1min_before_after')}")
+    phases = lstcd_step_phases(bench)
+    show(phases, index=["dataset", "kernel"], digits=3,
+         names={c: c.replace("_s", " (s)") for c in phases.columns if c.endswith("_s")})
+else:
+    print("not measured yet: python benchmarks/lstcd_step.py --threads 1")
+
+# %% [markdown]
+# ## Cost against graph size
+#
+# How a training step grows with the number of stations, on synthetic random geometric
+# graphs of 228 to 8,600 stations (8,600: the size of the largest public traffic sensor
+# set), one window per step, one thread, each size and step in a fresh process: seconds
+# and peak memory of a teacher's, a student's and an LSTCD step
+# (`python benchmarks/graph_scaling.py --threads 1`). The LSTCD step's spatial term
+# holds [B, T, N, N] pairwise matrices; above 2^28 entries it is computed a block of
+# rows at a time, exactly, which keeps 8,600 stations within a few GB.
+
+# %% tags=["remove-input"]
+from stgkd.report.graph_scaling import load_scaling, power_law_fit, scaling_plot, scaling_table
+
+scaling = load_scaling(root=results_dir)
+if scaling:
+    show(scaling_table(scaling).round(3).rename_axis(columns=None), index="nodes")
+else:
+    print("not measured yet: python benchmarks/graph_scaling.py --threads 1")
+
+# %% tags=["remove-input"]
+if scaling:
+    fits = power_law_fit(scaling, min_nodes=1000)
+    fits["coefficient"] = fits["coefficient"].map("{:.2e}".format)   # seconds at 1 station
+    fits["sizes"] = fits["sizes"].map(lambda sizes: ", ".join(f"{n:,}" for n in sizes))
+    show(fits.round({"exponent": 2}), index="step")
+    scaling_plot(scaling, min_nodes=1000)
+    plt.show()
+    caption("Seconds per training step against the number of stations (log-log), with the "
+            "exponent of a least-squares power law fitted from 1,000 stations on.")
+
+# %% [markdown]
+# ## A DMST epoch
+#
+# Seconds per paper-profile Los-loop epoch (42 training steps and the validation and
+# test forecasts) of each graph model of the DMST comparison and of DMST-GNODE's
+# variants, at one thread (`python benchmarks/dmst_epoch.py --threads 1`); a loaded
+# machine makes these upper bounds.
+
+# %% tags=["remove-input"]
+dmst_epochs = load_benchmarks("dmst_epoch", results_dir)
+if dmst_epochs:
+    show(dmst_epoch_costs(dmst_epochs[0][0]), index="model",
+         digits={"train_step_s": 2, "epoch_s": 0})
+else:
+    print("not measured yet: python benchmarks/dmst_epoch.py --threads 1")
 
 # %% [markdown]
 # ## A pruning step of Table 7

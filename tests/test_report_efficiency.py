@@ -336,3 +336,19 @@ def test_onnx_profile_shares_sum_to_one_and_the_tail_is_other():
     assert table["share"].tolist() == pytest.approx([0.6, 0.3, 0.1])
     assert table.loc[2, "nodes"] == 72
     assert onnx_profile(LATENCY, model="teacher").empty
+
+
+def test_lstcd_step_phases_and_dmst_epoch_costs_from_hand_made_files():
+    from stgkd.report.efficiency import dmst_epoch_costs, lstcd_step_phases
+    bench = {"datasets": {"losloop": {
+        "previous": {"lscd_s": 2.0, "step_s": 3.0},
+        "cyclic": {"lscd_s": 0.5, "step_s": 1.5},
+        "speedup_step": 2.0, "speedup_lscd": 4.0}}}
+    table = lstcd_step_phases(bench).set_index("kernel")
+    assert table.loc["previous", "lscd_s"] == 2.0 and table.loc["cyclic", "step_s"] == 1.5
+    assert table.loc["cyclic", "speedup_step"] == 2.0
+    assert pd.isna(table.loc["previous", "speedup_step"])
+    costs = dmst_epoch_costs({"models": {"ST-GCN": {"parameters": 10, "train_step_s": 1.0,
+                                                    "epoch_s": 42.0}}})
+    assert costs.to_dict("records") == [{"model": "ST-GCN", "parameters": 10,
+                                          "train_step_s": 1.0, "epoch_s": 42.0}]

@@ -487,3 +487,35 @@ def onnx_profile(benchmark: dict, model: str = "student", top: int = 8) -> pd.Da
     total = frame["kernel_us"].sum()
     frame["share"] = frame["kernel_us"] / total if total else float("nan")
     return frame.drop(columns="kernel_us")
+
+
+LSTCD_PHASES = ("lookup_s", "student_forward_s", "lord_s", "ltcd_s", "lscd_s", "backward_s",
+                "optimizer_s", "step_s")
+
+
+def lstcd_step_phases(benchmark: dict) -> pd.DataFrame:
+    """A cached LSTCD step by phase, the previous correlation kernel against the current
+    (``benchmarks/lstcd_step.py``): one row per data set and kernel with seconds per
+    phase (:data:`LSTCD_PHASES`), and the step's and LSCD's speed-up on the current
+    kernel's rows."""
+    rows = []
+    for dataset, entry in benchmark.get("datasets", {}).items():
+        for kernel in ("previous", "cyclic"):
+            if kernel not in entry:
+                continue
+            row = {"dataset": dataset, "kernel": kernel,
+                   **{phase: entry[kernel].get(phase) for phase in LSTCD_PHASES}}
+            if kernel == "cyclic":
+                row["speedup_step"] = entry.get("speedup_step")
+                row["speedup_lscd"] = entry.get("speedup_lscd")
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def dmst_epoch_costs(benchmark: dict) -> pd.DataFrame:
+    """Seconds per paper-profile Los-loop epoch of each DMST graph model
+    (``benchmarks/dmst_epoch.py``): ``model, parameters, train_step_s, epoch_s``."""
+    return pd.DataFrame([{"model": name, "parameters": entry.get("parameters"),
+                          "train_step_s": entry.get("train_step_s"),
+                          "epoch_s": entry.get("epoch_s")}
+                         for name, entry in benchmark.get("models", {}).items()])
