@@ -41,3 +41,17 @@ def row_of(frame: pd.DataFrame, **where) -> pd.Series:
         mask &= (frame[column] == value).to_numpy()
     assert mask.sum() == 1, f"{mask.sum()} rows match {where}"
     return frame[mask].iloc[0]
+
+
+class InterruptAt:
+    """A supervised loss that raises KeyboardInterrupt at its n-th call, like Ctrl-C."""
+
+    def __init__(self, n):
+        self.calls, self.n = 0, n
+
+    def __call__(self, model, x, y):
+        from stgkd.train import supervised_mse
+        self.calls += 1
+        if self.calls == self.n:
+            raise KeyboardInterrupt
+        return supervised_mse(model, x, y)

@@ -14,6 +14,7 @@ from stgkd.distributed import all_reduce_gradients, free_port, shard
 from stgkd.nn import STUDENT_BLOCKS, STGCN
 from stgkd.results import result_path
 from stgkd.train import TrainConfig, fit, supervised_mse
+from conftest import InterruptAt
 
 # 56 training windows; an epoch of 31 of them in batches of 15 is 15, 15, 1 windows:
 # shares 8 + 7 (uneven), then 1 + 0 (rank 1 has nothing and still takes the step)
@@ -40,19 +41,6 @@ def _spawn(function, folder):
                        start_method="fork")
 
 
-class StopAt:
-    """The supervised loss, raising KeyboardInterrupt (Ctrl-C) at its n-th call."""
-
-    def __init__(self, n):
-        self.calls, self.n = 0, n
-
-    def __call__(self, model, x, y):
-        self.calls += 1
-        if self.calls == self.n:
-            raise KeyboardInterrupt
-        return supervised_mse(model, x, y)
-
-
 def _rank(rank, size, port, folder):
     """One of ``size`` processes: an interrupted two-epoch run (stopped on every rank at
     epoch 2, batch 2, after rank 0 stored epoch 1), resumed from rank 0's state."""
@@ -61,7 +49,7 @@ def _rank(rank, size, port, folder):
     dist.init_process_group("gloo", rank=rank, world_size=size)
     data, state_path = _data(), os.path.join(folder, "run.resume.pt")
     try:
-        fit(_model(data), data, CONFIG, StopAt(CALLS_PER_EPOCH[rank] + 2), state_path,
+        fit(_model(data), data, CONFIG, InterruptAt(CALLS_PER_EPOCH[rank] + 2), state_path,
             progress=False)
     except KeyboardInterrupt:
         pass

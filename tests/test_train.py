@@ -6,6 +6,7 @@ import torch
 
 from stgkd.nn import STUDENT_BLOCKS, STGCN
 from stgkd.train import TrainConfig, fit, supervised_mse
+from conftest import InterruptAt
 
 
 def _model(series, seed=0):
@@ -42,19 +43,6 @@ def test_training_lowers_the_training_loss(synthetic, synthetic_windows):
     result = fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=6, batch_size=8),
                  progress=False)
     assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
-
-
-class InterruptAt:
-    """A supervised loss that raises KeyboardInterrupt at its n-th call, like Ctrl-C."""
-
-    def __init__(self, n):
-        self.calls, self.n = 0, n
-
-    def __call__(self, model, x, y):
-        self.calls += 1
-        if self.calls == self.n:
-            raise KeyboardInterrupt
-        return supervised_mse(model, x, y)
 
 
 def test_interrupted_run_resumes_to_the_same_result(synthetic, synthetic_windows, tmp_path):
