@@ -475,6 +475,35 @@ else:
                    what="this figure", one_seed=True)
 
 # %% [markdown]
+# ## What the learned parts learned
+#
+# DMST-GNODE learns three parts beyond the weights of its layers: the dynamic graph
+# softmax(relu(E1 E2ᵀ)) from node embeddings, the fusion weights of its two modules
+# (one per node and horizon step, each starting at one half) and, in every graph ODE,
+# the feature-mixing matrix W = P diag(clamp(d, 0, 1)) Pᵀ (starting at the identity).
+# For the pinned DMST-GNODE run of each data set, the first table compares the trained
+# model with the model it started from, rebuilt from the run's seed by the run's own
+# code path; the correlation of all weights with that start, against a start drawn
+# with the next seed, checks the rebuild. The second table says why each part moved
+# as far as it did: how far it moved per coordinate, against the farthest Adam's steps
+# could take it and against a random walk of those steps, its gradient's size against
+# its weight's and how often the gradient's sign agrees across a few training batches
+# at the stored weights, against random signs
+# (`stgkd.report.dmst_learned`).
+
+# %% tags=["remove-input"]
+from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learned_parts_view,
+                                       measure_runs)
+
+learned = measure_runs(results, profile, results_dir)
+if learned:
+    display(learned_parts_view(learned))
+    display(display_frame(gradients_view(learned), digits=3))
+    show_reproduce([dmst_experiment(m["summary"]["dataset"], "DMST-GNODE") for m in learned],
+                   profile, results, checkpoints=True, what="these tables", one_seed=True)
+display(Markdown(learned_parts_note(learned)))
+
+# %% [markdown]
 # ## The three graphs
 #
 # The matrices DMST-GNODE's graph ODE propagates on, read from the checkpoint. The
