@@ -487,7 +487,7 @@ else:
 # with the next seed, checks the rebuild. The second table says why each part moved
 # as far as it did: how far it moved per coordinate, against the farthest Adam's steps
 # could take it and against a random walk of those steps, its gradient's size against
-# its weight's and how often the gradient's sign agrees across a few training batches
+# its weight's and how often the gradient's sign agrees across three training batches
 # at the stored weights, against random signs
 # (`stgkd.report.dmst_learned`).
 
@@ -495,7 +495,8 @@ else:
 from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learned_parts_view,
                                        measure_runs)
 
-learned = measure_runs(results, profile, results_dir)
+# three training batches: enough for a sign agreement, cheap enough to run with the book
+learned = measure_runs(results, profile, results_dir, n_batches=3)
 if learned:
     display(learned_parts_view(learned))
     display(display_frame(gradients_view(learned), digits=3))
