@@ -11,7 +11,7 @@ GENERATED := book/_generated
 # Which stored results the notebooks show: best (paper, else quick, else smoke) or one profile
 PROFILE ?= best
 
-.PHONY: venv test unit notebooks nbval book book-html browser readme benchmark clean
+.PHONY: venv test unit notebooks nbval book book-html browser screenshots readme benchmark clean
 
 # papermill's injected parameters cell is plumbing: readers of the book do not see it
 define HIDE_INJECTED
@@ -75,6 +75,22 @@ book-html: venv
 browser: nbval
 	$(VENV)/bin/jupyter-book build book/ -W --keep-going
 	$(PY) -m pytest tests/test_book_browser.py
+
+## make screenshots: each page of the built book (_toc.yml) in headless Chromium at 1400 px
+## wide, as book/_build/screenshots/<page>.png (after make book)
+PAGES := intro $(shell sed -n 's/^ *- file: //p' _toc.yml)
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || command -v google-chrome)
+screenshots:
+	@test -n "$(CHROMIUM)" || (echo "screenshots: no chromium found (set CHROMIUM=...)"; exit 1)
+	@test -f book/_build/html/intro.html || (echo "screenshots: build the book first (make book)"; exit 1)
+	@mkdir -p book/_build/screenshots
+	@for page in $(PAGES); do \
+		out=book/_build/screenshots/$$(basename $$page).png; \
+		"$(CHROMIUM)" --headless --no-sandbox --disable-gpu --hide-scrollbars \
+			--window-size=1400,3000 --screenshot=$$out \
+			file://$(CURDIR)/book/_build/html/$$page.html 2>/dev/null >/dev/null; \
+		echo "$$out"; \
+	done
 
 ## make readme: regenerate the README results summary from results/
 readme: venv
