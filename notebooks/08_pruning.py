@@ -231,7 +231,7 @@ for dataset in ("losloop", "pemsd7m"):
     display(Markdown(f"**{DATASET_TITLES[dataset]}**"))
     display(arms.round(1).set_index(["level", "arm", "moment"])[
         ["MAE 15 min", "MAE 30 min", "MAE 45 min", "n", "rise over base %", "paper rise %"]]
-        .fillna("–") if len(arms) else Markdown("not yet run"))
+        .astype(object).fillna("–") if len(arms) else Markdown("not yet run"))
 
 # %% [markdown]
 # Algorithm 1's side against Taylor's, seed for seed, at each moment (MAE difference with
