@@ -374,9 +374,11 @@ if lstcd_steps:
     bench = lstcd_steps[0][0]
     print(f"{bench['created'][:10]}, {bench['machine']['device']}, load average "
           f"{bench['settings'].get('load_average_1min_before_after')}")
-    phases = lstcd_step_phases(bench)
+    phases = lstcd_step_phases(bench).drop(columns=["lord_s", "optimizer_s", "speedup_lscd"])
     show(phases, index=["dataset", "kernel"], digits=3,
-         names={c: c.replace("_s", " (s)") for c in phases.columns if c.endswith("_s")})
+         names={"lookup_s": "cache lookup (s)", "student_forward_s": "student forward (s)",
+                "ltcd_s": "LTCD (s)", "lscd_s": "LSCD (s)", "backward_s": "backward (s)",
+                "step_s": "step (s)", "speedup_step": "step speed-up"})
 else:
     print("not measured yet: python benchmarks/lstcd_step.py --threads 1")
 

@@ -333,10 +333,10 @@ show_reproduce([f"dmst/losloop/{m}-{o}" for m in ("st-gcn", "mst-gcn", "st-node"
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 ablation = readings[(readings["model"] == "DMST-GNODE") & (readings["scaling"] == "boxcox")]
-(ablation[["experiment", "st_module", "without", "seeds", "val_mae", "rmse_20min",
-           "rmse_20min_std", "rmse_60min", "parameters"]]
- .assign(experiment=lambda f: f["experiment"].str.split("/").str[-1])
- .round(3).set_index("experiment").replace("", "–")
+(show(ablation[["experiment", "seeds", "val_mae", "rmse_20min", "rmse_60min", "parameters"]]
+      .assign(experiment=ablation["experiment"].str.split("/").str[-1]), index="experiment",
+      digits=3, names={"val_mae": "validation MAE", "rmse_20min": "RMSE 20 min",
+                       "rmse_60min": "RMSE 60 min"})
  if len(ablation) else Markdown("No DMST-GNODE run is stored yet."))
 
 # %% tags=["remove-input"]
@@ -499,7 +499,12 @@ from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learn
 learned = measure_runs(results, profile, results_dir, n_batches=3)
 if learned:
     display(learned_parts_view(learned))
-    display(display_frame(gradients_view(learned), digits=3))
+    gradients = gradients_view(learned)
+    # two narrower tables: how far each part moved, then what its gradient looks like
+    for columns in (["moved_per_coordinate", "random_walk_reach", "adam_reach"],
+                    ["grad_to_weight", "sign_agreement", "sign_agreement_by_chance"]):
+        show(gradients[["dataset", "part", "parameters", *columns]], index=["dataset", "part"],
+             digits=3)
     show_reproduce([dmst_experiment(m["summary"]["dataset"], "DMST-GNODE") for m in learned],
                    profile, results, checkpoints=True, what="these tables", one_seed=True)
 display(Markdown(learned_parts_note(learned)))
