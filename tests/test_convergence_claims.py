@@ -4,8 +4,9 @@ import math
 import pandas as pd
 import pytest
 
-from stgkd.report.convergence import (convergence_verdicts, mean_interval,
-                                      mean_validation_mae, teacher_share_intervals)
+from stgkd.report.convergence import (convergence_verdicts, mean_validation_mae,
+                                      teacher_share_intervals)
+from stgkd.report.verdicts import mean_interval
 
 
 def run(experiment, seed, val_maes, profile="paper", share=None):
@@ -51,10 +52,11 @@ def test_convergence_not_compared_without_the_other_side():
 
 
 def test_mean_interval_by_hand():
-    mean, low, high = mean_interval([1.0, 2.0, 3.0])   # std 1, t 4.3027, sqrt 3
+    mean, std, low, high = mean_interval([1.0, 2.0, 3.0])   # std 1, t 4.3027, sqrt 3
+    assert std == pytest.approx(1.0)
     assert (mean, low, high) == pytest.approx((2.0, 2 - 4.3027 / 3 ** 0.5, 2 + 4.3027 / 3 ** 0.5),
                                               abs=1e-4)
-    assert math.isnan(mean_interval([2.0])[1])
+    assert math.isnan(mean_interval([2.0])[2])
     with pytest.raises(ValueError, match="values"):
         mean_interval([])
 

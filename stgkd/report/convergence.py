@@ -20,10 +20,10 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from stgkd.report.comparison import profile_rank
-from stgkd.report.verdicts import CONFIDENCE, NOT_COMPARED, paired_difference
+from stgkd.report.verdicts import (NOT_COMPARED, best_common_seeds, mean_interval,
+                                   paired_difference)
 
 # Figure 3: LSTCD against each curve beside it in the figure
 CONVERGENCE_BASELINES: tuple[str, ...] = ("student-no-kd", "student-lrd-l2", "student-lrd-kl",
@@ -83,11 +83,8 @@ def convergence_verdicts(results: Iterable[dict], datasets: Sequence[str] = ("pe
             theirs = _by_profile_and_seed(results, second)
             row = {"dataset": dataset, "claimed": first, "baseline": second, "n": 0,
                    "seeds": "", "profile": "", "verdict": NOT_COMPARED}
-            common = [p for p in sorted(set(mine) & set(theirs), key=profile_rank)
-                      if set(mine[p]) & set(theirs[p])]
-            if common:
-                profile = common[0]
-                seeds = sorted(set(mine[profile]) & set(theirs[profile]))
+            profile, seeds = best_common_seeds(mine, theirs)
+            if seeds:
                 a = [mine[profile][s] for s in seeds]
                 b = [theirs[profile][s] for s in seeds]
                 d = paired_difference(a, b)
@@ -97,25 +94,6 @@ def convergence_verdicts(results: Iterable[dict], datasets: Sequence[str] = ("pe
                            verdict=d.verdict("lower"))
             rows.append(row)
     return pd.DataFrame(rows, columns=CONVERGENCE_COLUMNS)
-
-
-def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE
-                  ) -> tuple[float, float, float]:
-    """Mean of ``values`` and its one-sample t interval ``(mean, low, high)``:
-    ``mean ± t(0.975, n - 1) · std / √n``; low and high NaN for fewer than two values.
-
-    >>> [round(v, 3) for v in mean_interval([1.0, 2.0, 3.0])]
-    [2.0, -0.484, 4.484]
-    """
-    x = np.asarray(values, dtype=float)
-    if x.ndim != 1 or x.size == 0 or np.isnan(x).any():
-        raise ValueError(f"values: expected a non-empty list of finite numbers, found {values!r}")
-    mean = float(x.mean())
-    if x.size < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + confidence / 2, df=x.size - 1)) * float(x.std(ddof=1)) \
-        / math.sqrt(x.size)
-    return mean, mean - half, mean + half
 
 
 def teacher_share_intervals(results: Iterable[dict], paper: pd.DataFrame) -> pd.DataFrame:
@@ -146,7 +124,7 @@ def teacher_share_intervals(results: Iterable[dict], paper: pd.DataFrame) -> pd.
         if mine:
             profile = min({r["profile"] for r in mine}, key=profile_rank)
             shares = [100.0 * float(r["teacher_share"]) for r in mine if r["profile"] == profile]
-            mean, low, high = mean_interval(shares)
+            mean, _, low, high = mean_interval(shares)
             inside = ("too few seeds" if math.isnan(low) else
                       "yes" if low <= row["paper_pct"] <= high else "no")
             row.update(ours_pct=mean, ci_low=low, ci_high=high, n=len(shares),

@@ -29,7 +29,7 @@ import pandas as pd
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.claims import overall_verdict
 from stgkd.report.comparison import profile_rank
-from stgkd.report.verdicts import NOT_COMPARED, paired_difference
+from stgkd.report.verdicts import NOT_COMPARED, best_common_seeds, paired_difference
 
 HORIZONS = ("15min", "30min", "45min")
 LEVELS = (25, 50, 75)
@@ -172,13 +172,11 @@ def question_verdicts(results: Iterable[dict], dataset: str) -> pd.DataFrame:
             names = [ARMS[arm][0].format(dataset=dataset, level=level) for arm in (first, second)]
             for moment in MOMENTS:
                 a_all, b_all = (moment_maes(results, name, moment) for name in names)
-                common = sorted((p for p in set(a_all) & set(b_all)
-                                 if set(a_all[p]) & set(b_all[p])), key=profile_rank)
+                profile, seeds = best_common_seeds(a_all, b_all)
                 row = {"level": level, "question": f"{first} against {second}",
                        "moment": moment, "n": 0, "verdict": NOT_COMPARED}
-                if common:
-                    a, b = a_all[common[0]], b_all[common[0]]
-                    seeds = sorted(set(a) & set(b))
+                if seeds:
+                    a, b = a_all[profile], b_all[profile]
                     words = []
                     for i, horizon in enumerate((15, 30, 45)):
                         d = paired_difference([a[s][i] for s in seeds], [b[s][i] for s in seeds])

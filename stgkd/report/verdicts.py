@@ -92,13 +92,43 @@ def paired_difference(claimed: Sequence[float], baseline: Sequence[float],
     if np.isnan(first).any() or np.isnan(second).any():
         raise ValueError("claimed, baseline: expected finite per-seed values, found NaN")
     differences = first - second
-    n = differences.size
-    mean = float(differences.mean())
-    if n < 2:
-        return PairedDifference(n, mean, math.nan, math.nan, math.nan)
-    std = float(differences.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df=n - 1)) * std / math.sqrt(n)
-    return PairedDifference(n, mean, std, mean - half, mean + half)
+    mean, std, low, high = mean_interval(differences, confidence)
+    return PairedDifference(differences.size, mean, std, low, high)
+
+
+def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE
+                  ) -> tuple[float, float, float, float]:
+    """Mean, sample standard deviation and one-sample t interval of ``values``:
+    ``(mean, std, low, high)`` with ``mean ± t(0.5 + confidence/2, n - 1) · std / √n``;
+    std, low and high NaN for fewer than two values. :func:`paired_difference` applies
+    it to the per-seed differences.
+
+    >>> [round(v, 3) for v in mean_interval([1.0, 2.0, 3.0])]
+    [2.0, 1.0, -0.484, 4.484]
+    """
+    x = np.asarray(values, dtype=float)
+    if x.ndim != 1 or x.size == 0 or np.isnan(x).any():
+        raise ValueError(f"values: expected a non-empty list of finite numbers, found {values!r}")
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, math.nan, math.nan, math.nan
+    std = float(x.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, df=x.size - 1)) * std / math.sqrt(x.size)
+    return mean, std, mean - half, mean + half
+
+
+def best_common_seeds(first: dict[str, dict], second: dict[str, dict]
+                      ) -> tuple[str, list[int]]:
+    """The profile to pair two experiments in and the seeds both have there, from
+    ``{profile: {seed: value}}`` of each side: the best profile
+    (:func:`~stgkd.report.comparison.profile_rank`) in which they share a seed;
+    ``("", [])`` when there is none."""
+    from stgkd.report.comparison import profile_rank
+    shared = [p for p in set(first) & set(second) if set(first[p]) & set(second[p])]
+    if not shared:
+        return "", []
+    profile = min(shared, key=profile_rank)
+    return profile, sorted(set(first[profile]) & set(second[profile]))
 
 
 def paired_verdicts(cells: pd.DataFrame, claimed: str, baseline: str,
