@@ -141,6 +141,7 @@ summary
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
+from stgkd.report.claims import interval_text
 from stgkd.report.convergence import convergence_verdicts, teacher_share_intervals
 from stgkd.report.kd import teacher_share_table
 
@@ -149,9 +150,8 @@ convergence.assign(
     **{"LSTCD (mph)": convergence["claimed_mean"].round(3),
        "baseline (mph)": convergence["baseline_mean"].round(3),
        "LSTCD − baseline [95% interval]": [
-           "–" if n == 0 else f"{d:+.3f}" if n == 1 else f"{d:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-           for d, lo, hi, n in zip(convergence["difference"], convergence["ci_low"],
-                                   convergence["ci_high"], convergence["n"])],
+           interval_text(d, lo, hi) or "–" for d, lo, hi in
+           zip(convergence["difference"], convergence["ci_low"], convergence["ci_high"])],
        "baseline": convergence["baseline"].str.split("/").str[-1]}
 ).rename(columns={"dataset": "data set"}).set_index(["data set", "baseline"])[
     ["LSTCD (mph)", "baseline (mph)", "LSTCD − baseline [95% interval]", "n", "verdict"]]

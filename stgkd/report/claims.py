@@ -178,7 +178,7 @@ def claim_verdicts(results: Iterable[dict], rule: str = DEFAULT_RULE) -> pd.Data
             "baseline": group["baseline_experiment"].iloc[0],
             "paper_figures": figures, "paper_holds": paper_holds,
             "ours_claimed": _triple(mae["claimed"]), "ours_baseline": _triple(mae["baseline"]),
-            **{f"MAE difference {h:g} min": _interval(d, lo, hi) for h, d, lo, hi in
+            **{f"MAE difference {h:g} min": interval_text(d, lo, hi) for h, d, lo, hi in
                zip(mae["horizon_min"], mae["difference"], mae["ci_low"], mae["ci_high"])},
             "n": int(group["n"].max()), "seeds": group["seeds"].iloc[0],
             "profile": group["profile"].iloc[0],
@@ -194,7 +194,7 @@ def _triple(values: pd.Series) -> str:
         "–" if np.isnan(v) else f"{v:.3f}" for v in values)
 
 
-def _interval(mean: float, low: float, high: float) -> str:
+def interval_text(mean: float, low: float, high: float) -> str:
     """"-0.012 [-0.050, +0.026]"; the mean alone for one seed; "" when not compared."""
     if np.isnan(mean):
         return ""

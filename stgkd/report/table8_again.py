@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from stgkd.reference import kd_table, paper_datasets
-from stgkd.report.claims import overall_verdict
+from stgkd.report.claims import interval_text, overall_verdict
 from stgkd.report.comparison import profile_rank
 from stgkd.report.verdicts import NOT_COMPARED, best_common_seeds, paired_difference
 
@@ -180,9 +180,8 @@ def question_verdicts(results: Iterable[dict], dataset: str) -> pd.DataFrame:
                     words = []
                     for i, horizon in enumerate((15, 30, 45)):
                         d = paired_difference([a[s][i] for s in seeds], [b[s][i] for s in seeds])
-                        row[f"MAE difference {horizon} min"] = (
-                            f"{d.mean:+.3f}" if math.isnan(d.low)
-                            else f"{d.mean:+.3f} [{d.low:+.3f}, {d.high:+.3f}]")
+                        row[f"MAE difference {horizon} min"] = interval_text(d.mean, d.low,
+                                                                             d.high)
                         words.append(d.verdict("lower"))
                     row.update(n=len(seeds), verdict=overall_verdict(words))
                 rows.append(row)
