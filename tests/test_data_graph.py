@@ -6,7 +6,7 @@ import pytest
 
 from stgkd.data import DataFormatError
 from stgkd.data.graph import (chebyshev_polynomials, edge_gaussian_weights, gaussian_weights,
-                              scaled_laplacian)
+                              ring_graph, scaled_laplacian)
 
 S = 1 / math.sqrt(2)
 
@@ -106,3 +106,18 @@ def test_chebyshev_polynomials():
     assert chebyshev_polynomials(lap, 1).shape == (1, 3, 3)
     with pytest.raises(ValueError):
         chebyshev_polynomials(lap, 0)
+
+
+def test_ring_graph_links_each_node_to_its_two_neighbours():
+    ring = ring_graph(5)
+    expected = np.array([[0, 1, 0, 0, 1],
+                         [1, 0, 1, 0, 0],
+                         [0, 1, 0, 1, 0],
+                         [0, 0, 1, 0, 1],
+                         [1, 0, 0, 1, 0]], dtype=float)
+    np.testing.assert_array_equal(ring, expected)
+    # the smallest rings: one node has no neighbour (no self-loop), two share one link
+    np.testing.assert_array_equal(ring_graph(1), [[0.0]])
+    np.testing.assert_array_equal(ring_graph(2), [[0.0, 1.0], [1.0, 0.0]])
+    with pytest.raises(ValueError, match="n_nodes"):
+        ring_graph(0)

@@ -12,6 +12,7 @@ import torch
 
 from stgkd.baselines.classical import ARIMAForecaster, SVRForecaster
 from stgkd.complexity import count_parameters
+from stgkd.data.graph import ring_graph
 from stgkd.nn.baselines import BASELINES
 
 CLASSICAL = {"ARIMA": ARIMAForecaster, "SVR": SVRForecaster}
@@ -38,14 +39,6 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 
-def _ring_graph(n_nodes: int) -> np.ndarray:
-    w = np.zeros((n_nodes, n_nodes))
-    idx = np.arange(n_nodes)
-    w[idx, (idx + 1) % n_nodes] = w[(idx + 1) % n_nodes, idx] = 1.0
-    np.fill_diagonal(w, 0.0)
-    return w
-
-
 def parameter_counts(n_nodes: int = 207, graphs: dict[str, np.ndarray] | None = None,
                      n_his: int = 12, n_pred: int = 12) -> dict[str, int]:
     """Trainable parameters of each neural baseline at its default sizes.
@@ -56,7 +49,7 @@ def parameter_counts(n_nodes: int = 207, graphs: dict[str, np.ndarray] | None = 
     ring).
     """
     if graphs is None:
-        ring = _ring_graph(n_nodes)
+        ring = ring_graph(n_nodes)
         graphs = {"distance": ring, "pattern": ring}
     with torch.random.fork_rng():
         return {name: count_parameters(build(n_nodes, graphs, n_his, n_pred))

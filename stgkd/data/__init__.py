@@ -11,7 +11,7 @@ from typing import Callable
 from stgkd.data.custom import load_custom
 from stgkd.data.errors import DataFormatError
 from stgkd.data.graph import (chebyshev_polynomials, edge_gaussian_weights, gaussian_weights,
-                              scaled_laplacian)
+                              ring_graph, scaled_laplacian)
 from stgkd.data.losloop import load_losloop
 from stgkd.data.pems08 import load_pems08
 from stgkd.data.pemsd7m import load_pemsd7m
@@ -48,5 +48,5 @@ __all__ = [
     "DEFAULT_SPLITS", "DataFormatError", "LOADERS", "TrafficSeries", "WindowedData", "ZScore",
     "chebyshev_polynomials", "day_windows", "edge_gaussian_weights", "gaussian_weights",
     "impute_linear", "load_custom", "load_pems08", "load_series", "make_windows",
-    "scaled_laplacian", "synthetic_series",
+    "ring_graph", "scaled_laplacian", "synthetic_series",
 ]

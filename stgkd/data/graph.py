@@ -57,6 +57,31 @@ def edge_gaussian_weights(distances: np.ndarray, path=None) -> np.ndarray:
     return w
 
 
+def ring_graph(n_nodes: int) -> np.ndarray:
+    """[N, N] weights of a ring: node ``i`` linked to ``i - 1`` and ``i + 1`` (mod N) with
+    weight 1, no self-loops.
+
+    A stand-in graph where a model's size or cost is wanted without a data set: the
+    Chebyshev graph convolution multiplies by a dense [N, N] matrix, so parameter and
+    FLOP counts do not depend on the weights' values (only TGC-LSTM's parameter count
+    depends on the graph, through its 3-hop neighbourhoods).
+
+    Args:
+        n_nodes: N, at least 1 (N = 1 gives [[0]], N = 2 one link of weight 1).
+
+    Returns:
+        [N, N] symmetric float64 weights, each row summing to 2 for N >= 3.
+    """
+    if n_nodes < 1:
+        raise ValueError(f"n_nodes: expected at least 1 node, found {n_nodes}")
+    weights = np.zeros((n_nodes, n_nodes))
+    nodes = np.arange(n_nodes)
+    weights[nodes, (nodes + 1) % n_nodes] = 1.0
+    weights[(nodes + 1) % n_nodes, nodes] = 1.0
+    np.fill_diagonal(weights, 0.0)       # N = 1 links its node to itself above
+    return weights
+
+
 def _check_distances(distances: np.ndarray, path=None) -> np.ndarray:
     """[N, N] float64 copy of ``distances``; raises on a non-square, NaN or negative matrix."""
     d = np.asarray(distances, dtype=np.float64)

@@ -657,9 +657,10 @@ def model_overview(n_nodes: int = 207, distance_weights: np.ndarray | None = Non
         ``parameters`` (<NA> for ARIMA and SVR, whose fitted coefficients are not
         trained weights) and ``description``, in the paper's order.
     """
-    from stgkd.baselines import _ring_graph, parameter_counts
+    from stgkd.baselines import parameter_counts
+    from stgkd.data.graph import ring_graph
     from stgkd.dmst.models import MODEL_DESCRIPTIONS, build_model
-    w = _ring_graph(n_nodes) if distance_weights is None else np.asarray(distance_weights)
+    w = ring_graph(n_nodes) if distance_weights is None else np.asarray(distance_weights)
     graphs = {"distance": w, "pattern": w}
     counts = parameter_counts(n_nodes, graphs)
     with torch.random.fork_rng():

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stgkd.data.graph import ring_graph
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.efficiency import load_benchmarks
 
@@ -28,19 +29,6 @@ TABLE1_NODES: dict[str, int] = {"PeMSD7": 228, "PeMSD8": 170}
 BENCHMARK_MODELS: dict[str, str] = {"teacher": "Teacher", "pruning_base": "Pruning Base Model",
                                     "student": "Student"}
 BENCHMARK_ROLLOUT = "rollout_1140"   # the paper times a batch of 1140 windows
-
-
-def ring_graph(n_nodes: int) -> np.ndarray:
-    """[N, N] weights of a ring (each node linked to its two neighbours, weight 1).
-
-    Enough to count parameters and FLOPs: the Chebyshev graph convolution multiplies
-    by a dense [N, N] matrix, so its cost does not depend on the weights' values.
-    """
-    weights = np.zeros((n_nodes, n_nodes))
-    nodes = np.arange(n_nodes)
-    weights[nodes, (nodes + 1) % n_nodes] = 1.0
-    weights[(nodes + 1) % n_nodes, nodes] = 1.0
-    return weights
 
 
 def architecture_costs(n_nodes: int, n_his: int = 12) -> pd.DataFrame:
