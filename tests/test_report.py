@@ -15,24 +15,7 @@ from stgkd import reference, report
 from stgkd.data import TrafficSeries
 from stgkd.data.overview import daily_profile, dataset_overview, working_days
 
-HORIZONS = ("15min", "30min", "45min")
-
-
-def make_result(experiment: str, dataset: str, paper_row: str, profile: str = "smoke",
-                seed: int = 0, mae: float = 3.0, paper_setting: str | None = None) -> dict:
-    """A run result with MAE ``mae`` at 15 min, ``mae + 1`` at 30, ``mae + 2`` at 45,
-    MAPE 10 and RMSE 5 everywhere."""
-    result = {
-        "experiment": experiment, "profile": profile, "seed": seed, "dataset": dataset,
-        "paper_row": paper_row, "parameters": 1, "flops_per_window": 1,
-        "test": {h: {"mae": mae + i, "mape": 10.0, "rmse": 5.0} for i, h in enumerate(HORIZONS)},
-        "history": [],
-        "provenance": {"commit": "abc", "device": "cpu", "torch": "2", "started": "t",
-                       "wall_time_s": 1.0},
-    }
-    if paper_setting is not None:
-        result["paper_setting"] = paper_setting
-    return result
+from factories import fake_result
 
 
 def cell(frame: pd.DataFrame, **where) -> pd.Series:
@@ -125,8 +108,8 @@ def test_reference_file_errors_name_the_file_and_the_problem(tmp_path):
 
 
 def test_comparison_mean_std_difference_over_seeds():
-    results = [make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher", seed=0, mae=3.0),
-               make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher", seed=1, mae=3.5)]
+    results = [fake_result("kd/pemsd7m/teacher", "smoke", 0, mae=(3.0, 4.0, 5.0)),
+               fake_result("kd/pemsd7m/teacher", "smoke", 1, mae=(3.5, 4.5, 5.5))]
     table2 = report.comparison_table(2, results)
     row = cell(table2, dataset="PeMSD7", model="Teacher", metric="MAE", horizon_min=15.0)
     # mean (3.0 + 3.5) / 2 = 3.25; sample std sqrt(2 * 0.25**2 / 1) = 0.353553...;
@@ -147,7 +130,7 @@ def test_comparison_mean_std_difference_over_seeds():
 
 
 def test_rows_not_run_say_so():
-    results = [make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher")]
+    results = [fake_result("kd/pemsd7m/teacher", "smoke")]
     table2 = report.comparison_table(2, results)
     assert len(table2) == 90       # 5 rows x 2 data sets x 9 cells
     missing = table2[table2["model"] == "Student LRD(KL)"]
@@ -160,10 +143,9 @@ def test_rows_not_run_say_so():
 
 
 def test_best_profile_is_preferred_per_row():
-    results = [make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher", "smoke", mae=9.0),
-               make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher", "quick", mae=4.0),
-               make_result("kd/pemsd7m/student-no-kd", "pemsd7m", "Student W/O KD", "smoke",
-                           mae=7.0)]
+    results = [fake_result("kd/pemsd7m/teacher", "smoke", mae=(9.0, 10.0, 11.0)),
+               fake_result("kd/pemsd7m/teacher", "quick", mae=(4.0, 5.0, 6.0)),
+               fake_result("kd/pemsd7m/student-no-kd", "smoke", mae=(7.0, 8.0, 9.0))]
     table2 = report.comparison_table(2, results)
     teacher = cell(table2, dataset="PeMSD7", model="Teacher", metric="MAE", horizon_min=15.0)
     assert teacher["profile"] == "quick" and teacher["ours"] == 4.0
@@ -171,7 +153,7 @@ def test_best_profile_is_preferred_per_row():
                    horizon_min=15.0)
     assert student["profile"] == "smoke" and student["ours"] == 7.0
     # a paper-profile run beats both
-    results.append(make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher", "paper", mae=2.5))
+    results.append(fake_result("kd/pemsd7m/teacher", "paper", mae=(2.5, 3.5, 4.5)))
     teacher = cell(report.comparison_table(2, results), dataset="PeMSD7", model="Teacher",
                    metric="MAE", horizon_min=15.0)
     assert teacher["profile"] == "paper" and teacher["difference"] == pytest.approx(0.27)
@@ -184,22 +166,23 @@ def test_best_profile_is_preferred_per_row():
 
 
 def test_a_paper_row_fills_every_table_with_that_model():
-    results = [make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher")]
+    results = [fake_result("kd/pemsd7m/teacher", "smoke")]
     # Teacher appears in Tables 2, 4, 5 (no setting) and 7 ("params 100%")
     for number in (2, 4, 5, 7):
         table = report.comparison_table(number, results)
         assert (table["profile"] == "smoke").sum() == 9, number
-    lstcd = [make_result("kd/pemsd7m/student-lstcd", "pemsd7m", "Student LSTCD(ours)")]
+    lstcd = [fake_result("kd/pemsd7m/student-lstcd", "smoke",
+                         paper_row="Student LSTCD(ours)")]
     assert (report.comparison_table(4, lstcd)["profile"] == "smoke").sum() == 9
     # Table 5 prints the same model without the "(ours)" mark: the same run fills it
     assert (report.comparison_table(5, lstcd)["profile"] == "smoke").sum() == 9
 
 
 def test_paper_setting_restricts_a_result_to_one_setting():
-    results = [make_result("prune/pemsd7m/no-kd-25", "pemsd7m", "Pruned W/O KD",
-                           paper_setting="pruned 25%", mae=2.8),
-               make_result("prune/pemsd7m/no-kd-50", "pemsd7m", "Pruned W/O KD",
-                           paper_setting="pruned 50%", mae=3.0)]
+    results = [fake_result("prune/pemsd7m/no-kd-25", "smoke", mae=(2.8, 3.8, 4.8),
+                           paper_row="Pruned W/O KD", paper_setting="pruned 25%"),
+               fake_result("prune/pemsd7m/no-kd-50", "smoke", mae=(3.0, 4.0, 5.0),
+                           paper_row="Pruned W/O KD", paper_setting="pruned 50%")]
     table8 = report.comparison_table(8, results)
     at25 = cell(table8, dataset="PeMSD7", model="Pruned W/O KD", setting="pruned 25%",
                 metric="MAE", horizon_min=15.0)
@@ -214,15 +197,15 @@ def test_paper_setting_restricts_a_result_to_one_setting():
 
 
 def test_two_experiments_on_one_cell_are_an_error():
-    results = [make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher"),
-               make_result("kd/pemsd7m/teacher-copy", "pemsd7m", "Teacher")]
+    results = [fake_result("kd/pemsd7m/teacher", "smoke"),
+               fake_result("kd/pemsd7m/teacher-copy", "smoke", paper_row="Teacher")]
     with pytest.raises(ValueError, match="teacher-copy.*'Teacher' on pemsd7m"):
         report.comparison_table(2, results)
 
 
 def test_runs_without_a_paper_cell_are_listed():
-    results = [make_result("kd/losloop/teacher", "losloop", "Teacher", mae=4.0),
-               make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher")]
+    results = [fake_result("kd/losloop/teacher", "smoke", mae=(4.0, 5.0, 6.0)),
+               fake_result("kd/pemsd7m/teacher", "smoke")]
     extra = report.ours_without_paper_cell(results)
     assert set(extra["experiment"]) == {"kd/losloop/teacher"}
     mae = cell(extra, metric="MAE")
@@ -307,7 +290,7 @@ def test_relative_to_teacher():
 
 
 def test_dashboard_lists_every_comparable_cell():
-    results = [make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher")]
+    results = [fake_result("kd/pemsd7m/teacher", "smoke")]
     board = report.dashboard(results)
     # Tables 1, 2, 4, 5, 7, 8: 18 + 90 + 108 + 108 + 54 + 126 cells; DMST-GNODE: 6
     assert len(board) == 510
@@ -326,7 +309,7 @@ def test_dashboard_lists_every_comparable_cell():
 
 
 def test_horizon_view_puts_horizons_side_by_side():
-    results = [make_result("kd/pemsd7m/teacher", "pemsd7m", "Teacher", mae=3.0)]
+    results = [fake_result("kd/pemsd7m/teacher", "smoke", mae=(3.0, 4.0, 5.0))]
     view = report.horizon_view(report.comparison_table(2, results))
     row = view.loc[("PeMSD7", "Teacher", "", "MAE")]
     assert row[("15 min", "paper")] == "2.230" and row[("15 min", "ours")] == "3.000"
@@ -343,7 +326,8 @@ def test_format_number():
 
 
 def test_provenance_table_sorted():
-    results = [make_result("b", "pemsd7m", "X", seed=1), make_result("a", "pemsd7m", "X")]
+    results = [fake_result("b", "smoke", 1, dataset="pemsd7m", paper_row="X"),
+               fake_result("a", "smoke", dataset="pemsd7m", paper_row="X")]
     table = report.provenance_table(results)
     assert table[["experiment", "seed"]].values.tolist() == [["a", 0], ["b", 1]]
     assert table.loc[0, "commit"] == "abc"

@@ -17,29 +17,7 @@ from stgkd.nn.stgcn import STUDENT_BLOCKS, STGCN
 from stgkd.reference import kd_table
 from stgkd.results import load_results, result_path
 from conftest import row_of
-
-HORIZONS = ("15min", "30min", "45min")
-
-
-def make_result(experiment: str, profile: str = "paper", seed: int = 0,
-                mae=(3.0, 4.0, 5.0), rmse=(5.0, 6.0, 7.0), teacher_share: float | None = None,
-                history: list[dict] | None = None) -> dict:
-    """A run result of ``experiment`` (its data set and paper row from EXPERIMENTS) with
-    the given MAE and RMSE at 15/30/45 min and MAPE 10."""
-    definition = EXPERIMENTS[experiment]
-    result = {
-        "experiment": experiment, "profile": profile, "seed": seed,
-        "dataset": definition.dataset, "paper_row": definition.paper_row,
-        "test": {h: {"mae": m, "mape": 10.0, "rmse": r} for h, m, r in zip(HORIZONS, mae, rmse)},
-        "history": history or [], "loss": definition.loss,
-        "hyperparameters": dict(definition.hyper),
-        "train_config": {"batch_size": definition.batch_size, "lr": definition.learning_rate},
-        "checkpoint": f"seed{seed}.pt",
-    }
-    if teacher_share is not None:
-        result["teacher_share"] = teacher_share
-    return result
-
+from factories import fake_result
 
 def paper_value(table: int, dataset: str, model: str, metric: str, horizon=None) -> float:
     """One cell of the paper's table, from stgkd.reference."""
@@ -61,9 +39,9 @@ def test_kd_experiments_and_pick_runs_take_the_best_profile_and_lowest_seed():
     assert names[-1] == "kd/pemsd7m/student-lstcd" and len(names) == 9
     with pytest.raises(ValueError, match="dataset: expected one of .* found 'metr-la'"):
         report.kd_experiments("metr-la")
-    results = [make_result("kd/pemsd7m/teacher", "smoke", seed=0),
-               make_result("kd/pemsd7m/teacher", "quick", seed=2),
-               make_result("kd/pemsd7m/teacher", "quick", seed=1)]
+    results = [fake_result("kd/pemsd7m/teacher", "smoke", seed=0),
+               fake_result("kd/pemsd7m/teacher", "quick", seed=2),
+               fake_result("kd/pemsd7m/teacher", "quick", seed=1)]
     kept = report.best_profile_results(results)
     assert [(r["profile"], r["seed"]) for r in kept] == [("quick", 2), ("quick", 1)]
     picked = report.pick_runs(results, ["kd/pemsd7m/teacher", "kd/pemsd7m/student-lstcd"])
@@ -78,12 +56,12 @@ def test_kd_experiments_and_pick_runs_take_the_best_profile_and_lowest_seed():
 
 def test_teacher_share_table_puts_ours_beside_the_paper_as_percent():
     paper_lord = paper_value(3, "PeMSD7", "Student LORD", "teacher_attention_pct")
-    results = [make_result("kd/pemsd7m/student-lord", seed=0, teacher_share=0.02),
-               make_result("kd/pemsd7m/student-lord", seed=1, teacher_share=0.04),
+    results = [fake_result("kd/pemsd7m/student-lord", seed=0, teacher_share=0.02),
+               fake_result("kd/pemsd7m/student-lord", seed=1, teacher_share=0.04),
                # a smoke run of the same row is outranked by the paper profile
-               make_result("kd/pemsd7m/student-lord", "smoke", teacher_share=0.5),
+               fake_result("kd/pemsd7m/student-lord", "smoke", teacher_share=0.5),
                # LRD(L2) records no teacher share: it fills nothing
-               make_result("kd/pemsd7m/student-lrd-l2")]
+               fake_result("kd/pemsd7m/student-lrd-l2")]
     table = report.teacher_share_table(results)
     assert len(table) == 8
     lord = row_of(table, dataset="PeMSD7", model="Student LORD")
@@ -103,7 +81,7 @@ def test_teacher_share_table_puts_ours_beside_the_paper_as_percent():
 
 
 def test_teacher_shares_keep_los_loop_runs_without_a_paper_cell():
-    results = [make_result("kd/losloop/student-lstcd", teacher_share=0.125)]
+    results = [fake_result("kd/losloop/student-lstcd", teacher_share=0.125)]
     shares = report.teacher_shares(results)
     assert len(shares) == 1
     assert shares.iloc[0]["ours_pct"] == pytest.approx(12.5)
@@ -141,8 +119,8 @@ def test_hyperparameter_table_shows_the_settings_as_run_beside_the_paper():
 
 
 def test_hyperparameter_table_reads_the_settings_stored_runs_recorded():
-    stored = make_result("kd/pemsd7m/student-lord")
-    stored["hyperparameters"] = {"alpha1": 0.5}       # a run made with another alpha1
+    stored = fake_result("kd/pemsd7m/student-lord", train_config={"batch_size": 50, "lr": 0.001},
+                         hyperparameters={"alpha1": 0.5})   # a run made with another alpha1
     table = report.hyperparameter_table([stored])
     lord = table[(table["our_dataset"] == "pemsd7m") & (table["loss"] == "lord")]
     assert row_of(lord, setting="alpha1")["stored"] == 0.5
@@ -153,7 +131,8 @@ def test_hyperparameter_table_reads_the_settings_stored_runs_recorded():
     assert view.loc[("pemsd7m", "Student LSTCD"), "stored runs"] == "none"
     assert view.loc[("pemsd7m", "Student LSTCD"), "α2"] == "0.047"
     assert view.loc[("pemsd7m", "Student LORD"), "α2"] == "–"
-    other_seed = make_result("kd/pemsd7m/student-lord", seed=1)
+    other_seed = fake_result("kd/pemsd7m/student-lord", seed=1,
+                             train_config={"batch_size": 50, "lr": 0.001})
     with pytest.raises(ValueError, match="student-lord .*alpha1"):
         report.hyperparameter_table([stored, other_seed])
 
@@ -162,8 +141,8 @@ def test_hyperparameter_table_reads_the_settings_stored_runs_recorded():
 
 
 def test_claim_check_compares_lstcd_with_the_student_without_kd():
-    results = [make_result("kd/pemsd7m/student-no-kd", mae=(3.0, 4.0, 5.0), rmse=(5.0, 6.0, 7.0)),
-               make_result("kd/pemsd7m/student-lstcd", mae=(2.9, 4.1, 5.0), rmse=(4.8, 5.9, 6.9))]
+    results = [fake_result("kd/pemsd7m/student-no-kd", mae=(3.0, 4.0, 5.0), rmse=(5.0, 6.0, 7.0)),
+               fake_result("kd/pemsd7m/student-lstcd", mae=(2.9, 4.1, 5.0), rmse=(4.8, 5.9, 6.9))]
     check = report.claim_check(results)
     assert list(check["metric"]) == ["MAE"] * 3 + ["RMSE"] * 3
     assert list(check["horizon_min"]) == [15.0, 30.0, 45.0] * 2
@@ -177,7 +156,7 @@ def test_claim_check_compares_lstcd_with_the_student_without_kd():
 
 
 def test_claim_check_with_a_missing_run_is_never_true():
-    check = report.claim_check([make_result("kd/pemsd7m/student-no-kd")])
+    check = report.claim_check([fake_result("kd/pemsd7m/student-no-kd")])
     assert len(check) == 6
     assert check["student_lstcd"].isna().all() and not check["lstcd_better"].any()
     assert (check["profile_lstcd"] == "not yet run").all()
@@ -187,9 +166,9 @@ def test_claim_check_with_a_missing_run_is_never_true():
 
 
 def test_claim_check_compares_both_students_in_one_profile():
-    results = [make_result("kd/pemsd7m/student-no-kd", "paper", mae=(9.0, 9.0, 9.0)),
-               make_result("kd/pemsd7m/student-no-kd", "quick", mae=(2.0, 2.0, 2.0)),
-               make_result("kd/pemsd7m/student-lstcd", "quick", mae=(3.0, 3.0, 3.0))]
+    results = [fake_result("kd/pemsd7m/student-no-kd", "paper", mae=(9.0, 9.0, 9.0)),
+               fake_result("kd/pemsd7m/student-no-kd", "quick", mae=(2.0, 2.0, 2.0)),
+               fake_result("kd/pemsd7m/student-lstcd", "quick", mae=(3.0, 3.0, 3.0))]
     check = report.claim_check(results)
     # quick holds both: 3.0 against the quick 2.0, not the paper-profile 9.0
     mae15 = row_of(check, metric="MAE", horizon_min=15.0)
@@ -198,15 +177,15 @@ def test_claim_check_compares_both_students_in_one_profile():
 
 
 def test_claim_check_averages_both_students_over_the_seeds_both_have():
-    no_kd = [make_result("kd/pemsd7m/student-no-kd", seed=0, mae=(3.0, 3.0, 3.0)),
-             make_result("kd/pemsd7m/student-no-kd", seed=1, mae=(5.0, 5.0, 5.0))]
-    lstcd0 = make_result("kd/pemsd7m/student-lstcd", seed=0, mae=(3.5, 3.5, 3.5))
+    no_kd = [fake_result("kd/pemsd7m/student-no-kd", seed=0, mae=(3.0, 3.0, 3.0)),
+             fake_result("kd/pemsd7m/student-no-kd", seed=1, mae=(5.0, 5.0, 5.0))]
+    lstcd0 = fake_result("kd/pemsd7m/student-lstcd", seed=0, mae=(3.5, 3.5, 3.5))
     # seed 1 of the student without KD has no partner: 3.5 against seed 0's 3.0, not
     # against the mean 4.0 of both seeds
     one = row_of(report.claim_check([*no_kd, lstcd0]), metric="MAE", horizon_min=15.0)
     assert (one["student_no_kd"], one["student_lstcd"], one["seeds"]) == (3.0, 3.5, 1)
     assert not one["lstcd_better"]
-    lstcd1 = make_result("kd/pemsd7m/student-lstcd", seed=1, mae=(4.0, 4.0, 4.0))
+    lstcd1 = fake_result("kd/pemsd7m/student-lstcd", seed=1, mae=(4.0, 4.0, 4.0))
     two = row_of(report.claim_check([*no_kd, lstcd0, lstcd1]), metric="MAE", horizon_min=15.0)
     # (3.5 + 4.0) / 2 = 3.75 against (3.0 + 5.0) / 2 = 4.0
     assert (two["student_no_kd"], two["student_lstcd"], two["seeds"]) == (4.0, 3.75, 2)
@@ -218,13 +197,15 @@ def test_claim_check_averages_both_students_over_the_seeds_both_have():
 
 
 def test_loss_scale_table_weighs_the_correlation_terms_and_counts_better_cells():
-    lstcd = make_result("kd/pemsd7m/student-lstcd", mae=(2.9, 4.0, 5.1), rmse=(4.9, 6.1, 6.0))
-    lstcd["loss_terms"] = {"lord": 1000.0, "ltcd": 0.1, "lscd": 1.0, "weighted_lord": 1000.0,
-                           "weighted_ltcd": 0.0047, "weighted_lscd": 0.3130}
-    mean = make_result("kd/pemsd7m/student-lstcd-mean", mae=(3.1, 4.1, 5.2))
-    mean["loss_terms"] = {"weighted_lord": 0.02, "weighted_ltcd": 0.01, "weighted_lscd": 0.01}
-    results = [make_result("kd/pemsd7m/student-no-kd"), lstcd, mean,
-               make_result("kd/losloop/student-lstcd")]          # other data set: left out
+    lstcd = fake_result("kd/pemsd7m/student-lstcd", mae=(2.9, 4.0, 5.1), rmse=(4.9, 6.1, 6.0),
+                        loss_terms={"lord": 1000.0, "ltcd": 0.1, "lscd": 1.0,
+                                    "weighted_lord": 1000.0, "weighted_ltcd": 0.0047,
+                                    "weighted_lscd": 0.3130})
+    mean = fake_result("kd/pemsd7m/student-lstcd-mean", mae=(3.1, 4.1, 5.2),
+                       loss_terms={"weighted_lord": 0.02, "weighted_ltcd": 0.01,
+                                   "weighted_lscd": 0.01})
+    results = [fake_result("kd/pemsd7m/student-no-kd"), lstcd, mean,
+               fake_result("kd/losloop/student-lstcd")]          # other data set: left out
     table = report.loss_scale_table(results, "pemsd7m")
     assert list(table["experiment"]) == ["kd/pemsd7m/student-lstcd",
                                          "kd/pemsd7m/student-lstcd-mean"]
@@ -285,9 +266,9 @@ def test_training_curves_one_row_per_run_and_epoch():
         return [{"epoch": e, "train_loss": 1.0 / e, "val_mae": 5.0 - e, "lr": 1e-3,
                  "epoch_time_s": 1.0} for e in range(1, n + 1)]
 
-    results = [make_result("kd/pemsd7m/teacher", history=history(3)),
-               make_result("kd/pemsd7m/student-no-kd", seed=1, history=history(2)),
-               make_result("kd/losloop/teacher", history=history(4))]
+    results = [fake_result("kd/pemsd7m/teacher", history=history(3)),
+               fake_result("kd/pemsd7m/student-no-kd", seed=1, history=history(2)),
+               fake_result("kd/losloop/teacher", history=history(4))]
     curves = report.training_curves(results, "pemsd7m")
     assert len(curves) == 3 + 2
     assert list(curves.columns) == ["experiment", "paper_row", "profile", "seed", "epoch",
@@ -302,11 +283,11 @@ def stored_run(tmp_path, synthetic, synthetic_windows):
     """A tiny STGCN saved as the checkpoint of a fake smoke run under tmp_path."""
     torch.manual_seed(0)
     model = STGCN(synthetic.n_nodes, STUDENT_BLOCKS, weights=synthetic.weights).eval()
-    result = {"experiment": "kd/synthetic/student", "profile": "smoke", "seed": 0,
-              "dataset": "synthetic", "checkpoint": "seed0.pt"}
+    result = fake_result("kd/synthetic/student", "smoke", 0, split_days=[2, 1, 1],
+                         checkpoint="seed0.pt")
     save_torch(result_path("smoke", result["experiment"], 0, tmp_path, ".pt"),
                {"model_config": model.config, "state_dict": model.state_dict()})
-    write_json(result_path("smoke", result["experiment"], 0, tmp_path), result)
+    write_json(result_path("smoke", result["experiment"], 0, tmp_path), result.to_dict())
     return model, load_results(tmp_path)[0]
 
 
@@ -344,7 +325,7 @@ def test_prediction_trace_rejects_bad_arguments_and_missing_checkpoints(
     with pytest.raises(ValueError, match="step: expected 1 <= step <= 9, found 10"):
         report.prediction_trace(result, data, weights, node=0, step=10, results_dir=tmp_path)
     with pytest.raises(FileNotFoundError, match="seed3.pt"):
-        report.prediction_trace({**result, "seed": 3, "checkpoint": "seed3.pt"}, data, weights,
+        report.prediction_trace(result.with_fields(seed=3, checkpoint="seed3.pt"), data, weights,
                                 node=0, n_windows=2, results_dir=tmp_path)
     # a checkpoint that records another z-score was trained on other days
     path = result_path("smoke", result["experiment"], 0, tmp_path, ".pt")
@@ -413,8 +394,8 @@ def test_neighbour_overlap_counts_shared_nearest_windows():
 def test_run_windows_builds_each_split_once_and_defaults_to_the_data_sets_split(synthetic):
     windows = report.RunWindows(synthetic, "synthetic")
     default = windows({"experiment": "kd/synthetic/teacher"})       # records no split: (2, 1, 1)
-    same = windows({"experiment": "kd/synthetic/student", "split_days": [2, 1, 1]})
-    other = windows({"experiment": "kd/synthetic/smoke", "split_days": [1, 1, 1]})
+    same = windows(fake_result("kd/synthetic/student", split_days=[2, 1, 1]))
+    other = windows(fake_result("kd/synthetic/smoke", split_days=[1, 1, 1]))
     assert same is default                                          # built once, shared
     assert other is not default
     # 48 steps a day, windows of 12 + 9 = 21 steps that never cross a day: 28 a day

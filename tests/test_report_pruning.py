@@ -17,33 +17,12 @@ from stgkd.nn import STGCN, STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.comparison import canonical_row
 from stgkd.results import result_path
 from conftest import row_of
-
-HORIZONS = ("15min", "30min", "45min")
+from factories import fake_result
 
 # The channels of the pruning base [1,8,16],[16,8,32] after a step that kept these
 BASE_CHANNELS = {"blocks.0.temporal_in": 6, "blocks.0.spatial": 6, "blocks.0.temporal_out": 13,
                  "blocks.1.temporal_in": 6, "blocks.1.spatial": 6,
                  "blocks.1.temporal_out": 28, "output.temporal": 28, "output.gate": 28}
-
-
-def make_result(experiment: str, profile: str = "paper", seed: int = 0,
-                mae=(3.0, 4.0, 5.0), rmse=(5.0, 6.0, 7.0), parameters: int = 1000,
-                pruning: dict | None = None, wall_time_s: float = 60.0) -> dict:
-    """A run result of ``experiment`` (data set, paper row and setting from EXPERIMENTS)
-    with the given MAE and RMSE at 15/30/45 min and MAPE 10."""
-    definition = EXPERIMENTS[experiment]
-    result = {
-        "experiment": experiment, "profile": profile, "seed": seed,
-        "dataset": definition.dataset, "paper_row": definition.paper_row,
-        "paper_setting": definition.paper_setting, "parameters": parameters,
-        "test": {h: {"mae": m, "mape": 10.0, "rmse": r} for h, m, r in zip(HORIZONS, mae, rmse)},
-        "loss": definition.loss, "hyperparameters": dict(definition.hyper),
-        "train_config": {"batch_size": definition.batch_size, "lr": definition.learning_rate},
-        "provenance": {"wall_time_s": wall_time_s},
-    }
-    if pruning is not None:
-        result["pruning"] = pruning
-    return result
 
 
 def pruning_block(start: int = 40000, parameters: int = 30000, level: float = 0.26,
@@ -77,8 +56,8 @@ def test_table7_student_without_pruning_is_the_lstcd_student():
     assert canonical_row("Student W/O pruning algorithm") == "Student LSTCD"
     assert canonical_row("Student W pruning algorithm") == "Student W pruning algorithm"
     assert canonical_row("Student LSTCD(ours)") == "Student LSTCD"
-    results = [make_result("kd/pemsd7m/student-lstcd", "smoke", mae=(3.0, 4.0, 5.0)),
-               make_result("prune/pemsd7m/teacher-kdis-lstcd", "smoke", mae=(2.5, 3.5, 4.5))]
+    results = [fake_result("kd/pemsd7m/student-lstcd", "smoke", mae=(3.0, 4.0, 5.0)),
+               fake_result("prune/pemsd7m/teacher-kdis-lstcd", "smoke", mae=(2.5, 3.5, 4.5))]
     table7 = report.comparison_table(7, results)
     filled = table7[table7["profile"] == "smoke"]
     # 9 cells (3 metrics x 3 horizons) of each student row on PeMSD7; the teacher not run
@@ -140,12 +119,12 @@ def test_channel_string_in_block_notation():
 
 def test_pruning_runs_one_row_per_pruning_run_of_the_best_profile():
     results = [
-        make_result("prune/pemsd7m/base", "paper", parameters=48628),       # not a pruning run
-        make_result("prune/pemsd7m/taylor-25", "smoke", mae=(9.0, 9.0, 9.0),
+        fake_result("prune/pemsd7m/base", "paper", parameters=48628),       # not a pruning run
+        fake_result("prune/pemsd7m/taylor-25", "smoke", mae=(9.0, 9.0, 9.0),
                     pruning=pruning_block()),
-        make_result("prune/pemsd7m/taylor-25", "quick", mae=(3.1, 4.1, 5.1),
+        fake_result("prune/pemsd7m/taylor-25", "quick", mae=(3.1, 4.1, 5.1),
                     rmse=(5.1, 6.1, 7.1), pruning=pruning_block(), wall_time_s=120.0),
-        make_result("prune/pemsd7m/teacher-kdis-lstcd", "smoke", pruning=pruning_block(
+        fake_result("prune/pemsd7m/teacher-kdis-lstcd", "smoke", pruning=pruning_block(
             start=333604, parameters=10000, level=0.975, fraction=0.25, interval=6,
             interval_epochs=1.0, target_level=None, target_parameters=10144,
             prune_loss="lstcd"))]
@@ -175,7 +154,7 @@ def test_pruning_runs_one_row_per_pruning_run_of_the_best_profile():
 
 
 def test_pruning_history_frame_starts_before_the_first_step():
-    result = make_result("prune/pemsd7m/taylor-25", "smoke", pruning=pruning_block())
+    result = fake_result("prune/pemsd7m/taylor-25", "smoke", pruning=pruning_block())
     frame = report.pruning_history_frame(result)
     assert frame["step"].tolist() == [0, 1, 2]
     assert frame["minibatches"].tolist() == [0, 10, 20]
@@ -186,19 +165,19 @@ def test_pruning_history_frame_starts_before_the_first_step():
     assert math.isnan(frame["loss"].iloc[0]) and frame["loss"].iloc[1:].tolist() == [2.0, 1.5]
     assert frame["channels"].iloc[1] == "[1,6,13],[13,6,30] out 30 gate 30"
     assert set(frame["experiment"]) == {"prune/pemsd7m/taylor-25"}
-    empty = report.pruning_history_frame(make_result("prune/pemsd7m/base"))
+    empty = report.pruning_history_frame(fake_result("prune/pemsd7m/base"))
     assert empty.empty and "parameters" in empty.columns
 
 
 def test_size_and_error_one_point_per_experiment_in_kind_order():
-    results = [make_result("kd/pemsd7m/teacher", "paper", parameters=333604, mae=(2.0, 3, 4)),
-               make_result("prune/pemsd7m/kdis-lstcd-50", "smoke", seed=0, parameters=20000,
+    results = [fake_result("kd/pemsd7m/teacher", "paper", parameters=333604, mae=(2.0, 3, 4)),
+               fake_result("prune/pemsd7m/kdis-lstcd-50", "smoke", seed=0, parameters=20000,
                            mae=(3.0, 4, 5)),
-               make_result("prune/pemsd7m/kdis-lstcd-50", "smoke", seed=1, parameters=20000,
+               fake_result("prune/pemsd7m/kdis-lstcd-50", "smoke", seed=1, parameters=20000,
                            mae=(3.5, 4, 5)),
-               make_result("prune/pemsd7m/kdis-lstcd-25", "smoke", parameters=30000),
-               make_result("kd/pemsd7m/student-lord", "paper", parameters=10144),   # not a kind
-               make_result("kd/losloop/teacher", "paper", parameters=331000)]       # other data
+               fake_result("prune/pemsd7m/kdis-lstcd-25", "smoke", parameters=30000),
+               fake_result("kd/pemsd7m/student-lord", "paper", parameters=10144),   # not a kind
+               fake_result("kd/losloop/teacher", "paper", parameters=331000)]       # other data
     frame = report.size_and_error(results, "pemsd7m")
     assert frame["experiment"].tolist() == ["kd/pemsd7m/teacher", "prune/pemsd7m/kdis-lstcd-50",
                                             "prune/pemsd7m/kdis-lstcd-25"]
@@ -233,11 +212,18 @@ def test_table9_as_run_matches_the_paper():
 
 
 def test_table9_as_run_reads_the_stored_runs():
-    agreeing = make_result("prune/pemsd7m/kdis-lstcd-25", "smoke",
-                           pruning=pruning_block(interval=40, fraction=0.08, prune_loss="lstcd"))
-    differing = make_result("prune/pemsd7m/kdis-lstcd-50", "smoke",
-                            pruning=pruning_block(interval=40, fraction=0.13, prune_loss="lstcd"))
-    differing["train_config"]["batch_size"] = 25
+    def train_config(experiment):
+        """The training settings a run of ``experiment`` records."""
+        definition = EXPERIMENTS[experiment]
+        return {"batch_size": definition.batch_size, "lr": definition.learning_rate}
+
+    agreeing = fake_result("prune/pemsd7m/kdis-lstcd-25", "smoke",
+                           pruning=pruning_block(interval=40, fraction=0.08, prune_loss="lstcd"),
+                           train_config=train_config("prune/pemsd7m/kdis-lstcd-25"))
+    differing = fake_result("prune/pemsd7m/kdis-lstcd-50", "smoke",
+                            pruning=pruning_block(interval=40, fraction=0.13, prune_loss="lstcd"),
+                            train_config={**train_config("prune/pemsd7m/kdis-lstcd-50"),
+                                          "batch_size": 25})
     table = report.table9_as_run([agreeing, differing])
     at25 = row_of(table, our_dataset="pemsd7m", level_pct=25)
     assert at25["stored"] == "agree" and at25["interval_minibatches"] == 40
@@ -260,21 +246,21 @@ def test_table9_as_run_reads_the_stored_runs():
 def test_pruning_claim_in_our_runs_and_in_the_papers_numbers():
     results = [
         # 25%: Algorithm 1 lower in all six cells
-        make_result("prune/pemsd7m/kdis-lstcd-25", "smoke", mae=(2.9, 3.9, 4.9),
+        fake_result("prune/pemsd7m/kdis-lstcd-25", "smoke", mae=(2.9, 3.9, 4.9),
                     rmse=(4.9, 5.9, 6.9)),
-        make_result("prune/pemsd7m/taylor-25", "smoke"),
+        fake_result("prune/pemsd7m/taylor-25", "smoke"),
         # 50%: lower except RMSE at 45 min, which is equal (not lower): 5 of 6
-        make_result("prune/pemsd7m/kdis-lstcd-50", "quick", mae=(2.9, 3.9, 4.9),
+        fake_result("prune/pemsd7m/kdis-lstcd-50", "quick", mae=(2.9, 3.9, 4.9),
                     rmse=(4.9, 5.9, 7.0)),
-        make_result("prune/pemsd7m/taylor-50", "quick"),
-        make_result("prune/pemsd7m/taylor-50", "smoke", mae=(1, 1, 1), rmse=(1, 1, 1)),
+        fake_result("prune/pemsd7m/taylor-50", "quick"),
+        fake_result("prune/pemsd7m/taylor-50", "smoke", mae=(1, 1, 1), rmse=(1, 1, 1)),
         # 75%: Taylor only
-        make_result("prune/pemsd7m/taylor-75", "smoke"),
+        fake_result("prune/pemsd7m/taylor-75", "smoke"),
         # Table 7: equal at MAE 45 min (allowed: at least as accurate), lower elsewhere
-        make_result("prune/pemsd7m/teacher-kdis-lstcd", "paper", mae=(2.9, 3.9, 5.0),
+        fake_result("prune/pemsd7m/teacher-kdis-lstcd", "paper", mae=(2.9, 3.9, 5.0),
                     rmse=(4.9, 5.9, 6.9)),
-        make_result("kd/pemsd7m/student-lstcd", "paper"),
-        make_result("kd/pemsd7m/student-lstcd", "smoke", mae=(1, 1, 1), rmse=(1, 1, 1))]
+        fake_result("kd/pemsd7m/student-lstcd", "paper"),
+        fake_result("kd/pemsd7m/student-lstcd", "smoke", mae=(1, 1, 1), rmse=(1, 1, 1))]
     claim = report.pruning_claim(results, "pemsd7m")
     assert claim["table"].tolist() == ["Table 8"] * 3 + ["Table 7"]
     assert claim["level_pct"].tolist()[:3] == [25, 50, 75] and math.isnan(claim["level_pct"][3])
@@ -310,15 +296,15 @@ def test_pruning_claim_averages_each_side_over_the_seeds_both_have():
     taylor, kdis = "prune/pemsd7m/taylor-25", "prune/pemsd7m/kdis-lstcd-25"
     results = [
         # seed 0: Algorithm 1 behind everywhere (3.1 against 3.0, ...)
-        make_result(kdis, seed=0, mae=(3.1, 4.1, 5.1), rmse=(5.1, 6.1, 7.1)),
-        make_result(taylor, seed=0),
+        fake_result(kdis, seed=0, mae=(3.1, 4.1, 5.1), rmse=(5.1, 6.1, 7.1)),
+        fake_result(taylor, seed=0),
         # seed 1: Algorithm 1 ahead by 0.3 everywhere; the means over seeds 0 and 1 put
         # it ahead by 0.1 in every cell (2.9 against 3.0, ...)
-        make_result(kdis, seed=1, mae=(2.7, 3.7, 4.7), rmse=(4.7, 5.7, 6.7)),
-        make_result(taylor, seed=1),
+        fake_result(kdis, seed=1, mae=(2.7, 3.7, 4.7), rmse=(4.7, 5.7, 6.7)),
+        fake_result(taylor, seed=1),
         # seed 2 of Taylor alone, far worse: with it, Taylor's mean would be 3.667 at
         # 15 min; it has no Algorithm 1 partner and is left out
-        make_result(taylor, seed=2, mae=(5.0, 6.0, 7.0), rmse=(7.0, 8.0, 9.0))]
+        fake_result(taylor, seed=2, mae=(5.0, 6.0, 7.0), rmse=(7.0, 8.0, 9.0))]
     claim = report.pruning_claim(results, "pemsd7m").iloc[0]
     assert (claim["better"], claim["holds"], claim["seeds"]) == (6, True, 2)
     assert claim["verdict"] == "holds in all 6 cells (paper, mean of 2 paired seeds)"
@@ -341,8 +327,8 @@ def test_pruning_claim_averages_each_side_over_the_seeds_both_have():
 
 
 def test_pruning_claim_without_a_common_profile_or_a_paper_counterpart():
-    results = [make_result("prune/losloop/kdis-lstcd-25", "quick"),
-               make_result("prune/losloop/taylor-25", "smoke")]
+    results = [fake_result("prune/losloop/kdis-lstcd-25", "quick"),
+               fake_result("prune/losloop/taylor-25", "smoke")]
     claim = report.pruning_claim(results, "losloop")
     assert claim.iloc[0]["holds"] is None
     assert claim.iloc[0]["profile"] == ("no common profile (prune/losloop/kdis-lstcd-25: quick, "
@@ -356,15 +342,15 @@ def test_pruning_claim_without_a_common_profile_or_a_paper_counterpart():
 
 
 def _store_model(root, series, experiment: str, profile: str, seed: int, blocks,
-                 torch_seed: int) -> dict:
+                 torch_seed: int):
     """Save a randomly initialised STGCN on the graph of ``series`` as a run's checkpoint
     under ``root`` and return its result (trained on the synthetic windows' split)."""
     torch.manual_seed(torch_seed)
     model = STGCN(series.n_nodes, blocks, weights=series.weights).eval()
     save_torch(result_path(profile, experiment, seed, root, ".pt"),
                {"model_config": model.config, "state_dict": model.state_dict()})
-    return {"experiment": experiment, "profile": profile, "seed": seed,
-            "dataset": "synthetic", "checkpoint": f"seed{seed}.pt", "split_days": [2, 1, 1]}
+    return fake_result(experiment, profile, seed, checkpoint=f"seed{seed}.pt",
+                       split_days=[2, 1, 1])
 
 
 def test_figure4_traces_one_trace_per_model_run_in_panel_order(tmp_path, synthetic,
@@ -412,13 +398,13 @@ def test_figure4_experiments_name_the_four_models_of_table7():
 def test_finetune_ablation_compares_each_level_after_both_fine_tunings():
     results = [
         # 25%, 50 epochs: Taylor wins everywhere; one epoch: Algorithm 1 wins 5 of 6
-        make_result("prune/losloop/taylor-25", mae=(3.0, 4.0, 5.0), rmse=(5.0, 6.0, 7.0)),
-        make_result("prune/losloop/kdis-lstcd-25", mae=(3.1, 4.1, 5.1), rmse=(5.1, 6.1, 7.1)),
-        make_result("prune/losloop/taylor-25-ft1", mae=(3.5, 4.5, 5.5), rmse=(5.5, 6.5, 7.5)),
-        make_result("prune/losloop/kdis-lstcd-25-ft1", mae=(3.4, 4.4, 5.4),
+        fake_result("prune/losloop/taylor-25", mae=(3.0, 4.0, 5.0), rmse=(5.0, 6.0, 7.0)),
+        fake_result("prune/losloop/kdis-lstcd-25", mae=(3.1, 4.1, 5.1), rmse=(5.1, 6.1, 7.1)),
+        fake_result("prune/losloop/taylor-25-ft1", mae=(3.5, 4.5, 5.5), rmse=(5.5, 6.5, 7.5)),
+        fake_result("prune/losloop/kdis-lstcd-25-ft1", mae=(3.4, 4.4, 5.4),
                     rmse=(5.4, 6.4, 7.6)),
         # 50%, one epoch: Taylor only
-        make_result("prune/losloop/taylor-50-ft1", profile="paper"),
+        fake_result("prune/losloop/taylor-50-ft1", profile="paper"),
     ]
     table = report.finetune_ablation(results, "losloop")
     assert list(table["level_pct"]) == [25, 25, 50, 50, 75, 75]
@@ -449,6 +435,6 @@ def test_finetune_ablation_compares_each_level_after_both_fine_tunings():
 def test_short_finetune_variants_stay_out_of_the_paper_tables_and_sizes():
     assert report.experiment_kind("prune/pemsd7m/taylor-25-ft1") is None
     assert report.experiment_kind("prune/pemsd7m/taylor-25") == "pruned W/O KD (Taylor)"
-    results = [make_result("prune/pemsd7m/kdis-lstcd-25-ft1", mae=(1.0, 1.0, 1.0))]
+    results = [fake_result("prune/pemsd7m/kdis-lstcd-25-ft1", mae=(1.0, 1.0, 1.0))]
     table = report.comparison_table(8, results)
     assert (table["seeds"] == 0).all()                 # fills no cell of Table 8
