@@ -16,31 +16,31 @@ from stgkd.report.dmst import (DMST_HORIZONS, METRIC_COLUMNS, dmst_claim, dmst_t
                                paper_figures, prediction_traces, station_layout, target_clock,
                                training_curves)
 
+from factories import PROVENANCE, fake_result
+
 MODELS = ["ARIMA", "SVR", "FC-LSTM", "TGC-LSTM", "AST-GCN", "MAST-GCN", "ST-GCN", "MST-GCN",
           "ST-NODE", "DMST-GNODE"]
 
 
-def fake_result(model, profile, rmse20, seed=0, dataset="losloop", parameters=1000,
+def dmst_result(model, profile, rmse20, seed=0, dataset="losloop", parameters=1000,
                 best_epoch=2, epochs=3, wall=10.0, accuracy20=0.8,
-                device="AMD EPYC (2 threads of 2 CPUs)"):
-    """A result JSON of the form run_dmst writes; metrics other than RMSE and accuracy at
-    20 min are RMSE + 1, + 2, ... so each column is distinguishable."""
-    test = {}
-    for i, horizon in enumerate(DMST_HORIZONS):
-        test[horizon] = {"rmse": rmse20 + 10 * i, "mae": rmse20 / 2 + 10 * i,
-                         "mape": 5.0 + 10 * i, "accuracy": accuracy20 - 0.1 * i}
+                device="AMD EPYC (2 threads of 2 CPUs)", **fields):
+    """A result of ``model`` as run_dmst writes it (``fields`` set any other field); at
+    20/40/60 min RMSE is rmse20 + 0/10/20, MAE rmse20 / 2 + 0/10/20, MAPE 5/15/25 and
+    accuracy accuracy20 - 0/0.1/0.2, so each column is distinguishable."""
     classical = model in ("ARIMA", "SVR")
-    history = [] if classical else [
+    trained = {} if classical else {"best_epoch": best_epoch, "history": [
         {"epoch": e + 1, "train_loss": 1.0 / (e + 1), "val_mae": 5.0 - e,
          "val": {"20min": {"rmse": 6.0 - e, "accuracy": 0.7 + 0.01 * e}, "loss": 0.5 - 0.1 * e},
-         "lr": 1e-3, "epoch_time_s": 1.0} for e in range(epochs)]
-    result = {"experiment": f"dmst/{dataset}/{model.lower()}", "profile": profile, "seed": seed,
-              "dataset": dataset, "model": model, "paper_row": model, "test": test,
-              "parameters": None if classical else parameters,
-              "provenance": {"wall_time_s": wall, "device": device}}
-    if not classical:
-        result |= {"best_epoch": best_epoch, "history": history}
-    return result
+         "lr": 1e-3, "epoch_time_s": 1.0} for e in range(epochs)]}
+    return fake_result(f"dmst/{dataset}/{model.lower()}", profile, seed,
+                       horizons=DMST_HORIZONS, rmse=[rmse20 + 10 * i for i in range(3)],
+                       mae=[rmse20 / 2 + 10 * i for i in range(3)],
+                       mape=[5.0 + 10 * i for i in range(3)],
+                       accuracy=[accuracy20 - 0.1 * i for i in range(3)],
+                       model=model, paper_row=model, parameters=None if classical else parameters,
+                       provenance={**PROVENANCE, "wall_time_s": wall, "device": device},
+                       **trained, **fields)
 
 
 # ----------------------------------------------------------------------------- the table
@@ -48,13 +48,12 @@ def fake_result(model, profile, rmse20, seed=0, dataset="losloop", parameters=10
 
 def test_dmst_table_best_profile_mean_over_seeds_and_not_yet_run():
     results = [
-        fake_result("ST-GCN", "paper", 4.0, seed=0, best_epoch=3, epochs=2, wall=100.0,
+        dmst_result("ST-GCN", "paper", 4.0, seed=0, best_epoch=3, epochs=2, wall=100.0,
                     device="NVIDIA H200"),
-        fake_result("ST-GCN", "paper", 5.0, seed=1, best_epoch=5, epochs=4, wall=300.0),
-        fake_result("ST-GCN", "smoke", 9.0),                 # a worse profile: not used
-        fake_result("SVR", "smoke", 6.0, wall=50.0),
-        {"experiment": "kd/losloop/teacher", "profile": "paper", "seed": 0,   # not a DMST run
-         "dataset": "losloop", "test": {"15min": {"rmse": 1.0}}},
+        dmst_result("ST-GCN", "paper", 5.0, seed=1, best_epoch=5, epochs=4, wall=300.0),
+        dmst_result("ST-GCN", "smoke", 9.0),                 # a worse profile: not used
+        dmst_result("SVR", "smoke", 6.0, wall=50.0),
+        fake_result("kd/losloop/teacher", "paper", rmse=1.0),               # not a DMST run
     ]
     table = dmst_table(results, datasets=("losloop",))
     assert table["model"].tolist() == MODELS
@@ -85,7 +84,7 @@ def test_dmst_table_best_profile_mean_over_seeds_and_not_yet_run():
 
 
 def test_dmst_table_all_datasets_and_view():
-    table = dmst_table([fake_result("DMST-GNODE", "quick", 3.25, dataset="pemsd7m",
+    table = dmst_table([dmst_result("DMST-GNODE", "quick", 3.25, dataset="pemsd7m",
                                     parameters=342216, best_epoch=7, epochs=17, wall=1234.4)])
     assert len(table) == 30
     assert table["dataset"].tolist() == ["losloop"] * 10 + ["pemsd7m"] * 10 + ["pems08"] * 10
@@ -115,7 +114,7 @@ def test_paper_figures_by_either_name_with_ours_beside():
     assert by_ours["metric"].tolist() == ["RMSE", "Accuracy"]
     assert by_ours["paper_value"].tolist() == [3.3422, 0.7643]
     assert (by_ours["horizon_min"] == 20.0).all() and (by_ours["model"] == "DMST-GNODE").all()
-    with_ours = paper_figures("losloop", [fake_result("DMST-GNODE", "paper", 3.5,
+    with_ours = paper_figures("losloop", [dmst_result("DMST-GNODE", "paper", 3.5,
                                                       accuracy20=0.8)])
     assert with_ours["ours"].tolist() == pytest.approx([3.5, 0.8])
     assert with_ours["difference"].tolist() == pytest.approx([0.1578, 0.0357])
@@ -130,8 +129,8 @@ def test_paper_figures_by_either_name_with_ours_beside():
 
 
 def test_dmst_claim_within_one_profile_and_against_the_paper():
-    results = [fake_result("DMST-GNODE", "paper", 3.0), fake_result("DMST-GNODE", "smoke", 10.0),
-               fake_result("ST-GCN", "paper", 3.5), fake_result("ST-NODE", "smoke", 2.0)]
+    results = [dmst_result("DMST-GNODE", "paper", 3.0), dmst_result("DMST-GNODE", "smoke", 10.0),
+               dmst_result("ST-GCN", "paper", 3.5), dmst_result("ST-NODE", "smoke", 2.0)]
     claim = dmst_claim(results).set_index("rival")
     assert claim.index.tolist() == ["ST-GCN", "ST-NODE", "DMST-GNODE (paper)"]
     st = claim.loc["ST-GCN"]
@@ -153,9 +152,9 @@ def test_dmst_claim_within_one_profile_and_against_the_paper():
 
 
 def test_dmst_claim_averages_each_model_over_the_seeds_both_have():
-    results = [fake_result("DMST-GNODE", "paper", 3.0, seed=0),
-               fake_result("DMST-GNODE", "paper", 5.0, seed=1),
-               fake_result("ST-GCN", "paper", 3.5, seed=0)]
+    results = [dmst_result("DMST-GNODE", "paper", 3.0, seed=0),
+               dmst_result("DMST-GNODE", "paper", 5.0, seed=1),
+               dmst_result("ST-GCN", "paper", 3.5, seed=0)]
     claim = dmst_claim(results).set_index("rival")
     st = claim.loc["ST-GCN"]                      # seed 0 only: 3.0 against 3.5
     assert (st["dmst_gnode"], st["rival_value"], st["seeds"]) == (3.0, 3.5, 1)
@@ -163,13 +162,13 @@ def test_dmst_claim_averages_each_model_over_the_seeds_both_have():
     assert st["verdict"] == "DMST-GNODE beats ST-GCN (paper, 1 seed)"
     paper = claim.loc["DMST-GNODE (paper)"]       # against the paper: every seed, (3 + 5) / 2
     assert (paper["dmst_gnode"], paper["seeds"]) == (4.0, 2)
-    results.append(fake_result("ST-GCN", "paper", 4.5, seed=1))
+    results.append(dmst_result("ST-GCN", "paper", 4.5, seed=1))
     st = dmst_claim(results).set_index("rival").loc["ST-GCN"]   # 4.0 against 4.0
     assert (st["dmst_gnode"], st["rival_value"], st["seeds"]) == (4.0, 4.0, 2)
     assert not st["dmst_gnode_better"]
     assert st["verdict"] == "DMST-GNODE does not beat ST-GCN (paper, mean of 2 paired seeds)"
-    apart = dmst_claim([fake_result("DMST-GNODE", "paper", 3.0, seed=0),
-                        fake_result("ST-GCN", "paper", 9.0, seed=1)]).set_index("rival")
+    apart = dmst_claim([dmst_result("DMST-GNODE", "paper", 3.0, seed=0),
+                        dmst_result("ST-GCN", "paper", 9.0, seed=1)]).set_index("rival")
     assert not apart.loc["ST-GCN", "dmst_gnode_better"] and apart.loc["ST-GCN", "seeds"] == 0
     assert apart.loc["ST-GCN", "verdict"].startswith("not compared: no common seed in paper")
 
@@ -179,15 +178,15 @@ def test_dmst_claim_missing_or_mismatched_runs_never_support_it():
     assert not claim["dmst_gnode_better"].any()
     assert claim.loc["ST-GCN", "verdict"] == "not yet run: DMST-GNODE, ST-GCN"
     assert claim.loc["DMST-GNODE (paper)", "rival_value"] == 3.3422
-    apart = dmst_claim([fake_result("DMST-GNODE", "paper", 1.0),
-                        fake_result("ST-GCN", "smoke", 9.0)]).set_index("rival")
+    apart = dmst_claim([dmst_result("DMST-GNODE", "paper", 1.0),
+                        dmst_result("ST-GCN", "smoke", 9.0)]).set_index("rival")
     assert not apart.loc["ST-GCN", "dmst_gnode_better"]     # different profiles: not compared
     assert apart.loc["ST-GCN", "verdict"].startswith("not compared")
     # PeMSD7(M) is not in the paper
-    d7 = dmst_claim([fake_result("DMST-GNODE", "paper", 1.0, dataset="pemsd7m")], "pemsd7m")
+    d7 = dmst_claim([dmst_result("DMST-GNODE", "paper", 1.0, dataset="pemsd7m")], "pemsd7m")
     assert math.isnan(d7["rival_value"].iloc[-1]) and not d7["dmst_gnode_better"].iloc[-1]
     # PeMS08: the paper's 19.49 is flow, our runs forecast speed: never "better"
-    d8 = dmst_claim([fake_result("DMST-GNODE", "paper", 3.0, dataset="pems08")], "pems08")
+    d8 = dmst_claim([dmst_result("DMST-GNODE", "paper", 3.0, dataset="pems08")], "pems08")
     assert d8["rival_value"].iloc[-1] == 19.4863 and not d8["dmst_gnode_better"].iloc[-1]
     assert d8["verdict"].iloc[-1].startswith("not compared")
     with pytest.raises(ValueError):
@@ -200,14 +199,14 @@ def test_dmst_claim_missing_or_mismatched_runs_never_support_it():
 
 
 def test_training_curves_from_history():
-    curves = training_curves(fake_result("DMST-GNODE", "paper", 3.0, epochs=3))
+    curves = training_curves(dmst_result("DMST-GNODE", "paper", 3.0, epochs=3))
     assert curves["epoch"].tolist() == [1, 2, 3]
     assert curves["train_loss"].tolist() == pytest.approx([1.0, 0.5, 1 / 3])
     assert curves["val_loss"].tolist() == pytest.approx([0.5, 0.4, 0.3])
     assert curves["val_mae"].tolist() == pytest.approx([5.0, 4.0, 3.0])
     assert curves["val_rmse_20min"].tolist() == pytest.approx([6.0, 5.0, 4.0])
     assert curves["val_accuracy_20min"].tolist() == pytest.approx([0.70, 0.71, 0.72])
-    assert training_curves(fake_result("SVR", "smoke", 3.0)).empty
+    assert training_curves(dmst_result("SVR", "smoke", 3.0)).empty
     assert training_curves(None).empty
 
 
@@ -282,14 +281,14 @@ def synthetic_run(tmp_path_factory):
     torch.save({"model": "DMST-GNODE", "n_nodes": 12, "state_dict": model.state_dict(),
                 "scaler": scaler.to_dict(), "experiment": "dmst/synthetic/dmst-gnode"},
                folder / "seed0.pt")
-    result = fake_result("DMST-GNODE", "smoke", 5.0, dataset="synthetic") | {
-        "split_days": [2, 1, 1], "scaler": scaler.to_dict(), "checkpoint": "seed0.pt"}
+    result = dmst_result("DMST-GNODE", "smoke", 5.0, dataset="synthetic", split_days=[2, 1, 1],
+                         scaler=scaler.to_dict(), checkpoint="seed0.pt")
     return result, root, series, model.eval(), scaler
 
 
 def test_prediction_traces_match_the_model_on_hand_cut_windows(synthetic_run):
     result, root, series, model, scaler = synthetic_run
-    svr = fake_result("SVR", "smoke", 5.0, dataset="synthetic")        # classical: no trace
+    svr = dmst_result("SVR", "smoke", 5.0, dataset="synthetic")        # classical: no trace
     traces = prediction_traces([result, svr], "synthetic", [1, 7], n_windows=5, start=3,
                                models=("DMST-GNODE", "SVR", "ST-GCN"), results_dir=root)
     assert set(traces["model"]) == {"DMST-GNODE"}
