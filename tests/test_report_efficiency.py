@@ -17,6 +17,8 @@ from stgkd.report.efficiency import (batch_ratio, distillation_steps, fastest_ro
                                      rollout_speedups, same_architecture_spread,
                                      single_window_latency, training_throughput)
 
+from factories import fake_result
+
 BENCH = {"benchmark": "stgcn_speed",
          "rollout_1140": {"teacher": {"mean_s": 10.0}, "student": {"mean_s": 1.0}},
          "rollout_1140_reference": {"teacher": {"mean_s": 25.0}},
@@ -128,16 +130,13 @@ def test_pruning_steps_ratio_per_interval_and_summed():
     assert pruning_steps({}).empty
 
 
-def result(experiment, blocks, mae, params):
-    return {"profile": "paper", "experiment": experiment, "seed": 0, "dataset": "pemsd7m",
-            "paper_row": "", "blocks": blocks, "parameters": params,
-            "test": {"45min": {"mae": mae}}}
-
-
 def test_pareto_marks_runs_nobody_beats_in_error_and_time():
-    runs = [result("teacher", TEACHER_BLOCKS, 3.6, 333604),
-            result("student-a", STUDENT_BLOCKS, 4.4, 10144),
-            result("student-b", STUDENT_BLOCKS, 4.5, 10144)]
+    runs = [fake_result("teacher", dataset="pemsd7m", blocks=TEACHER_BLOCKS, mae=3.6,
+                        parameters=333604),
+            fake_result("student-a", dataset="pemsd7m", blocks=STUDENT_BLOCKS, mae=4.4,
+                        parameters=10144),
+            fake_result("student-b", dataset="pemsd7m", blocks=STUDENT_BLOCKS, mae=4.5,
+                        parameters=10144)]
     frame = pareto_frame(runs, BENCH).set_index("experiment")
     # teacher: lowest error; student-a: fastest with the lower student error;
     # student-b: as fast as student-a but worse -> dominated
@@ -149,8 +148,10 @@ def test_pareto_uses_a_compacted_runs_own_timing():
     bench = {**BENCH, "rollout_1140": {**BENCH["rollout_1140"],
                                        "prune/pemsd7m/taylor-50": {"mean_s": 3.0}},
              "rollout_1140_compiled": {"prune/pemsd7m/taylor-50": {"mean_s": 2.0}}}
-    runs = [result("prune/pemsd7m/taylor-50", [[1, 4, 9], [9, 4, 18]], 4.0, 22572),
-            result("prune/pemsd7m/taylor-75", [[1, 2, 5], [5, 2, 9]], 4.2, 10000)]
+    runs = [fake_result("prune/pemsd7m/taylor-50", blocks=[[1, 4, 9], [9, 4, 18]], mae=4.0,
+                        parameters=22572),
+            fake_result("prune/pemsd7m/taylor-75", blocks=[[1, 2, 5], [5, 2, 9]], mae=4.2,
+                        parameters=10000)]
     frame = pareto_frame(runs, bench).set_index("experiment")
     assert frame.loc["prune/pemsd7m/taylor-50", "rollout_s"] == 2.0   # its fastest variant
     assert frame.loc["prune/pemsd7m/taylor-50", "architecture"] == "compacted"
