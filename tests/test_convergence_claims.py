@@ -8,18 +8,18 @@ from stgkd.report.convergence import (convergence_verdicts, mean_validation_mae,
                                       teacher_share_intervals)
 from stgkd.report.verdicts import mean_interval
 
+from factories import fake_result
 
-def run(experiment, seed, val_maes, profile="paper", share=None):
-    result = {"experiment": experiment, "seed": seed, "profile": profile,
-              "history": [{"epoch": e, "val_mae": v} for e, v in enumerate(val_maes)]}
-    if share is not None:
-        result["teacher_share"] = share
-    return result
+
+def run(experiment, seed, val_maes, profile="paper", **fields):
+    """A run whose validation MAE was ``val_maes``, one per epoch."""
+    return fake_result(experiment, profile, seed, **fields,
+                       history=[{"epoch": e, "val_mae": v} for e, v in enumerate(val_maes)])
 
 
 def test_mean_validation_mae_is_the_area_over_the_length():
     assert mean_validation_mae(run("a", 0, [5.0, 3.0, 1.0])) == 3.0
-    assert math.isnan(mean_validation_mae({"history": []}))
+    assert math.isnan(mean_validation_mae(run("a", 0, [])))
 
 
 def test_convergence_verdict_paired_by_seed_by_hand():
@@ -70,10 +70,10 @@ def test_teacher_share_intervals_say_whether_the_paper_is_inside():
         {"our_dataset": "losloop", "model": "Student LSCD", "paper_pct": 1.4,
          "experiment": float("nan")}])
     # LORD shares 2%, 3%, 4%: mean 3, interval 3 ± 2.484 contains 3.0
-    results = [run("kd/losloop/student-lord", s, [1.0], share=v) for s, v in
+    results = [run("kd/losloop/student-lord", s, [1.0], teacher_share=v) for s, v in
                enumerate([0.02, 0.03, 0.04])]
     # LTCD shares 10%, 11%: interval far below 64.6
-    results += [run("kd/losloop/student-ltcd", s, [1.0], share=v) for s, v in
+    results += [run("kd/losloop/student-ltcd", s, [1.0], teacher_share=v) for s, v in
                 enumerate([0.10, 0.11])]
     table = teacher_share_intervals(results, paper).set_index("model")
     assert table.loc["Student LORD", "ours_pct"] == pytest.approx(3.0)

@@ -5,13 +5,14 @@ import pytest
 
 from stgkd.report.dose_response import dose_experiments, dose_response_table, dose_verdicts
 
+from factories import fake_result
 
-def run(experiment, seed, mae, share=None):
-    result = {"experiment": experiment, "profile": "paper", "seed": seed, "dataset": "losloop",
-              "test": {f"{h}min": {"mae": mae + h / 100} for h in (15, 30, 45)}}
-    if share is not None:
-        result["correlation_share"] = share
-    return result
+
+def run(experiment, seed, mae, **fields):
+    """A paper-profile run with MAE ``mae`` + 0.15 / 0.30 / 0.45 at 15 / 30 / 45 min and
+    no other metric."""
+    return fake_result(experiment, "paper", seed, mae=[mae + h / 100 for h in (15, 30, 45)],
+                       rmse=None, mape=None, **fields)
 
 
 def test_the_sweep_spans_zero_to_one_half():
@@ -21,8 +22,8 @@ def test_the_sweep_spans_zero_to_one_half():
 
 
 def test_table_averages_seeds_and_the_share_reached():
-    results = [run("kd/losloop/student-lstcd-corr1e-1", 0, 4.0, 0.08),
-               run("kd/losloop/student-lstcd-corr1e-1", 1, 5.0, 0.10),
+    results = [run("kd/losloop/student-lstcd-corr1e-1", 0, 4.0, correlation_share=0.08),
+               run("kd/losloop/student-lstcd-corr1e-1", 1, 5.0, correlation_share=0.10),
                run("kd/losloop/student-no-kd", 0, 6.0)]
     table = dose_response_table(results, "losloop").set_index("experiment")
     row = table.loc["kd/losloop/student-lstcd-corr1e-1"]

@@ -4,6 +4,8 @@ import pytest
 from stgkd.selection import (RULES, has_test_history, results_under_rule, selected_epoch,
                              under_rule)
 
+from factories import fake_result
+
 
 def entry(epoch, val, test_mae=None):
     """One epoch: ``val`` is {horizon: (mae, mape, rmse)}; val_mae their mean MAE."""
@@ -40,8 +42,8 @@ def test_best_val_mae_keeps_the_first_of_tied_epochs():
 
 
 def test_a_run_is_reported_with_the_test_metrics_of_the_rules_epoch():
-    result = {"experiment": "x", "history": HISTORY, "best_epoch": 2,
-              "test": {"15min": {"mae": 20.0, "mape": 0.0, "rmse": 0.0}}}
+    result = fake_result("x", history=HISTORY, best_epoch=2,
+                         test={"15min": {"mae": 20.0, "mape": 0.0, "rmse": 0.0}})
     assert has_test_history(result)
     picked = {rule: under_rule(result, rule) for rule in RULES}
     assert {r: p["test"]["15min"]["mae"] for r, p in picked.items()} == {
@@ -52,14 +54,14 @@ def test_a_run_is_reported_with_the_test_metrics_of_the_rules_epoch():
 
 
 def test_a_run_without_per_epoch_test_metrics_has_only_the_stored_selection():
-    old = {"experiment": "old", "history": [{k: v for k, v in e.items() if k != "test"}
-                                            for e in HISTORY],
-           "best_epoch": 2, "test": {"15min": {"mae": 20.0}}}
+    old = fake_result("old", history=[{k: v for k, v in e.items() if k != "test"}
+                                      for e in HISTORY],
+                      best_epoch=2, test={"15min": {"mae": 20.0}})
     assert not has_test_history(old)
     assert under_rule(old, "best-val-mae")["test"] == old["test"]
     assert under_rule(old, "last-epoch") is None
     assert results_under_rule([old], "stgcn-any-improved") == []
-    classical = {"experiment": "dmst/losloop/arima", "history": [], "test": {"20min": {}}}
+    classical = fake_result("dmst/losloop/arima", history=[])
     assert under_rule(classical, "last-epoch")["test"] == classical["test"]
 
 

@@ -6,21 +6,20 @@ import pytest
 from stgkd.report.table8_again import (arms_table, moment_maes, nearest_to_paper,
                                        question_verdicts)
 
-
-def metrics(m15, m30, m45):
-    return {"15min": {"mae": m15}, "30min": {"mae": m30}, "45min": {"mae": m45}}
+from factories import KD_HORIZONS, fake_result, metrics
 
 
-def run(experiment, seed, test, after=None):
-    result = {"experiment": experiment, "seed": seed, "profile": "paper", "test": test}
-    if after is not None:
-        result["pruning"] = {"after_pruning": {"test": after}}
-    return result
+def run(experiment, seed, mae, after=None):
+    """A paper-profile run with test MAE ``mae`` at 15 / 30 / 45 min (no other metric) and,
+    when given, MAE ``after`` right after pruning."""
+    fields = {} if after is None else {
+        "pruning": {"after_pruning": {"test": metrics(KD_HORIZONS, mae=after)}}}
+    return fake_result(experiment, "paper", seed, mae=mae, rmse=None, mape=None, **fields)
 
 
 def test_moment_maes_reads_each_moment_from_its_own_place():
-    results = [run("prune/losloop/taylor-50", 0, metrics(3, 4, 5), after=metrics(6, 7, 8)),
-               run("prune/losloop/taylor-50-ft1", 0, metrics(4, 5, 6))]
+    results = [run("prune/losloop/taylor-50", 0, (3, 4, 5), after=(6, 7, 8)),
+               run("prune/losloop/taylor-50-ft1", 0, (4, 5, 6))]
     assert moment_maes(results, "prune/losloop/taylor-50", "after full fine-tuning") == \
         {"paper": {0: [3.0, 4.0, 5.0]}}
     assert moment_maes(results, "prune/losloop/taylor-50", "right after pruning") == \
@@ -33,8 +32,8 @@ def test_moment_maes_reads_each_moment_from_its_own_place():
 
 def test_rise_over_base_and_the_papers_rise_by_hand():
     # our base MAE 2, 4, 5; Taylor 25% 2.2, 4.4, 5.5: a 10% rise at every horizon
-    results = [run("prune/pemsd7m/base", 0, metrics(2.0, 4.0, 5.0)),
-               run("prune/pemsd7m/taylor-25", 0, metrics(2.2, 4.4, 5.5))]
+    results = [run("prune/pemsd7m/base", 0, (2.0, 4.0, 5.0)),
+               run("prune/pemsd7m/taylor-25", 0, (2.2, 4.4, 5.5))]
     table = arms_table(results, "pemsd7m")
     row = table[(table["level"] == 25) & (table["arm"] == "Taylor, per layer")
                 & (table["moment"] == "after full fine-tuning")].iloc[0]
@@ -49,8 +48,8 @@ def test_rise_over_base_and_the_papers_rise_by_hand():
     assert nearest.iloc[0]["gap"] == pytest.approx(abs(10.0 - paper))
     # Los-loop has no paper figures: nothing is nearest
     assert nearest_to_paper(arms_table(
-        [run("prune/losloop/base", 0, metrics(2, 4, 5)),
-         run("prune/losloop/taylor-25", 0, metrics(2, 4, 5))], "losloop")).empty
+        [run("prune/losloop/base", 0, (2, 4, 5)),
+         run("prune/losloop/taylor-25", 0, (2, 4, 5))], "losloop")).empty
 
 
 def test_question_verdicts_pair_by_seed():
@@ -58,9 +57,9 @@ def test_question_verdicts_pair_by_seed():
     # half width 4.3027 * 0.1 / sqrt(3) = 0.248 -> [-0.448, +0.048], within noise
     results = []
     for seed, gap in enumerate([0.1, 0.2, 0.3]):
-        results.append(run("prune/losloop/taylor-50", seed, metrics(3, 4, 5)))
+        results.append(run("prune/losloop/taylor-50", seed, (3, 4, 5)))
         results.append(run("prune/losloop/kdis-lstcd-50", seed,
-                           metrics(3 - gap, 4 - gap, 5 - gap)))
+                           (3 - gap, 4 - gap, 5 - gap)))
     table = question_verdicts(results, "losloop")
     row = table[(table["level"] == 50) & (table["question"] == "Algorithm 1 against Taylor, per layer")
                 & (table["moment"] == "after full fine-tuning")].iloc[0]

@@ -6,6 +6,8 @@ import pytest
 from stgkd.report.comparison import result_cells
 from stgkd.report.verdicts import paired_difference, paired_verdicts, verdict_counts
 
+from factories import fake_result
+
 # Student's t quantiles t(0.975, df), from tables: df 2 -> 4.302653, df 4 -> 2.776445.
 
 
@@ -43,8 +45,9 @@ def test_mismatched_or_missing_values_are_refused():
 
 
 def run(experiment, seed, mae, profile="paper"):
-    return {"experiment": experiment, "profile": profile, "seed": seed, "dataset": "losloop",
-            "test": {"15min": {"mae": mae, "rmse": mae + 1.0}}}
+    """A Los-loop run with MAE ``mae`` and RMSE ``mae + 1`` at 15 min only."""
+    return fake_result(experiment, profile, seed, dataset="losloop", horizons=("15min",),
+                       mae=mae, rmse=mae + 1.0, mape=None)
 
 
 def test_paired_verdicts_pair_by_seed_and_leave_unpaired_seeds_out():
