@@ -1,8 +1,8 @@
 """The README's results summary agrees with the stored results."""
 from stgkd.dmst.run import DMST_PROFILES
 from stgkd.readme import END, START, main, summary_markdown, updated_readme
-from test_report import make_result
-from test_report_dmst import fake_result
+from factories import fake_result
+from test_report_dmst import dmst_result
 
 
 def test_readme_summary_matches_the_stored_results():
@@ -17,36 +17,36 @@ def test_updated_readme_replaces_only_the_marked_block():
 def test_summary_labels_each_table_with_its_own_horizons():
     # a DMST run forecasts 20/40/60 min, a KD run 15/30/45: neither table may borrow
     # the other's header
-    results = [fake_result("ST-GCN", "paper", 4.0), fake_result("ARIMA", "paper", 6.0),
-               make_result("kd/losloop/teacher", "losloop", "Teacher", profile="paper", mae=3.0)]
+    results = [dmst_result("ST-GCN", "paper", 4.0), dmst_result("ARIMA", "paper", 6.0),
+               fake_result("kd/losloop/teacher", "paper", mae=(3.0, 4.0, 5.0), rmse=5.0)]
     summary = summary_markdown(results)
     dmst = _block(summary, "| DMST-GNODE comparison")
-    # the header states the budget, read from the DMST profile (fake_result records no
+    # the header states the budget, read from the DMST profile (dmst_result records no
     # optimiser, so none is named)
     epochs = DMST_PROFILES["paper"].max_epochs
     assert dmst[0] == (f"| DMST-GNODE comparison, RMSE at 20 / 40 / 60 min (paper profile: at "
                        f"most {epochs} epochs, not the DMST-GNODE paper's 600) | Los-loop |")
-    # fake_result: RMSE 4.0 at 20 min, then + 10 per horizon
+    # dmst_result: RMSE 4.0 at 20 min, then + 10 per horizon
     assert "| ST-GCN | 4.000 / 14.000 / 24.000 |" in dmst
     assert "| ARIMA | 6.000 / 16.000 / 26.000 |" in dmst
     assert "| DMST-GNODE | not yet run |" in dmst
     others = _block(summary, "| KD and pruning runs")
     assert "MAE 15 / 30 / 45 min | RMSE 15 / 30 / 45 min |" in others[0]
-    # make_result: MAE 3, 4, 5 and RMSE 5 everywhere
+    # the teacher: MAE 3, 4, 5 and RMSE 5 everywhere
     assert others[2:] == ["| `kd/losloop/teacher` | 0 | 3.000 / 4.000 / 5.000 | 5.000 / 5.000 / 5.000 |"]
 
 
 def test_summary_puts_pruning_rows_under_table_8_with_their_level():
-    results = [make_result("prune/pemsd7m/taylor-25", "pemsd7m", "Pruned W/O KD", profile="paper",
-                           paper_setting="pruned 25%", mae=2.8)]
+    results = [fake_result("prune/pemsd7m/taylor-25", "paper", mae=(2.8, 3.8, 4.8), rmse=5.0,
+                           paper_row="Pruned W/O KD", paper_setting="pruned 25%")]
     summary = summary_markdown(results)
     table8 = _block(summary, "| PeMSD7(M), Table 8")
     # the paper's Pruned W/O KD 25%: MAE 2.721 at 15 min; ours 2.8 is 2.9% above it
     assert table8[2].startswith("| Pruned W/O KD, pruned 25% | MAE | 2.721 / **2.800** (+2.9%) |")
     assert table8[2].endswith("| paper (1) |")    # the profile and the seeds averaged
     assert len(table8) == 4                   # header, rule, MAE and RMSE of the one run
-    second = make_result("prune/pemsd7m/taylor-25", "pemsd7m", "Pruned W/O KD",
-                         profile="paper", seed=1, paper_setting="pruned 25%", mae=3.0)
+    second = fake_result("prune/pemsd7m/taylor-25", "paper", 1, mae=(3.0, 4.0, 5.0), rmse=5.0,
+                         paper_row="Pruned W/O KD", paper_setting="pruned 25%")
     table8 = _block(summary_markdown(results + [second]), "| PeMSD7(M), Table 8")
     # the mean of 2.8 and 3.0 is 2.9, 6.6% above the paper's 2.721
     assert table8[2].startswith("| Pruned W/O KD, pruned 25% | MAE | 2.721 / **2.900** (+6.6%) |")
