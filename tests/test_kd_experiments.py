@@ -9,6 +9,8 @@ from stgkd.cli import main
 from stgkd.experiments import EXPERIMENTS, KD_ROWS, run_experiment
 from stgkd.report.comparison import canonical_row, comparison_table
 
+from factories import fake_result
+
 
 @pytest.fixture(scope="module")
 def teacher_root(tmp_path_factory):
@@ -70,9 +72,7 @@ def test_paper_rows_match_with_or_without_the_ours_mark():
     assert canonical_row("Student LORD(ours)") == "Student LORD"
     assert canonical_row("Student LSTCD (ours)") == "Student LSTCD"
     assert canonical_row("Teacher") == "Teacher"
-    fake = {"profile": "paper", "experiment": "kd/pemsd7m/student-lord", "seed": 0,
-            "dataset": "pemsd7m", "paper_row": "Student LORD",
-            "test": {"15min": {"mae": 1.0}, "30min": {"mae": 2.0}, "45min": {"mae": 3.0}}}
+    fake = fake_result("kd/pemsd7m/student-lord", paper_row="Student LORD", mae=(1.0, 2.0, 3.0))
     for table in (2, 5):   # "Student LORD(ours)" in Table 2, "Student LORD" in Table 5
         rows = comparison_table(table, [fake])
         lord = rows[(rows["metric"] == "MAE") & (rows["our_dataset"] == "pemsd7m")

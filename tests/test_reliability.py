@@ -18,6 +18,8 @@ from stgkd.io import StoredFileError, read_json, read_torch, save_torch, write_j
 from stgkd.nn import STUDENT_BLOCKS, STGCN
 from stgkd.train import TrainConfig, fit
 
+from factories import fake_result
+
 
 class _RunsCode:
     """Unpickled without weights_only, this runs a shell command."""
@@ -66,7 +68,7 @@ def test_read_torch_names_a_cut_an_empty_and_a_garbled_file(tmp_path):
 
 
 def test_read_json_names_a_cut_file(tmp_path):
-    write_json(tmp_path / "seed0.json", {"experiment": "kd/losloop/teacher", "test": {}})
+    write_json(tmp_path / "seed0.json", fake_result("kd/losloop/teacher").to_dict())
     text = (tmp_path / "seed0.json").read_text()
     (tmp_path / "seed0.json").write_text(text[:10])
     with pytest.raises(StoredFileError, match=r"seed0\.json: expected a JSON document.*re-run"):

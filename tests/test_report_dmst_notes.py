@@ -9,13 +9,14 @@ from stgkd.data.boxcox import BoxCox
 from stgkd.dmst.run import DMST_PROFILES
 from stgkd.report.dmst_notes import PAPER_EPOCHS, dmst_budget, floor_forecasts
 
+from factories import fake_result
+
 
 def test_budget_reads_the_profile_and_the_stored_optimiser():
     paper = DMST_PROFILES["paper"]
-    runs = [{"experiment": "dmst/losloop/st-gcn", "profile": "paper",
-             "train_config": {"optimizer": "adam"}},
-            {"experiment": "kd/losloop/teacher", "profile": "paper",
-             "train_config": {"optimizer": "rmsprop"}}]        # not a DMST run: ignored
+    runs = [fake_result("dmst/losloop/st-gcn", "paper", train_config={"optimizer": "adam"}),
+            fake_result("kd/losloop/teacher", "paper",
+                        train_config={"optimizer": "rmsprop"})]   # not a DMST run: ignored
     text = dmst_budget("paper", runs)
     assert f"at most {paper.max_epochs} epochs of Adam" in text
     assert f"after {paper.patience} epochs" in text
@@ -38,7 +39,7 @@ def test_floor_forecasts_counts_them_and_measures_the_band():
     speeds = np.clip(70 - rng.exponential(8, 5000), 2, None)  # free flow, a tail of jams: lambda > 1
     scaler = BoxCox.fit(speeds)
     assert scaler.lam > 1 and scaler.shift == 1.0
-    run = {"scaler": scaler.to_dict()}
+    run = fake_result("dmst/losloop/st-gcn", scaler=scaler.to_dict())
     traces = _traces([-1.0, -1.0, 30.0, 55.0], [10.0, 14.0, 28.0, 50.0])
     text = floor_forecasts(traces, run)
     assert "A 2 of 4 windows" in text
@@ -51,13 +52,13 @@ def test_floor_forecasts_counts_them_and_measures_the_band():
 
 def test_floor_forecasts_silent_without_forecasts_at_the_bound():
     scaler = BoxCox.fit(np.linspace(10, 70, 200))
-    run = {"scaler": scaler.to_dict()}
+    run = fake_result("dmst/losloop/st-gcn", scaler=scaler.to_dict())
     assert floor_forecasts(_traces([20.0, 30.0], [21.0, 29.0]), run) == ""
-    assert floor_forecasts(_traces([-1.0], [5.0]), dict(run, scaling="zscore")) == ""
+    assert floor_forecasts(_traces([-1.0], [5.0]), run.with_fields(scaling="zscore")) == ""
 
 
 def test_floor_forecasts_also_explain_the_mph_loss_option_which_inverts_the_same_box_cox():
     rng = np.random.default_rng(0)
     scaler = BoxCox.fit(np.clip(70 - rng.exponential(8, 5000), 2, None))
-    run = {"scaler": scaler.to_dict(), "scaling": "boxcox-mph-loss"}
+    run = fake_result("dmst/losloop/st-gcn", scaler=scaler.to_dict(), scaling="boxcox-mph-loss")
     assert "A 1 of 2 windows" in floor_forecasts(_traces([-1.0, 30.0], [10.0, 28.0]), run)

@@ -7,9 +7,7 @@ from stgkd.experiments import EXPERIMENTS
 from stgkd.report.reproduce import (LINE_WIDTH, reproduce_commands, reproduce_files,
                                     reproduce_note, stored_seeds, table_experiments)
 
-
-def _run(experiment, profile, seed):
-    return {"experiment": experiment, "profile": profile, "seed": seed}
+from factories import fake_result
 
 
 def _names(command):
@@ -33,9 +31,9 @@ def test_student_not_yet_run_needs_its_teacher_first():
 
 
 def test_stored_seeds_and_best_profile_are_the_ones_shown():
-    results = [_run("kd/losloop/teacher", "paper", s) for s in (2, 0, 1)] + [
-        _run("kd/losloop/teacher", "quick", 5), _run("kd/losloop/student-lord", "quick", 0),
-        _run("kd/losloop/student-lord", "smoke", 3)]
+    results = [fake_result("kd/losloop/teacher", "paper", s) for s in (2, 0, 1)] + [
+        fake_result("kd/losloop/teacher", "quick", 5), fake_result("kd/losloop/student-lord", "quick", 0),
+        fake_result("kd/losloop/student-lord", "smoke", 3)]
     best = stored_seeds(results, "best")
     assert best == {"kd/losloop/teacher": ("paper", [0, 1, 2]),
                     "kd/losloop/student-lord": ("quick", [0])}
@@ -89,7 +87,7 @@ def test_files_one_line_per_experiment_with_seed_braces():
 
 
 def test_note_is_a_collapsed_block_with_commands_and_files():
-    note = reproduce_note(["kd/pemsd7m/teacher"], "best", [_run("kd/pemsd7m/teacher", "paper", 1)],
+    note = reproduce_note(["kd/pemsd7m/teacher"], "best", [fake_result("kd/pemsd7m/teacher", "paper", 1)],
                           also=["results/benchmarks/x.json"], what="Table 2")
     assert note.startswith('<details class="reproduce"><summary>Reproduce Table 2</summary>')
     assert note.rstrip().endswith("</details>")
@@ -122,7 +120,7 @@ def test_table_experiments_match_the_paper_rows():
 
 
 def test_one_seed_names_the_lowest_seed_a_figure_shows():
-    results = [_run("kd/losloop/teacher", "paper", s) for s in (3, 1, 2)]
+    results = [fake_result("kd/losloop/teacher", "paper", s) for s in (3, 1, 2)]
     note = reproduce_note(["kd/losloop/teacher"], "best", results, checkpoints=True,
                           one_seed=True)
     assert "stgkd run kd/losloop/teacher --profile paper --seed 1\n" in note
