@@ -13,6 +13,8 @@ from stgkd.report.dmst_learned import (OTHER_PART, correlation, fusion_summary, 
                                        random_sign_agreement, run_steps, softmax_saturation,
                                        start_correlation)
 
+from factories import fake_result
+
 
 def test_knn_road_agreement_by_hand():
     """Road path 0-1-2-3: degrees 1, 2, 2, 1, chance (1 + 2 + 2 + 1) / (4 * 3) = 0.5.
@@ -142,9 +144,13 @@ def test_run_steps_by_hand():
     """Los-loop: 1,325 windows a epoch in batches of 32 is 42 steps; 21 epochs 882. A
     budget of 1,344 windows is 42 steps too."""
     config = {"batch_size": 32, "epoch_windows": None}
-    assert run_steps({"train_config": config, "windows": {"train": 1325}, "best_epoch": 21}) == 882
+    assert run_steps(fake_result("dmst/losloop/dmst-gnode", train_config=config,
+                                 windows={"train": 1325, "val": 1, "test": 1},
+                                 best_epoch=21)) == 882
     config = {"batch_size": 32, "epoch_windows": 1344}
-    assert run_steps({"train_config": config, "windows": {"train": 9010}, "best_epoch": 2}) == 84
+    assert run_steps(fake_result("dmst/losloop/dmst-gnode", train_config=config,
+                                 windows={"train": 9010, "val": 1, "test": 1},
+                                 best_epoch=2)) == 84
 
 
 def test_initial_model_is_the_model_the_run_starts_from(tmp_path, monkeypatch):
@@ -166,12 +172,13 @@ def test_initial_model_is_the_model_the_run_starts_from(tmp_path, monkeypatch):
     with pytest.raises(_Stop):
         run_experiment("dmst/losloop/dmst-gnode", "smoke", 3, results_dir=tmp_path,
                        progress=False)
-    result = {"dataset": "losloop", "seed": 3, "split_days": [1, 1, 1], "model": "DMST-GNODE",
-              "reading": {"scaling": "boxcox", "st_module": "stgcn", "without": []}}
+    result = fake_result("dmst/losloop/dmst-gnode", "smoke", 3, split_days=[1, 1, 1],
+                         model="DMST-GNODE",
+                         reading={"scaling": "boxcox", "st_module": "stgcn", "without": []})
     rebuilt = initial_model(result).state_dict()
     assert set(rebuilt) == set(captured)
     assert all(torch.equal(rebuilt[k], captured[k]) for k in captured)
-    other = initial_model({**result, "seed": 4}).state_dict()
+    other = initial_model(result.with_fields(seed=4)).state_dict()
     assert not torch.equal(other["dynamic.source"], captured["dynamic.source"])
 
 
