@@ -19,19 +19,16 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import torch
 
 import stgkd.distill.correlation as correlation
+from stgkd.benchmarking import cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.distill import KINDS, TeacherCache, make_kd_loss, pairwise_l1_mean, upper_triangle
 from stgkd.distill.pairwise import CyclicPairs
 from stgkd.experiments import KD_SETTINGS
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
-
-sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report  # noqa: E402
 
 
 def unfused_l1_mse(x: torch.Tensor, teacher_triangles) -> torch.Tensor:

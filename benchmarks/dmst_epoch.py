@@ -17,24 +17,20 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import torch
 from torchdiffeq import odeint
 
 import stgkd.nn.graph_ode as graph_ode
+from stgkd.benchmarking import cpu_benchmark_parser, store_cpu_report
 from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, load_series
 from stgkd.data.multigraph import pattern_graph
 from stgkd.dmst import build_model, make_multistep_windows
 from stgkd.dmst.graph_cache import cached_pattern_graph
 from stgkd.dmst.run import BATCH_SIZE, DMST_PROFILES, predict_windows
-
-sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import cpu_benchmark_parser, store_cpu_report  # noqa: E402
 
 # name -> (model, options)
 MODELS = {

@@ -27,12 +27,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from stgkd.benchmarking import MODELS, cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.nn import STGCN
 from stgkd.nn.streaming import streaming_rollout
-
-sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import MODELS, cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report  # noqa: E402
 
 N_PRED = 9
 

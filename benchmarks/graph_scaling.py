@@ -46,8 +46,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import cpu_benchmark_parser, store_cpu_report  # noqa: E402
+from stgkd.benchmarking import cpu_benchmark_parser, store_cpu_report
 
 STEPS = ("teacher", "student", "lstcd")
 

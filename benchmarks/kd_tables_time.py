@@ -19,22 +19,17 @@ tables got, and whether the target is already missed.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from stgkd.benchmarking import machine_record, machine_slug, output_path, run_with_limit
 from stgkd.experiments import PROFILES
 from stgkd.io import write_json
 from stgkd.provenance import device_description, git_commit, now_iso
 from stgkd.report.kd import kd_experiments
 from stgkd.results import load_result
-
-sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import machine_record, machine_slug, output_path  # noqa: E402
 
 TARGET_S = 15 * 60   # the target for the paper profile on one H100
 
@@ -95,26 +90,6 @@ def main(argv=None) -> int:
     print(f"{len(names)} runs in {wall_s:.0f} s ({wall_s / 60:.1f} min){ended} on "
           f"{description}; wrote {out}")
     return 0
-
-
-def run_with_limit(command: list[str], limit_s: float | None) -> tuple[int, bool]:
-    """Run ``command`` in its own process group; after ``limit_s`` seconds (if given)
-    stop it and every process it started. Returns ``(exit status, stopped)``."""
-    process = subprocess.Popen(command, start_new_session=True)
-    try:
-        return process.wait(timeout=limit_s), False
-    except subprocess.TimeoutExpired:
-        print(f"time limit of {limit_s:.0f} s reached: stopping the runs", flush=True)
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        return process.returncode, True
-    except BaseException:
-        os.killpg(process.pid, signal.SIGKILL)   # e.g. Ctrl-C: leave no runs behind
-        raise
 
 
 if __name__ == "__main__":

@@ -27,21 +27,18 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import torch
 
 import stgkd.distill.correlation as correlation
 import stgkd.distill.pairwise as pairwise
+from stgkd.benchmarking import cpu_benchmark_parser, store_cpu_report
 from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
 from stgkd.distill import TeacherCache, make_kd_loss
 from stgkd.distill.correlation import bctn_to_btnc, combine_lstcd
 from stgkd.distill.response import lord
 from stgkd.experiments import KD_SETTINGS
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN, Hidden
-
-sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import cpu_benchmark_parser, store_cpu_report  # noqa: E402
 
 PHASES = ("lookup", "student_forward", "lord", "ltcd", "lscd", "backward", "optimizer")
 

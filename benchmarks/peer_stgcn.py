@@ -45,6 +45,8 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 
+from stgkd.benchmarking import (MODELS, batched, machine_record, machine_slug, output_path,
+                                seeded_pemsd7m, sync)
 from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.evaluate import rollout
@@ -52,10 +54,6 @@ from stgkd.io import write_json
 from stgkd.nn import STGCN
 from stgkd.nn.streaming import streaming_rollout
 from stgkd.provenance import device_description, git_commit, now_iso
-
-sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import (MODELS, machine_record, machine_slug, output_path,  # noqa: E402
-                         seeded_pemsd7m)
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PEER = REPO.parent / "shared" / "peers" / "hazdzz-stgcn"
@@ -102,17 +100,6 @@ def build_peer(models, utility, blocks: list[list[int]], weights: np.ndarray, n_
 def peer_step(model, x: torch.Tensor) -> torch.Tensor:
     """The peer's one-step forecast [B, 1, T, N] -> [B, N] (its output is [B, 1, 1, N])."""
     return model(x)[:, 0, 0, :]
-
-
-def rollout_batches(step_fn, windows: torch.Tensor, n_his: int) -> None:
-    """The ``N_PRED``-step forecast of every window, in batches of ``EVAL_BATCH``."""
-    for start in range(0, windows.shape[0], EVAL_BATCH):
-        step_fn(windows[start:start + EVAL_BATCH, None, :n_his])
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def main(argv=None) -> int:
@@ -164,7 +151,7 @@ def main(argv=None) -> int:
 
     def train_round(model, forward, optimizer) -> float:
         model.train()
-        _sync(device)
+        sync(device)
         began = time.perf_counter()
         for step in range(args.train_steps):
             batch = train[step * BATCH:(step + 1) * BATCH]
@@ -172,16 +159,16 @@ def main(argv=None) -> int:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-        _sync(device)
+        sync(device)
         return BATCH * args.train_steps / (time.perf_counter() - began)
 
     def rollout_round(model, fn) -> float:
         model.eval()
-        _sync(device)
+        sync(device)
         began = time.perf_counter()
         with torch.no_grad():
-            rollout_batches(fn, windows, n_his)
-        _sync(device)
+            batched(fn, windows, n_his, EVAL_BATCH)
+        sync(device)
         return time.perf_counter() - began
 
     optimizers = {name: torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)

@@ -23,17 +23,14 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import torch
 
+from stgkd.benchmarking import cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report
 from stgkd.complexity import count_parameters
 from stgkd.experiments import EXPERIMENTS
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.prune import MaskedSTGCN, compact, compacted_parameter_count, full_masks, prune_step
-
-sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report  # noqa: E402
 
 EXPERIMENT = "prune/pemsd7m/teacher-kdis-lstcd"
 

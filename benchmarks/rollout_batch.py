@@ -20,16 +20,14 @@ import sys
 
 import torch
 
+from stgkd.benchmarking import (MODELS, N_WINDOWS, batched, cpu_benchmark_parser, die_with_parent,
+                                in_fresh_process, onnx_forecasters, seeded_pemsd7m,
+                                store_cpu_report, timed, timings)
 from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.evaluate import forecast
 from stgkd.nn import STGCN
 from stgkd.nn.streaming import streaming_rollout
-
-# the speed benchmark's helpers: same timing loop, same ONNX export, same clean-up
-from stgcn_speed import (MODELS, N_WINDOWS, _batched, _die_with_parent, _onnx_forecasters,
-                         _timed, _timings, cpu_benchmark_parser, in_fresh_process,
-                         seeded_pemsd7m, store_cpu_report)
 
 VARIANTS = ("streaming", "compiled", "onnx")
 
@@ -37,15 +35,15 @@ VARIANTS = ("streaming", "compiled", "onnx")
 def measure(key: str, args: argparse.Namespace, queue) -> None:
     """Time ``key``'s 1140-window rollout at every batch size of ``args.batches`` (runs
     in its own process) and put ``(key, {variant: {batch: timings}})`` on ``queue``."""
-    _die_with_parent()
+    die_with_parent()
     series = seeded_pemsd7m(args.threads)
     data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
     windows = data.test[:N_WINDOWS]
     model = STGCN(series.n_nodes, MODELS[key], weights=series.weights).eval()
-    onnx = _onnx_forecasters(model, data.n_pred, args)
+    onnx = onnx_forecasters(model, data.n_pred, args)
     figures = {variant: {} for variant in VARIANTS}
     for batch in args.batches:
-        figures["streaming"][str(batch)] = _timings(_timed(
+        figures["streaming"][str(batch)] = timings(timed(
             lambda: forecast(model, windows, data.n_his, data.n_pred, batch_size=batch),
             torch.device("cpu"), args.warmup, args.repeats))
         # one compiled graph per batch shape: a fresh compile for each batch size, paid
@@ -53,14 +51,14 @@ def measure(key: str, args: argparse.Namespace, queue) -> None:
         compiled = torch.compile(lambda h: streaming_rollout(model, h, data.n_pred),
                                  dynamic=False)
         with torch.no_grad():
-            figures["compiled"][str(batch)] = _timings(_timed(
-                lambda: _batched(compiled, windows, data.n_his, batch),
+            figures["compiled"][str(batch)] = timings(timed(
+                lambda: batched(compiled, windows, data.n_his, batch),
                 torch.device("cpu"), max(args.warmup, 1), args.repeats))
         torch._dynamo.reset()
         if onnx:
             numpy_windows = windows.numpy()
-            figures["onnx"][str(batch)] = _timings(_timed(
-                lambda: _batched(onnx["rollout"].predict, numpy_windows, data.n_his, batch),
+            figures["onnx"][str(batch)] = timings(timed(
+                lambda: batched(onnx["rollout"].predict, numpy_windows, data.n_his, batch),
                 torch.device("cpu"), args.warmup, args.repeats))
         print(f"{key:8} batch {batch:5}: " + ", ".join(
             f"{v} {figures[v][str(batch)]['mean_s']:.3f}s" for v in VARIANTS

@@ -23,105 +23,24 @@ Timings are the mean of repeated runs after warm-up runs, as the KD paper's Tabl
 from __future__ import annotations
 
 import argparse
-import ctypes
-import json
-import multiprocessing as mp
-import platform
-import re
 import resource
-import signal
 import statistics
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
+from stgkd.benchmarking import (MODELS, N_WINDOWS, batched, die_with_parent, in_fresh_process,
+                                machine_record, machine_slug, onnx_forecasters, output_path,
+                                seeded_pemsd7m, stored_compacted_models, timed, timings)
 from stgkd.complexity import count_parameters
-from stgkd.data import load_series, make_windows, DEFAULT_SPLITS
+from stgkd.data import make_windows, DEFAULT_SPLITS
 from stgkd.evaluate import forecast, rollout
+from stgkd.io import write_json
+from stgkd.nn import STGCN
 from stgkd.nn.streaming import streaming_rollout
-from stgkd.io import RERUN_REMEDY, read_torch, write_json
-from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.provenance import device_description, git_commit, now_iso
 from stgkd.report.efficiency import fastest_rollout
-from stgkd.results import load_results, results_root
-
-MODELS = {"teacher": TEACHER_BLOCKS, "pruning_base": PRUNING_BASE_BLOCKS, "student": STUDENT_BLOCKS}
-N_WINDOWS = 1140
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def _timed(fn, device, warmup: int, repeats: int) -> list[float]:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        _sync(device)
-        start = time.perf_counter()
-        fn()
-        _sync(device)
-        times.append(time.perf_counter() - start)
-    return times
-
-
-def stored_compacted_models(root=None) -> list[dict]:
-    """One subject per stored paper-profile pruned run whose compacted checkpoint exists:
-    ``{"key": experiment, "config": its model config, "full": False}``. A run whose
-    channels are a named architecture's (the unpruned base) is left to that name."""
-    named = [[list(block) for block in blocks] for blocks in MODELS.values()]
-    subjects = []
-    for result in load_results(root, profile="paper"):
-        if not result["experiment"].startswith("prune/") or not result.get("checkpoint"):
-            continue
-        path = results_root(root) / "paper" / result["experiment"] / result["checkpoint"]
-        if path.is_file() and result["seed"] == 0:
-            state = read_torch(path, RERUN_REMEDY)
-            if [list(block) for block in state["model_config"]["blocks"]] in named:
-                continue
-            subjects.append({"key": result["experiment"], "config": state["model_config"],
-                             "full": False})
-    return sorted(subjects, key=lambda s: s["key"])
-
-
-def _timings(times: list[float]) -> dict:
-    return {"mean_s": statistics.mean(times),
-            "std_s": statistics.stdev(times) if len(times) > 1 else 0.0,
-            "runs": len(times), "times_s": times}
-
-
-def _batched(fn, windows: torch.Tensor, n_his: int, batch_size: int) -> None:
-    """``fn`` [B, 1, n_his, N] -> forecasts, over every batch of ``windows``."""
-    for start in range(0, windows.shape[0], batch_size):
-        fn(windows[start:start + batch_size, None, :n_his])
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to end this measuring process when the benchmark that started it ends
-    (a killed benchmark would otherwise leave it running and loading the machine under
-    the next timing). Elsewhere nothing happens."""
-    if sys.platform.startswith("linux"):
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def in_fresh_process(target, subject, args: argparse.Namespace) -> tuple[str, dict]:
-    """Run ``target(subject, args, queue)`` in a fresh (spawned) process, so that its
-    peak memory and compiled code are its own, and return the ``(key, figures)`` it puts
-    on the queue."""
-    context = mp.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=target, args=(subject, args, queue))
-    process.start()
-    result = queue.get()
-    process.join()
-    return result
 
 
 def measure(subject: dict, args: argparse.Namespace, queue) -> None:
@@ -130,7 +49,7 @@ def measure(subject: dict, args: argparse.Namespace, queue) -> None:
     ``subject``: ``{"key", "config": STGCN keyword arguments (its n_nodes is replaced by
     PeMSD7(M)'s), "full": also time the first implementation and training}``.
     """
-    _die_with_parent()
+    die_with_parent()
     series = seeded_pemsd7m(args.threads)
     device = torch.device(args.device)
     data = make_windows(series, DEFAULT_SPLITS["pemsd7m"])
@@ -141,31 +60,31 @@ def measure(subject: dict, args: argparse.Namespace, queue) -> None:
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
 
-    rollout_times = _timed(lambda: forecast(model, windows, data.n_his, data.n_pred,
-                                            batch_size=args.eval_batch, device=device),
-                           device, args.warmup, args.repeats)
+    rollout_times = timed(lambda: forecast(model, windows, data.n_his, data.n_pred,
+                                           batch_size=args.eval_batch, device=device),
+                          device, args.warmup, args.repeats)
     reference_times = None
     if subject["full"]:
         # the first implementation: every rollout step re-runs the whole model
-        reference_times = _timed(lambda: forecast(model, windows, data.n_his, data.n_pred,
-                                                  batch_size=args.eval_batch, device=device,
-                                                  streaming=False),
-                                 device, args.warmup, args.repeats)
+        reference_times = timed(lambda: forecast(model, windows, data.n_his, data.n_pred,
+                                                 batch_size=args.eval_batch, device=device,
+                                                 streaming=False),
+                                device, args.warmup, args.repeats)
     # the streaming rollout compiled as one graph per batch shape (the last batch of
     # 1140 / 32 is smaller; the warm-up runs pay both compilations)
     compiled_rollout = torch.compile(lambda h: streaming_rollout(model, h, data.n_pred),
                                      dynamic=False)
     with torch.no_grad():
-        compiled_times = _timed(lambda: _batched(compiled_rollout, windows, data.n_his,
-                                                 args.eval_batch),
-                                device, max(args.warmup, 1), args.repeats)
-    onnx = _onnx_forecasters(model, data.n_pred, args) if device.type == "cpu" else None
+        compiled_times = timed(lambda: batched(compiled_rollout, windows, data.n_his,
+                                                args.eval_batch),
+                               device, max(args.warmup, 1), args.repeats)
+    onnx = onnx_forecasters(model, data.n_pred, args) if device.type == "cpu" else None
     onnx_times = None
     if onnx:
         batch_windows = windows.cpu().numpy()
-        onnx_times = _timed(lambda: _batched(onnx["rollout"].predict, batch_windows,
-                                             data.n_his, args.eval_batch),
-                            device, args.warmup, args.repeats)
+        onnx_times = timed(lambda: batched(onnx["rollout"].predict, batch_windows,
+                                            data.n_his, args.eval_batch),
+                           device, args.warmup, args.repeats)
 
     # one window, 9 steps: the latency a deployed forecaster sees
     single = windows[:1, None, :data.n_his]
@@ -184,7 +103,7 @@ def measure(subject: dict, args: argparse.Namespace, queue) -> None:
         variants.append(("onnx", lambda: onnx["single"].predict(single_numpy)))
     with torch.no_grad():
         for variant, fn in variants:
-            times = _timed(fn, device, 10, args.latency_repeats)
+            times = timed(fn, device, 10, args.latency_repeats)
             single_window[variant] = {"p50_ms": 1000 * float(np.percentile(times, 50)),
                                       "p95_ms": 1000 * float(np.percentile(times, 95)),
                                       "runs": len(times)}
@@ -211,7 +130,7 @@ def measure(subject: dict, args: argparse.Namespace, queue) -> None:
                 optimizer.step()
 
         # the first (warm-up) round also pays the compilation
-        times = _timed(train_steps, device, 1, args.train_repeats)
+        times = timed(train_steps, device, 1, args.train_repeats)
         return batch * args.train_steps / statistics.mean(times)
 
     train_eager = train_compiled = None
@@ -221,10 +140,10 @@ def measure(subject: dict, args: argparse.Namespace, queue) -> None:
     figures = {
         "parameters": count_parameters(model),
         "blocks": [list(b) for b in model.config["blocks"]],
-        "rollout_1140": _timings(rollout_times),
-        "rollout_1140_reference": _timings(reference_times) if reference_times else None,
-        "rollout_1140_compiled": _timings(compiled_times),
-        "rollout_1140_onnx": _timings(onnx_times) if onnx_times else None,
+        "rollout_1140": timings(rollout_times),
+        "rollout_1140_reference": timings(reference_times) if reference_times else None,
+        "rollout_1140_compiled": timings(compiled_times),
+        "rollout_1140_onnx": timings(onnx_times) if onnx_times else None,
         "single_window_9_steps": single_window,
         "train_windows_per_s": train_eager,
         "train_windows_per_s_compiled": train_compiled,
@@ -237,22 +156,6 @@ def measure(subject: dict, args: argparse.Namespace, queue) -> None:
     if onnx:
         onnx["folder"].cleanup()
     queue.put((subject["key"], figures))
-
-
-def _onnx_forecasters(model: STGCN, n_pred: int, args: argparse.Namespace) -> dict | None:
-    """The model's forecast exported to ONNX and loaded twice in onnxruntime: on
-    ``--threads`` for the 1140-window rollout and on ``--latency-threads`` for one window.
-    None (with a note) without the deploy extra."""
-    try:
-        from stgkd.export import OnnxForecaster, export_onnx
-        folder = tempfile.TemporaryDirectory()
-        path = export_onnx(model, Path(folder.name) / "forecast.onnx", n_pred)
-    except ImportError as error:
-        print(f"not timing ONNX: {error}", file=sys.stderr)
-        return None
-    threads = args.threads or torch.get_num_threads()
-    return {"folder": folder, "rollout": OnnxForecaster(path, threads=threads),
-            "single": OnnxForecaster(path, threads=args.latency_threads or threads)}
 
 
 def summary_line(key: str, value: dict) -> str:
@@ -270,69 +173,6 @@ def summary_line(key: str, value: dict) -> str:
             if value.get("train_windows_per_s_compiled") else "")
     return (f"{key:24} {value['parameters']:>8,} params  rollout(1140) {rollouts}{train}  "
             f"peak RSS {value['peak_rss_mb']:.0f} MB\n{'':24} one window p50: {latency}")
-
-
-def machine_slug(description: str, device: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", description.lower()).strip("-")
-    return f"{device.split(':')[0]}-{slug}"[:80]
-
-
-def machine_record(description: str, threads: bool = True) -> dict:
-    """The ``machine`` block of every benchmark file: the device, platform, Python and
-    torch versions and, with ``threads``, torch's CPU threads in this process (left out
-    where the timed work runs in other processes)."""
-    record = {"device": description, "platform": platform.platform(),
-              "python": platform.python_version(), "torch": torch.__version__}
-    if threads:
-        record["threads"] = torch.get_num_threads()
-    return record
-
-
-def output_path(out: str | None, name: str) -> Path:
-    """Where a benchmark writes: ``out`` if given, else results/benchmarks/<name>.json."""
-    return Path(out) if out else results_root() / "benchmarks" / f"{name}.json"
-
-
-def benchmark_file_stem(kind: str) -> str:
-    """The start of a CPU benchmark's file name: its ``kind`` with dashes for
-    underscores (``prune_step`` -> ``prune-step``); the machine's slug follows."""
-    return kind.replace("_", "-")
-
-
-def cpu_benchmark_parser(doc: str, kind: str) -> argparse.ArgumentParser:
-    """The argument parser of a CPU benchmark script: the description is the first
-    paragraph of the script's docstring ``doc``, and ``--threads`` and ``--out`` are
-    shared; ``kind`` names the default output file (see :func:`store_cpu_report`)."""
-    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=0,
-                        help="CPU threads (default: torch's choice)")
-    parser.add_argument("--out", default=None,
-                        help=f"output JSON (default results/benchmarks/"
-                             f"{benchmark_file_stem(kind)}-<machine>.json)")
-    return parser
-
-
-def seeded_pemsd7m(threads: int):
-    """Set the CPU threads (0 keeps torch's choice) and seed 0, then load PeMSD7(M), the
-    data set every benchmark in this folder times on (in each measuring process)."""
-    if threads:
-        torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    return load_series("pemsd7m")
-
-
-def store_cpu_report(kind: str, out: str | None, settings: dict, figures: dict) -> Path:
-    """Write one CPU benchmark's file, ``{"benchmark": kind, "created", "commit",
-    "machine", "settings", **figures}``, to ``out`` or
-    results/benchmarks/<kind with dashes>-<machine>.json; print and return the path."""
-    description = device_description("cpu")
-    report = {"benchmark": kind, "created": now_iso(), "commit": git_commit(),
-              "machine": machine_record(description), "settings": settings, **figures}
-    path = output_path(out, f"{benchmark_file_stem(kind)}-{machine_slug(description, 'cpu')}")
-    write_json(path, report)
-    print(f"wrote {path}")
-    return path
 
 
 def main(argv=None) -> int:

@@ -56,15 +56,13 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from stgkd.benchmarking import (MODELS, cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report,
+                                stored_compacted_models)
 from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.nn import STGCN
 from stgkd.nn.layers import (ChannelAlign, ChebGraphConv, TemporalConv, chebyshev_terms,
                              time_conv)
-
-sys.path.insert(0, str(Path(__file__).parent))
-from stgcn_speed import (MODELS, cpu_benchmark_parser, seeded_pemsd7m,  # noqa: E402
-                         store_cpu_report, stored_compacted_models)
 
 BATCH = 50
 OUTPUT_TOLERANCE = 1e-5      # absolute, on the model's z-scored output

@@ -1,12 +1,17 @@
-"""The process handling of the benchmark scripts: a timed run stopped at its limit leaves
-no process behind, and one that ends in time reports its own exit status."""
+"""What the benchmark scripts share (stgkd.benchmarking): a timed run stopped at its limit
+leaves no process behind and one that ends in time reports its own exit status; the timing
+loop, the batches, the stored timing and file names, and the stored file's fields."""
+import json
+import math
 import os
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from kd_tables_time import run_with_limit  # noqa: E402
+import torch
+
+from stgkd.benchmarking import (batched, benchmark_file_stem, cpu_benchmark_parser, machine_slug,
+                                output_path, run_with_limit, store_cpu_report, timed, timings)
 
 
 def test_run_with_limit_stops_the_command_and_the_processes_it_started(tmp_path):
@@ -47,3 +52,49 @@ def running(pid: int) -> bool:
 def test_run_with_limit_returns_the_exit_status_of_a_command_that_ends_in_time():
     assert run_with_limit([sys.executable, "-c", "raise SystemExit(3)"], 30.0) == (3, False)
     assert run_with_limit([sys.executable, "-c", "pass"], None) == (0, False)
+
+
+def test_timed_calls_warmup_then_times_each_repeat():
+    calls = []
+    times = timed(lambda: calls.append(time.perf_counter()), torch.device("cpu"), 2, 3)
+    assert len(calls) == 5 and len(times) == 3 and all(t >= 0 for t in times)
+
+
+def test_timings_mean_and_sample_deviation():
+    stored = timings([1.0, 3.0])
+    # mean 2, sample standard deviation sqrt(((1-2)^2 + (3-2)^2) / 1) = sqrt(2)
+    assert stored["mean_s"] == 2.0 and math.isclose(stored["std_s"], math.sqrt(2))
+    assert stored["runs"] == 2 and stored["times_s"] == [1.0, 3.0]
+    assert timings([0.5])["std_s"] == 0.0
+
+
+def test_batched_cuts_windows_into_histories_with_a_channel_axis():
+    # 70 windows of 21 steps on 5 nodes, window w filled with w
+    windows = torch.arange(70.0)[:, None, None].expand(70, 21, 5)
+    seen = []
+    batched(seen.append, windows, 12, 32)
+    assert [tuple(b.shape) for b in seen] == [(32, 1, 12, 5), (32, 1, 12, 5), (6, 1, 12, 5)]
+    assert seen[2][0, 0, 0, 0] == 64 and seen[2][-1, 0, -1, -1] == 69
+
+
+def test_file_names_of_a_benchmark():
+    assert machine_slug("AMD EPYC 7B13 (2 CPUs)", "cuda:0") == "cuda-amd-epyc-7b13-2-cpus"
+    assert len(machine_slug("x" * 200, "cpu")) == 80
+    assert benchmark_file_stem("prune_step") == "prune-step"
+    assert output_path("/tmp/a.json", "ignored") == Path("/tmp/a.json")
+    assert output_path(None, "cpu-x").parts[-2:] == ("benchmarks", "cpu-x.json")
+
+
+def test_cpu_benchmark_parser_and_stored_report(tmp_path, capsys):
+    parser = cpu_benchmark_parser("Times one thing.\n\nMore detail.", "prune_step")
+    assert parser.description == "Times one thing."
+    out = tmp_path / "report.json"
+    args = parser.parse_args(["--threads", "2", "--out", str(out)])
+    assert args.threads == 2 and parser.parse_args([]).threads == 0
+    path = store_cpu_report("prune_step", args.out, {"steps": 3}, {"masked_s": 0.25})
+    stored = json.loads(path.read_text())
+    assert path == out and f"wrote {out}" in capsys.readouterr().out
+    assert stored["benchmark"] == "prune_step" and stored["settings"] == {"steps": 3}
+    assert stored["masked_s"] == 0.25
+    assert {"device", "platform", "python", "torch", "threads"} <= set(stored["machine"])
+    assert {"created", "commit"} <= set(stored)

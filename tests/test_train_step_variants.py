@@ -1,7 +1,7 @@
 """The training-step variants of benchmarks/train_step_variants.py compute what the eager
 STGCN computes: outputs to 1e-5 and gradients to 1e-4 of their norm, for a plain and a
 pruned-style architecture (projection, padding and index-map residuals)."""
-import sys
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +10,11 @@ import torch
 
 from stgkd.nn import STGCN
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import train_step_variants as variants  # noqa: E402
+# the benchmark script, loaded from its file (benchmarks/ is not a package)
+_SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "train_step_variants.py"
+_SPEC = importlib.util.spec_from_file_location("train_step_variants", _SCRIPT)
+variants = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(variants)
 
 NODES = 6
 EAGER_VARIANTS = ["channels_last", "sparse_laplacian", "time_major", "time_major_sparse",
