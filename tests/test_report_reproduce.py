@@ -32,7 +32,8 @@ def test_student_not_yet_run_needs_its_teacher_first():
 
 def test_stored_seeds_and_best_profile_are_the_ones_shown():
     results = [fake_result("kd/losloop/teacher", "paper", s) for s in (2, 0, 1)] + [
-        fake_result("kd/losloop/teacher", "quick", 5), fake_result("kd/losloop/student-lord", "quick", 0),
+        fake_result("kd/losloop/teacher", "quick", 5),
+        fake_result("kd/losloop/student-lord", "quick", 0),
         fake_result("kd/losloop/student-lord", "smoke", 3)]
     best = stored_seeds(results, "best")
     assert best == {"kd/losloop/teacher": ("paper", [0, 1, 2]),
@@ -87,7 +88,8 @@ def test_files_one_line_per_experiment_with_seed_braces():
 
 
 def test_note_is_a_collapsed_block_with_commands_and_files():
-    note = reproduce_note(["kd/pemsd7m/teacher"], "best", [fake_result("kd/pemsd7m/teacher", "paper", 1)],
+    note = reproduce_note(["kd/pemsd7m/teacher"], "best",
+                          [fake_result("kd/pemsd7m/teacher", "paper", 1)],
                           also=["results/benchmarks/x.json"], what="Table 2")
     assert note.startswith('<details class="reproduce"><summary>Reproduce Table 2</summary>')
     assert note.rstrip().endswith("</details>")
