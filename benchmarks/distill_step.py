@@ -27,7 +27,7 @@ from stgkd.benchmarking import cpu_benchmark_parser, seeded_pemsd7m, store_cpu_r
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.distill import KINDS, TeacherCache, make_kd_loss, pairwise_l1_mean, upper_triangle
 from stgkd.distill.pairwise import CyclicPairs
-from stgkd.experiments import KD_SETTINGS
+from stgkd.registry import KD_SETTINGS
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 
 

@@ -30,7 +30,8 @@ from stgkd.data import DEFAULT_SPLITS, load_series
 from stgkd.data.multigraph import pattern_graph
 from stgkd.dmst import build_model, make_multistep_windows
 from stgkd.dmst.graph_cache import cached_pattern_graph
-from stgkd.dmst.run import BATCH_SIZE, DMST_PROFILES, predict_windows
+from stgkd.dmst.run import BATCH_SIZE, predict_windows
+from stgkd.registry import PROFILES
 
 # name -> (model, options)
 MODELS = {
@@ -90,7 +91,7 @@ def main(argv=None) -> int:
     dtw_cached_s = time.perf_counter() - start
     assert (cached == pattern).all()
     graphs = {"distance": series.weights, "pattern": pattern}
-    steps_per_epoch = -(-min(DMST_PROFILES["paper"].epoch_windows, len(data.train)) // BATCH_SIZE)
+    steps_per_epoch = -(-min(PROFILES["paper"].dmst.epoch_windows, len(data.train)) // BATCH_SIZE)
     eval_windows = torch.cat([data.val, data.test])
 
     models, optimizers = {}, {}

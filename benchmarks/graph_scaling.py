@@ -108,7 +108,7 @@ def worker(n: int, what: str, batch: int, steps: int, warmup: int) -> dict:
     """Time ``steps`` training steps of ``what`` (after ``warmup`` untimed ones) on an
     n-station graph, in this process."""
     from stgkd.distill import make_kd_loss
-    from stgkd.experiments import KD_SETTINGS
+    from stgkd.registry import KD_SETTINGS
     models = _models(n)
     torch.manual_seed(1)
     x, y = torch.randn(batch, 1, 12, n), torch.randn(batch, n)

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from stgkd.benchmarking import machine_record, machine_slug, output_path, run_with_limit
-from stgkd.experiments import PROFILES
+from stgkd.registry import PROFILES
 from stgkd.io import write_json
 from stgkd.provenance import device_description, git_commit, now_iso
 from stgkd.report.kd import kd_experiments

@@ -37,7 +37,7 @@ from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
 from stgkd.distill import TeacherCache, make_kd_loss
 from stgkd.distill.correlation import bctn_to_btnc, combine_lstcd
 from stgkd.distill.response import lord
-from stgkd.experiments import KD_SETTINGS
+from stgkd.registry import KD_SETTINGS
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN, Hidden
 
 PHASES = ("lookup", "student_forward", "lord", "ltcd", "lscd", "backward", "optimizer")

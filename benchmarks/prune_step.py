@@ -28,7 +28,7 @@ import torch
 
 from stgkd.benchmarking import cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report
 from stgkd.complexity import count_parameters
-from stgkd.experiments import EXPERIMENTS
+from stgkd.registry import EXPERIMENTS
 from stgkd.nn import STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.prune import MaskedSTGCN, compact, compacted_parameter_count, full_masks, prune_step
 

@@ -126,7 +126,7 @@ show_reproduce([e for n in (4, 5) for e in table_experiments(n) if "/student-l" 
 # %% [markdown]
 # ## Table 6: hyperparameters as run
 #
-# Our values come from the experiment definitions (`stgkd.experiments.KD_SETTINGS`);
+# Our values come from the experiment definitions (`stgkd.registry.KD_SETTINGS`);
 # "(paper x)" would mark a value that differs from Table 6. Los-loop, which the paper
 # does not use, runs with the PeMSD7 values; LTCD and LSCD have no Table 6 row.
 # "stored runs" says whether the stored results recorded these same values.

@@ -45,7 +45,7 @@ import pandas as pd
 import seaborn as sns
 
 from stgkd.data import load_series
-from stgkd.experiments import EXPERIMENTS
+from stgkd.registry import EXPERIMENTS
 from stgkd.report import (RunWindows, best_profile_results, kd_experiments, load_run_model,
                           most_variable_node, neighbour_overlap, output_layer_inputs, pick_runs,
                           prediction_trace, training_curves, tsne_embedding, window_clock)

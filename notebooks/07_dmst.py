@@ -88,8 +88,8 @@ from matplotlib.ticker import MaxNLocator
 
 warnings.filterwarnings("ignore", message="IProgress not found")   # tqdm: no widgets here
 from stgkd.data import DEFAULT_SPLITS, load_series
-from stgkd.dmst import DMST_PROFILES
 from stgkd.dmst.run import BATCH_SIZE, LEARNING_RATE, LR_DECAY
+from stgkd.registry import PROFILES
 from stgkd.report import (TRACE_MODELS, display_frame, dmst_claim, dmst_table,
                           dmst_training_curves, dmst_view, graph_matrices, model_overview,
                           network_snapshot, paper_figures, pick_runs, prediction_traces,
@@ -149,14 +149,16 @@ print(f"{len(results)} stored DMST runs; rows run: {int((table['seeds'] > 0).sum
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-pd.DataFrame([{"profile": profile_label(name), "max epochs": p.max_epochs,
-               "windows per epoch": f"at most {p.epoch_windows:,}" if p.epoch_windows else "all",
-               "early stopping patience": p.patience if p.patience is not None else "none",
+pd.DataFrame([{"profile": profile_label(name), "max epochs": p.dmst.max_epochs,
+               "windows per epoch": f"at most {p.dmst.epoch_windows:,}" if p.dmst.epoch_windows
+               else "all",
+               "early stopping patience": p.dmst.patience if p.dmst.patience is not None
+               else "none",
                "split days": "/".join(map(str, p.split_days)) if p.split_days else "default",
                "batch": BATCH_SIZE, "optimiser": "Adam", "learning rate": LEARNING_RATE,
                "lr schedule": "constant" if LR_DECAY == 1 else f"x{LR_DECAY:g} every "
                               f"{TrainConfig().lr_decay_every} epochs"}
-              for name, p in DMST_PROFILES.items()]).set_index("profile")
+              for name, p in PROFILES.items()]).set_index("profile")
 
 # %% [markdown]
 # ## The ten models

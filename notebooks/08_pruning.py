@@ -28,7 +28,7 @@
 #   uses no teacher.
 #
 # **How we read Algorithm 1** (see also {doc}`/reading_the_paper` and
-# `stgkd.experiments.PruningPlan`):
+# `stgkd.registry.PruningPlan`):
 #
 # - a prunable group is one output channel of a hidden layer (the two temporal convs
 #   and the graph conv of each ST block, the output layer's GLU and sigmoid gate);
@@ -42,7 +42,7 @@
 # - **the share per step and Table 7's interval are ours, not the paper's**: the paper
 #   gives neither. For each level and data set the share is the one that reaches the
 #   level with the least overshoot in three to six steps, computed from the architecture
-#   before any training (`stgkd.prune.step_share`, `stgkd.experiments.PRUNING_FRACTIONS`:
+#   before any training (`stgkd.prune.step_share`, `stgkd.registry.PRUNING_FRACTIONS`:
 #   8% per step for 25%, 11-18% for 50%, 17-18% for 75%); the teacher loses 25% per
 #   step; Table 7 prunes once per epoch;
 # - **Table 8** prunes every two epochs ("pruning operations are performed after every
@@ -263,7 +263,7 @@ show_reproduce([f"prune/{d}/{arm}" for d in ("losloop", "pemsd7m") for level in 
 # ## Table 9: hyperparameters of Algorithm 1 as run
 #
 # Batch size, learning rate and LSTCD weights per level come from the paper's Table 9
-# (`stgkd.experiments.PRUNING_SETTINGS`); "(paper x)" would mark a value that differs.
+# (`stgkd.registry.PRUNING_SETTINGS`); "(paper x)" would mark a value that differs.
 # Level 97% is Table 7's pruned teacher. The last two columns are our choices, which the
 # paper does not give; the minibatches per interval are read from stored runs. The
 # Taylor runs of Table 8 use the same batch size, share per step and interval. Los-loop

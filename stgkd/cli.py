@@ -10,7 +10,8 @@ import time
 import torch
 
 from stgkd.distributed import backend_for, finish, init_from_env, launch, launched_size, world
-from stgkd.experiments import EXPERIMENTS, PROFILES, get_experiment, get_profile, run_experiment
+from stgkd.registry import EXPERIMENTS, PROFILES, DMSTExperiment, get_experiment, get_profile
+from stgkd.runner import run_experiment
 from stgkd.io import StoredFileError
 from stgkd.results import load_result, read_result, result_path
 from stgkd.runlock import RunLockedError
@@ -50,7 +51,9 @@ def _cmd_show(args) -> int:
         return show(args.name, args.seed, args.results_dir, args.json)
     experiment = get_experiment(args.name)
     print(f"{experiment.name}: {experiment.description}")
-    print(f"  dataset {experiment.dataset}, blocks {experiment.blocks}, paper row {experiment.paper_row!r}")
+    model = (f"model {experiment.model}" if isinstance(experiment, DMSTExperiment)
+             else f"blocks {experiment.blocks}")
+    print(f"  dataset {experiment.dataset}, {model}, paper row {experiment.paper_row!r}")
     result = load_result(args.profile, args.name, args.seed, args.results_dir)
     if result is None:
         print(f"  no {args.profile} result for seed {args.seed} yet: "
@@ -154,7 +157,7 @@ def _run_data_parallel(names: list[str], args) -> int:
     share of every batch (stgkd.distributed). Started as ``--nproc N``, this process checks
     the runs and launches the N processes, which run this same command line."""
     from stgkd.concurrent_runs import threads_per_job
-    from stgkd.experiments import data_parallel_refusal
+    from stgkd.runner import data_parallel_refusal
 
     launched = launched_size()
     if launched > 1 and args.nproc not in (1, launched):

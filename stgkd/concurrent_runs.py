@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from stgkd.experiments import TEACHER_SEED, get_experiment
+from stgkd.registry import TEACHER_SEED, get_experiment
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,7 @@ class Job:
 def prerequisites(name: str) -> list[str]:
     """The experiments whose seed-0 checkpoint ``name`` starts from: its teacher and,
     for a pruning run, the model it prunes (empty for a run from scratch)."""
-    experiment = get_experiment(name)
-    needed = [experiment.teacher] if experiment.teacher else []
-    if experiment.pruning is not None and experiment.pruning.start_from not in needed:
-        needed.append(experiment.pruning.start_from)
-    if experiment.calibrated_by is not None and experiment.calibrated_by not in needed:
-        needed.append(experiment.calibrated_by)
-    return needed
+    return get_experiment(name).prerequisites
 
 
 def plan_jobs(names: Iterable[str], seeds: Sequence[int]) -> list[Job]:

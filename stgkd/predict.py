@@ -55,7 +55,7 @@ def _checkpoint_graph(path: Path, state: dict) -> np.ndarray:
     if state.get("weights") is not None:
         return np.asarray(state["weights"].numpy() if torch.is_tensor(state["weights"])
                           else state["weights"], dtype=np.float64)
-    from stgkd.experiments import EXPERIMENTS
+    from stgkd.registry import EXPERIMENTS
     name = state.get("experiment")
     if name not in EXPERIMENTS:
         raise ValueError(f"{path}: the checkpoint of {name!r}, not a registered experiment, "

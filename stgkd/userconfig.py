@@ -29,7 +29,7 @@ else:  # pragma: no cover - Python 3.10
 
 from stgkd.data import DEFAULT_SPLITS
 from stgkd.distill.losses import KINDS
-from stgkd.experiments import KD_SETTINGS, PRUNING_SETTINGS
+from stgkd.registry import KD_SETTINGS, PRUNING_SETTINGS
 from stgkd.nn.stgcn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.train import TrainConfig
 

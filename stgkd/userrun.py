@@ -26,8 +26,8 @@ from stgkd.complexity import count_parameters
 from stgkd.data import DataFormatError, load_custom, make_windows
 from stgkd.data.fetch import sha256_file
 from stgkd.evaluate import evaluate_split
-from stgkd.experiments import (TEACHER_SEED, Experiment, PruningPlan, _distillation_loss,
-                               _prune, run_result, seed_everything)
+from stgkd.registry import TEACHER_SEED, Experiment, PruningPlan
+from stgkd.runner import distillation_loss, prune_model, seed_everything, stgcn_result
 from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import STGCN
 from stgkd.prune.algorithm import step_share
@@ -227,13 +227,13 @@ def _train(run, config, series, data, seed, device, results_dir, progress, teach
     model = STGCN(series.n_nodes, experiment.blocks, n_his=data.n_his, weights=series.weights)
     loss_fn, teacher_info = supervised_mse, None
     if experiment.loss != "supervised":
-        loss_fn, teacher_info = _distillation_loss(experiment, profile, results_dir, series, data,
-                                                   device, teacher_cache, progress)
+        loss_fn, teacher_info = distillation_loss(experiment, profile, results_dir, series, data,
+                                                  device, teacher_cache, progress)
     pruning_info, earlier_pruning_s = None, 0.0
     if experiment.pruning is not None:
-        model, pruning_info, prune_teacher = _prune(experiment, profile, seed, device,
-                                                    results_dir, series, data, loss_fn,
-                                                    teacher_cache, progress)
+        model, pruning_info, prune_teacher = prune_model(experiment, profile, seed, device,
+                                                         results_dir, series, data, loss_fn,
+                                                         teacher_cache, progress)
         teacher_info = teacher_info or prune_teacher
         earlier_pruning_s = pruning_info["wall_time_s"] - pruning_info.pop("session_time_s")
     t = config.training
@@ -250,9 +250,9 @@ def _train(run, config, series, data, seed, device, results_dir, progress, teach
                                  "scaler": asdict(data.scaler), "experiment": name,
                                  "weights": torch.from_numpy(np.ascontiguousarray(series.weights)),
                                  "experiment_file": str(config.path)})
-    result = run_result(experiment, profile, seed, model, series, data, list(data.split_days),
-                        train_config, fitted, test, checkpoint_path, device, started, clock,
-                        earlier_pruning_s, loss_fn, teacher_info, pruning_info)
+    result = stgcn_result(experiment, profile, seed, model, series, data, list(data.split_days),
+                          train_config, fitted, test, checkpoint_path, device, started, clock,
+                          earlier_pruning_s, loss_fn, teacher_info, pruning_info)
     result |= {"role": run.role,
                "experiment_file": {"path": str(config.path),
                                    "sha256": sha256_file(config.path) if config.path else None},

@@ -39,7 +39,7 @@ def test_unknown_names_are_refused():
     with pytest.raises(ValueError, match="module"):
         resolve("nowhere_at_all.x")
     with pytest.raises(ValueError, match="function or class"):
-        source_location("stgkd.experiments.EXPERIMENTS")
+        source_location("stgkd.registry.EXPERIMENTS")
 
 
 def test_urls_with_and_without_a_repository():

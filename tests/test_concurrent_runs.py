@@ -7,7 +7,7 @@ import pytest
 from stgkd.cli import main
 from stgkd.concurrent_runs import (Job, plan_jobs, prerequisites, run_command, run_jobs,
                                    threads_per_job)
-from stgkd.experiments import run_experiment
+from stgkd.runner import run_experiment
 
 
 def test_prerequisites_are_the_teacher_and_the_checkpoint_pruned():

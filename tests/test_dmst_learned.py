@@ -157,7 +157,7 @@ def test_initial_model_is_the_model_the_run_starts_from(tmp_path, monkeypatch):
     """The weights run_dmst hands to training, captured at the start of fit, equal
     initial_model's for the same result (smoke profile, Los-loop, seed 3)."""
     from stgkd.dmst import run as dmst_run
-    from stgkd.experiments import run_experiment
+    from stgkd.runner import run_experiment
     from stgkd.report.dmst_learned import initial_model
     captured = {}
 

@@ -20,7 +20,8 @@ from stgkd.dmst import make_multistep_windows
 from stgkd.dmst.run import evaluate_multistep
 from stgkd.dmst.scaling import (SCALINGS, fit_scaler, scaler_from_dict, scaler_to_dict,
                                 training_loss)
-from stgkd.experiments import EXPERIMENTS, run_experiment
+from stgkd.registry import EXPERIMENTS
+from stgkd.runner import run_experiment
 from stgkd.nn.dmst_gnode import DMSTGNODE
 
 from conftest import random_graph
@@ -277,15 +278,15 @@ def test_mst_gcn_module_shapes(graphs):
 def test_variants_are_registered_without_renaming_the_pinned_ones():
     for dataset in ("losloop", "pemsd7m"):
         for model in ("st-gcn", "mst-gcn", "st-node", "dmst-gnode"):
-            assert "scaling" not in EXPERIMENTS[f"dmst/{dataset}/{model}"].hyper
+            assert "scaling" not in EXPERIMENTS[f"dmst/{dataset}/{model}"].options
             for scaling in ("boxcox-station", "zscore", "boxcox-mph-loss"):
                 experiment = EXPERIMENTS[f"dmst/{dataset}/{model}-{scaling}"]
-                assert experiment.hyper == {"scaling": scaling}
+                assert experiment.options == {"scaling": scaling}
                 assert experiment.paper_row.endswith("(not in the paper)")
-        assert EXPERIMENTS[f"dmst/{dataset}/dmst-gnode-st-mst-gcn"].hyper == {
+        assert EXPERIMENTS[f"dmst/{dataset}/dmst-gnode-st-mst-gcn"].options == {
             "st_module": "mst-gcn"}
         for part in ("dynamic", "pattern", "ode", "st"):
-            assert EXPERIMENTS[f"dmst/{dataset}/dmst-gnode-no-{part}"].hyper == {
+            assert EXPERIMENTS[f"dmst/{dataset}/dmst-gnode-no-{part}"].options == {
                 "without": [part]}
 
 

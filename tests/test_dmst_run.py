@@ -1,6 +1,7 @@
 """The DMST-GNODE comparison pipeline: multi-step windows with Box-Cox, accuracy,
 early stopping, and a stored run for a neural and a classical model (smoke profile)."""
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,7 +10,8 @@ from torch import nn
 
 from stgkd.data import synthetic_series
 from stgkd.dmst import MODELS, make_multistep_windows
-from stgkd.experiments import EXPERIMENTS, run_experiment
+from stgkd.registry import EXPERIMENTS
+from stgkd.runner import run_experiment
 from stgkd.metrics import accuracy, horizon_metrics
 from stgkd.train import TrainConfig, fit
 
@@ -99,9 +101,9 @@ def test_a_window_budget_applies_only_where_the_training_set_is_larger(tmp_path,
                                                                          budget, stored):
     """The smoke split trains on one day (265 windows): a budget of 100 caps each epoch,
     one of 265 is no cap and is stored as None (every window used)."""
-    from stgkd.dmst import run as dmst_run
-    monkeypatch.setitem(dmst_run.DMST_PROFILES, "smoke",
-                        dmst_run.DMSTProfile(1, None, (1, 1, 1), epoch_windows=budget))
+    from stgkd.registry import PROFILES, DMSTBudget
+    monkeypatch.setitem(PROFILES, "smoke",
+                        replace(PROFILES["smoke"], dmst=DMSTBudget(1, epoch_windows=budget)))
     result = run_experiment("dmst/losloop/fc-lstm", "smoke", 0, results_dir=tmp_path,
                             progress=False)
     assert result["windows"]["train"] == 265
@@ -110,8 +112,8 @@ def test_a_window_budget_applies_only_where_the_training_set_is_larger(tmp_path,
 
 def test_paper_profile_budget_is_los_loops_training_set():
     from stgkd.data import DEFAULT_SPLITS
-    from stgkd.dmst.run import DMST_PROFILES
+    from stgkd.registry import PROFILES
     windows_per_day = 288 - 24 + 1
     # Los-loop's training days (1,325 windows) are all used; PeMSD7(M)'s are capped
-    assert (DEFAULT_SPLITS["losloop"][0] * windows_per_day <= DMST_PROFILES["paper"].epoch_windows
+    assert (DEFAULT_SPLITS["losloop"][0] * windows_per_day <= PROFILES["paper"].dmst.epoch_windows
             < DEFAULT_SPLITS["pemsd7m"][0] * windows_per_day)

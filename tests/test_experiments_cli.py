@@ -4,7 +4,8 @@ import json
 import pytest
 
 from stgkd.cli import main
-from stgkd.experiments import EXPERIMENTS, run_experiment
+from stgkd.registry import EXPERIMENTS
+from stgkd.runner import run_experiment
 from stgkd.results import load_results, result_path
 
 REQUIRED = {"experiment", "profile", "seed", "dataset", "parameters", "flops_per_window", "test",

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from stgkd.cli import main
-from stgkd.experiments import EXPERIMENTS, KD_ROWS, run_experiment
+from stgkd.registry import EXPERIMENTS, KD_ROWS
+from stgkd.runner import run_experiment
 from stgkd.report.comparison import canonical_row, comparison_table
 
 from factories import fake_result

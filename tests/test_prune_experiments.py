@@ -8,8 +8,8 @@ import pytest
 
 from stgkd.cli import main
 from stgkd.complexity import count_parameters
-from stgkd.experiments import (EXPERIMENTS, PROFILES, PRUNING_FRACTIONS, load_model,
-                               run_experiment)
+from stgkd.registry import EXPERIMENTS, PROFILES, PRUNING_FRACTIONS, Experiment
+from stgkd.runner import load_model, run_experiment
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, STGCN
 from stgkd.prune import step_share
 
@@ -42,7 +42,8 @@ def test_pruning_experiments_carry_table_9_settings():
     # only Table 7's teacher trains compacted copies; Table 8's pairs stay masked
     assert table7.pruning.compact_each_step
     assert not any(e.pruning.compact_each_step for e in EXPERIMENTS.values()
-                   if e.pruning is not None and not e.name.endswith("teacher-kdis-lstcd"))
+                   if isinstance(e, Experiment) and e.pruning is not None
+                   and not e.name.endswith("teacher-kdis-lstcd"))
 
 
 def test_pruning_without_its_base_is_a_clear_error(tmp_path, capsys):
@@ -149,7 +150,7 @@ def test_kdis_run_resumed_after_its_last_pruning_step_skips_the_teacher_cache(
         base_root, tmp_path, monkeypatch):
     import shutil
 
-    import stgkd.experiments as experiments
+    import stgkd.runner as runner
     from stgkd.distill import TeacherCache
     root = tmp_path / "results"
     shutil.copytree(base_root, root)                      # the base and the teacher
@@ -158,7 +159,7 @@ def test_kdis_run_resumed_after_its_last_pruning_step_skips_the_teacher_cache(
     def interrupted(*args, **kwargs):                     # stopped as fine-tuning starts
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(experiments, "fit", interrupted)
+    monkeypatch.setattr(runner, "fit", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_experiment(name, "smoke", 0, results_dir=root, progress=False)
     assert (root / "smoke" / name / "seed0.prune.pt").is_file()

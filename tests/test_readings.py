@@ -83,7 +83,7 @@ def test_alpha1_meets_table_3s_shares_on_real_data():
     """On Los-loop's training windows with the stored paper-profile teacher, the solved α1
     gives Table 3's PeMSD7 shares within half a percentage point."""
     from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
-    from stgkd.experiments import _teacher_training_outputs, load_model
+    from stgkd.runner import _teacher_training_outputs, load_model
     from stgkd.results import result_path
     checkpoint = result_path("paper", "kd/losloop/teacher", 0, suffix=".pt")
     if not checkpoint.is_file():
@@ -103,7 +103,8 @@ def test_one_term_alone_is_weighed_to_the_target_share_from_the_lstcd_runs_terms
     """kd/<ds>/student-ltcd-corr<s> and -lscd-corr<s>: k makes k * alpha3 * term reach the
     share s of LORD + that, from the calibrating LSTCD run's unweighted mean terms."""
     from stgkd.distill.readings import correlation_scale_for_share
-    from stgkd.experiments import EXPERIMENTS, _correlation_weight_at_unit_scale
+    from stgkd.registry import EXPERIMENTS
+    from stgkd.runner import _correlation_weight_at_unit_scale
     terms = {"lord": 900.0, "lscd": 0.2, "ltcd": 0.05, "weighted_lscd": 0.003,
              "weighted_ltcd": 0.0149}
     ltcd = EXPERIMENTS["kd/losloop/student-ltcd-corr1e-1"]

@@ -1,5 +1,5 @@
 """The README's results summary agrees with the stored results."""
-from stgkd.dmst.run import DMST_PROFILES
+from stgkd.registry import PROFILES
 from stgkd.readme import END, START, main, summary_markdown, updated_readme
 from factories import fake_result
 from test_report_dmst import dmst_result
@@ -23,7 +23,7 @@ def test_summary_labels_each_table_with_its_own_horizons():
     dmst = _block(summary, "| DMST-GNODE comparison")
     # the header states the budget, read from the DMST profile (dmst_result records no
     # optimiser, so none is named)
-    epochs = DMST_PROFILES["paper"].max_epochs
+    epochs = PROFILES["paper"].dmst.max_epochs
     assert dmst[0] == (f"| DMST-GNODE comparison, RMSE at 20 / 40 / 60 min (paper profile: at "
                        f"most {epochs} epochs, not the DMST-GNODE paper's 600) | Los-loop |")
     # dmst_result: RMSE 4.0 at 20 min, then + 10 per horizon

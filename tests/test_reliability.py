@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from stgkd.cli import main
-from stgkd.experiments import run_experiment
+from stgkd.runner import run_experiment
 from stgkd.io import StoredFileError, read_json, read_torch, save_torch, write_json
 from stgkd.nn import STUDENT_BLOCKS, STGCN
 from stgkd.train import TrainConfig, fit

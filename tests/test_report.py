@@ -368,12 +368,11 @@ def test_dataset_overview_counts_windows_and_edges():
 
 
 def test_the_profile_table_states_what_the_code_runs():
-    from stgkd.dmst.run import DMST_PROFILES
-    from stgkd.experiments import PROFILES
+    from stgkd.registry import PROFILES
     from stgkd.report.display import profile_table_markdown
     table = profile_table_markdown().splitlines()
     assert len(table) == 2 + len(PROFILES)
     paper = next(line for line in table if line.startswith("| `paper`"))
     assert f"{PROFILES['paper'].epochs} epochs" in paper
-    assert f"at most {DMST_PROFILES['paper'].max_epochs} epochs" in paper
+    assert f"at most {PROFILES['paper'].dmst.max_epochs} epochs" in paper
     assert '(shown as "paper settings")' in paper

@@ -6,14 +6,14 @@ import pandas as pd
 import pytest
 
 from stgkd.data.boxcox import BoxCox
-from stgkd.dmst.run import DMST_PROFILES
+from stgkd.registry import PROFILES
 from stgkd.report.dmst_notes import PAPER_EPOCHS, dmst_budget, floor_forecasts
 
 from factories import fake_result
 
 
 def test_budget_reads_the_profile_and_the_stored_optimiser():
-    paper = DMST_PROFILES["paper"]
+    paper = PROFILES["paper"].dmst
     runs = [fake_result("dmst/losloop/st-gcn", "paper", train_config={"optimizer": "adam"}),
             fake_result("kd/losloop/teacher", "paper",
                         train_config={"optimizer": "rmsprop"})]   # not a DMST run: ignored

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from stgkd import report
-from stgkd.experiments import EXPERIMENTS
+from stgkd.registry import EXPERIMENTS
 from stgkd.io import read_torch, save_torch, write_json
 from stgkd.nn.stgcn import STUDENT_BLOCKS, STGCN
 from stgkd.reference import kd_table

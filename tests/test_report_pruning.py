@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from stgkd import report
-from stgkd.experiments import EXPERIMENTS
+from stgkd.registry import EXPERIMENTS
 from stgkd.io import save_torch
 from stgkd.nn import STGCN, STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.comparison import canonical_row

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from stgkd.experiments import EXPERIMENTS
+from stgkd.registry import EXPERIMENTS
 from stgkd.report.reproduce import (LINE_WIDTH, reproduce_commands, reproduce_files,
                                     reproduce_note, stored_seeds, table_experiments)
 

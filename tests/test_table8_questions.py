@@ -3,7 +3,8 @@ its distillation loss, and the pruned model's errors before any fine-tuning."""
 import pytest
 import torch
 
-from stgkd.experiments import EXPERIMENTS, run_experiment
+from stgkd.registry import EXPERIMENTS
+from stgkd.runner import run_experiment
 from stgkd.prune.algorithm import prune_step
 
 

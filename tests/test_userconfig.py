@@ -7,7 +7,7 @@ import pytest
 
 from stgkd.cli import main
 from stgkd.data import DEFAULT_SPLITS, synthetic_series
-from stgkd.experiments import KD_SETTINGS, PRUNING_SETTINGS
+from stgkd.registry import KD_SETTINGS, PRUNING_SETTINGS
 from stgkd.nn.stgcn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.train import TrainConfig
 from stgkd.userconfig import (LOSS_FIELDS, LOSS_KINDS, ConfigError, ExperimentFile, parse,

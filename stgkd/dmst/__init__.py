@@ -13,8 +13,8 @@ windows, the model registry, the training run and its 20/40/60-minute evaluation
 """
 from stgkd.dmst.data import HORIZON_STEPS, MultiStepData, build_graphs, make_multistep_windows
 from stgkd.dmst.models import CLASSICAL_MODELS, MODEL_DESCRIPTIONS, MODELS, NEURAL_MODELS, build_model
-from stgkd.dmst.run import DMST_PROFILES, evaluate_multistep, run_dmst
+from stgkd.dmst.run import evaluate_multistep, run_dmst
 
-__all__ = ["CLASSICAL_MODELS", "DMST_PROFILES", "HORIZON_STEPS", "MODELS", "MODEL_DESCRIPTIONS",
+__all__ = ["CLASSICAL_MODELS", "HORIZON_STEPS", "MODELS", "MODEL_DESCRIPTIONS",
            "MultiStepData", "NEURAL_MODELS", "build_graphs", "build_model", "evaluate_multistep",
            "make_multistep_windows", "run_dmst"]

@@ -3,9 +3,10 @@ each scaling option (:mod:`stgkd.dmst.scaling`) for the cheap graph models and D
 DMST-GNODE with each ST module, and DMST-GNODE's ablations
 (:mod:`stgkd.nn.dmst_gnode`).
 
-:func:`dmst_variants` lists them as ``(suffix, model, hyper, label)``; the registry names
-each ``dmst/<dataset>/<model>-<suffix>`` (e.g. ``dmst/losloop/st-gcn-zscore``,
-``dmst/losloop/dmst-gnode-no-ode``) and passes ``hyper`` to :func:`stgkd.dmst.run.run_dmst`.
+:func:`dmst_variants` lists them as ``(suffix, model, options, label)``; the registry
+(:mod:`stgkd.registry`) names each ``dmst/<dataset>/<model>-<suffix>`` (e.g.
+``dmst/losloop/st-gcn-zscore``, ``dmst/losloop/dmst-gnode-no-ode``) and keeps ``options``
+as its :class:`~stgkd.registry.DMSTExperiment`'s, which :func:`stgkd.dmst.run.run_dmst` reads.
 The pinned reading keeps its plain name (``dmst/losloop/st-gcn``).
 """
 from __future__ import annotations
@@ -20,7 +21,7 @@ VARIANT_DATASETS: tuple[str, ...] = ("losloop", "pemsd7m")
 
 
 def dmst_variants() -> list[tuple[str, str, dict, str]]:
-    """``(suffix, model, hyper, label)`` of every variant: ``label`` says what differs
+    """``(suffix, model, options, label)`` of every variant: ``label`` says what differs
     from the pinned reading."""
     variants = []
     for model in SCALING_MODELS:

@@ -261,10 +261,10 @@ def show(frame: pd.DataFrame, index: str | list | None = None, digits: int | dic
 
 def profile_table_markdown() -> str:
     """The introduction's table of run profiles, from the code that defines them
-    (:data:`stgkd.experiments.PROFILES` and the DMST comparison's budget,
+    (:data:`stgkd.registry.PROFILES` and the DMST comparison's budget,
     :func:`stgkd.report.dmst_notes.dmst_budget`), so that the book never states a
     profile's settings by hand."""
-    from stgkd.experiments import PROFILES
+    from stgkd.registry import PROFILES
     from stgkd.report.dmst_notes import dmst_budget
     meaning = {"smoke": "the pipeline works; accuracy far from the paper by design",
                "quick": "an early, under-trained view of the real result",

@@ -32,7 +32,7 @@ from stgkd.report.comparison import (NOT_YET_RUN, _check_profile, attach_ours,
 from stgkd.report.display import format_number
 from stgkd.report.kd import best_profile_results, pick_runs, run_checkpoint
 
-# The data sets of our dmst/<dataset>/<model> experiments (stgkd.experiments).
+# The data sets of our dmst/<dataset>/<model> experiments (stgkd.registry).
 DMST_DATASETS: tuple[str, ...] = ("losloop", "pemsd7m", "pems08")
 # Result keys of the paper's horizons and of the metrics in each (accuracy: higher is better).
 DMST_HORIZONS: tuple[str, ...] = ("20min", "40min", "60min")

@@ -14,19 +14,20 @@ OPTIMISER_NAMES = {"adam": "Adam", "rmsprop": "RMSProp", "sgd": "SGD"}
 
 def dmst_budget(profile: str = "paper", results: Iterable[dict] = (), short: bool = False) -> str:
     """The training budget of the DMST comparison under ``profile``, read from
-    :data:`stgkd.dmst.run.DMST_PROFILES` and the run constants, beside the paper's 600
+    the profile's :class:`stgkd.registry.DMSTBudget` and the run constants, beside the paper's 600
     epochs. The optimiser is the one the stored neural runs of that profile record
     (``train_config.optimizer``); it is left out while none is stored.
 
     ``short``: one clause for a table header ("at most 60 epochs of Adam, not the
     DMST-GNODE paper's 600").
     """
-    from stgkd.dmst.run import BATCH_SIZE, DMST_PROFILES, LEARNING_RATE, LR_DECAY
+    from stgkd.dmst.run import BATCH_SIZE, LEARNING_RATE, LR_DECAY
+    from stgkd.registry import PROFILES
     from stgkd.report.display import profile_label
 
-    if profile not in DMST_PROFILES:
-        raise ValueError(f"profile: expected one of {sorted(DMST_PROFILES)}, found {profile!r}")
-    settings = DMST_PROFILES[profile]
+    if profile not in PROFILES:
+        raise ValueError(f"profile: expected one of {sorted(PROFILES)}, found {profile!r}")
+    settings = PROFILES[profile].dmst
     optimisers = {str(r.get("train_config", {}).get("optimizer")) for r in results
                   if str(r.get("experiment", "")).startswith("dmst/") and r.get("profile") == profile
                   and r.get("train_config", {}).get("optimizer")}

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from stgkd.experiments import EXPERIMENTS
+from stgkd.registry import EXPERIMENTS
 from stgkd.report.comparison import result_cells
 from stgkd.report.verdicts import paired_verdicts
 

@@ -7,7 +7,7 @@ the output layer.
 Every function takes run results in the form of the result JSON files
 (``stgkd.results.load_results()``); the paper's numbers come from
 :mod:`stgkd.reference` only, ours from the results and from
-:data:`stgkd.experiments.EXPERIMENTS`.
+:data:`stgkd.registry.EXPERIMENTS`.
 
 >>> from stgkd.report import teacher_share_table
 >>> sorted(set(teacher_share_table([])["profile"]))       # no runs yet
@@ -25,7 +25,8 @@ import torch
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.data.windows import WindowedData
 from stgkd.io import RERUN_REMEDY, read_torch
-from stgkd.experiments import EXPERIMENTS, KD_ROWS, KD_SETTINGS, load_model
+from stgkd.registry import EXPERIMENTS, KD_ROWS, KD_SETTINGS
+from stgkd.runner import load_model
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.comparison import (NOT_YET_RUN, PROFILE_PREFERENCE, _best_candidates,
                                      _check_profile, canonical_row, fill_from_best,
@@ -55,7 +56,7 @@ TABLE6_LABELS: dict[str, str] = {"batch_size": "Batch Size", "learning_rate": "L
 
 def kd_experiments(dataset: str) -> list[str]:
     """The KD experiments of one data set in Figure 3's order: teacher, student without
-    KD, then one distilled student per loss of :data:`stgkd.experiments.KD_ROWS`.
+    KD, then one distilled student per loss of :data:`stgkd.registry.KD_ROWS`.
 
     Raises:
         ValueError: ``dataset`` has no KD experiments.
@@ -179,9 +180,9 @@ def _stored_settings(runs: list[dict]) -> dict[str, float]:
 
 def hyperparameter_table(results: Iterable[dict] | None = None) -> pd.DataFrame:
     """KD paper Table 6 as run beside the paper: batch size, learning rate and loss
-    weights of every distilled student of :data:`stgkd.experiments.KD_SETTINGS`.
+    weights of every distilled student of :data:`stgkd.registry.KD_SETTINGS`.
 
-    Our values ("as run") come from :data:`stgkd.experiments.EXPERIMENTS`; the paper's
+    Our values ("as run") come from :data:`stgkd.registry.EXPERIMENTS`; the paper's
     from :func:`stgkd.reference.kd_table` (6). Los-loop, which the paper does not use,
     is compared with the PeMSD7 column (:data:`TABLE6_COLUMN`); LTCD and LSCD have no
     Table 6 row (they run with LSTCD's alpha1 and alpha3), so their paper values are NaN.

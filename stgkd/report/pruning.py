@@ -4,7 +4,7 @@ data of the pruning figures.
 
 Tables 7 and 8 themselves are :func:`~stgkd.report.comparison.comparison_table` (7)
 and (8). A pruning run (``prune/<dataset>/taylor-<level>``, ``kdis-lstcd-<level>``,
-``teacher-kdis-lstcd``; see :class:`stgkd.experiments.PruningPlan`) stores a
+``teacher-kdis-lstcd``; see :class:`stgkd.registry.PruningPlan`) stores a
 ``pruning`` block in its result JSON: the run it started from, the loss whose
 gradients scored the channels, the share of each layer's channels one step removed,
 the pruning interval, the target, one ``history`` entry per pruning step, and the
@@ -24,7 +24,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from stgkd.experiments import EXPERIMENTS, PRUNING_SETTINGS, SHORT_FINETUNE_SUFFIX
+from stgkd.registry import EXPERIMENTS, PRUNING_SETTINGS, SHORT_FINETUNE_SUFFIX
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.comparison import (SeedPairing, _check_profile, canonical_row,
                                      own_best_means, pair_on_common_seeds, result_cells)
@@ -577,7 +577,7 @@ def _mae_string(values: dict) -> str:
 def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "best") -> pd.DataFrame:
     """Table 8's claim (Algorithm 1 with LSTCD beats Taylor pruning in MAE and RMSE at
     15, 30 and 45 min) after the profile's fine-tuning epochs and after one
-    (the ``-ft1`` variants, :data:`stgkd.experiments.SHORT_FINETUNE_SUFFIX`), level by
+    (the ``-ft1`` variants, :data:`stgkd.registry.SHORT_FINETUNE_SUFFIX`), level by
     level.
 
     Returns:

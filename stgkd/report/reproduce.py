@@ -1,6 +1,6 @@
 """The "Reproduce" note under a table or figure of the book: the ``stgkd run`` commands
 that produce it and the ``results/`` files it reads, generated from the experiment
-registry (:data:`stgkd.experiments.EXPERIMENTS`) and the stored runs, never typed by hand.
+registry (:data:`stgkd.registry.EXPERIMENTS`) and the stored runs, never typed by hand.
 
 >>> print(reproduce_commands(["kd/losloop/student-lstcd"], "paper", {}))  # doctest: +NORMALIZE_WHITESPACE
 ['stgkd run kd/losloop/teacher --profile paper --seed 0',
@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
 from stgkd.concurrent_runs import prerequisites
-from stgkd.experiments import EXPERIMENTS, TEACHER_SEED, get_experiment
+from stgkd.registry import EXPERIMENTS, TEACHER_SEED, get_experiment
 from stgkd.report.comparison import PROFILE_PREFERENCE, canonical_row, profile_rank
 
 # The profile a command names for an experiment nobody has run yet.

@@ -3,7 +3,7 @@
 The paper's Table 8 compares Algorithm 1 (channels ranked by the distillation loss) with
 Taylor pruning. Our two arms end with the same channel counts and nearly the same
 channels, so the question is asked again with variants (experiments registered in
-``stgkd.experiments._table8_questions``):
+``stgkd.registry._table8_questions``):
 
 - **arms**: Taylor ranked per layer (Table 8 as run), Taylor ranked over the whole
   network (as the Taylor-pruning paper does), Algorithm 1, and Algorithm 1 fine-tuned
