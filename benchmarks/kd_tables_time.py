@@ -29,7 +29,7 @@ from stgkd.registry import PROFILES
 from stgkd.io import write_json
 from stgkd.provenance import device_description, git_commit, now_iso
 from stgkd.report.kd import kd_experiments
-from stgkd.results import load_result
+from stgkd.runs import load_result
 
 TARGET_S = 15 * 60   # the target for the paper profile on one H100
 

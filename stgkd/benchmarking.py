@@ -28,10 +28,10 @@ from typing import Callable
 import torch
 
 from stgkd.data import load_series
-from stgkd.io import RERUN_REMEDY, read_torch, write_json
+from stgkd.io import write_json
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.provenance import device_description, git_commit, now_iso
-from stgkd.results import load_results, results_root
+from stgkd.runs import load_results, read_checkpoint, results_root
 
 # The named STGCN architectures the benchmarks time: hidden-block channels
 # [[c_in, c_hidden, c_out], ...] of the KD paper's teacher, pruning base and student.
@@ -152,7 +152,7 @@ def stored_compacted_models(root=None) -> list[dict]:
             continue
         path = results_root(root) / "paper" / result["experiment"] / result["checkpoint"]
         if path.is_file() and result["seed"] == 0:
-            state = read_torch(path, RERUN_REMEDY)
+            state = read_checkpoint(path, "stgcn")
             if [list(block) for block in state["model_config"]["blocks"]] in named:
                 continue
             subjects.append({"key": result["experiment"], "config": state["model_config"],

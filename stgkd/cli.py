@@ -13,7 +13,7 @@ from stgkd.distributed import backend_for, finish, init_from_env, launch, launch
 from stgkd.registry import EXPERIMENTS, PROFILES, DMSTExperiment, get_experiment, get_profile
 from stgkd.runner import run_experiment
 from stgkd.io import StoredFileError
-from stgkd.results import load_result, read_result, result_path
+from stgkd.runs import load_result, read_result, result_path
 from stgkd.runlock import RunLockedError
 
 

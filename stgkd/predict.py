@@ -18,8 +18,9 @@ from stgkd.data.errors import DataFormatError
 from stgkd.data.readers import check_square, read_numeric_csv
 from stgkd.data.windows import ZScore
 from stgkd.evaluate import rollout
-from stgkd.io import RERUN_REMEDY, check_output_path, read_torch, write_text
+from stgkd.io import check_output_path, write_text
 from stgkd.nn.stgcn import STGCN
+from stgkd.runs import read_checkpoint, stgcn_from_state
 
 
 def load_checkpoint(path: str | Path, weights: np.ndarray | None = None
@@ -33,20 +34,13 @@ def load_checkpoint(path: str | Path, weights: np.ndarray | None = None
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: expected a run checkpoint (seed<S>.pt), found no file")
-    state = read_torch(path, RERUN_REMEDY)
-    if not isinstance(state, dict) or not {"model_config", "state_dict"} <= set(state):
-        raise DataFormatError(path, "a run checkpoint with model_config and state_dict",
-                              f"{type(state).__name__} with keys "
-                              f"{sorted(state) if isinstance(state, dict) else '-'}")
+    state = read_checkpoint(path, "stgcn")
     if "scaler" not in state:
         raise DataFormatError(path, "a run checkpoint with the training z-score (scaler)",
                               "no scaler; it was not written by `stgkd run`")
     if weights is None:
         weights = _checkpoint_graph(path, state)
-    model = STGCN(**state["model_config"])
-    model.load_state_dict(state["state_dict"])
-    model.set_graph(weights)
-    return model.eval(), ZScore(**state["scaler"])
+    return stgcn_from_state(state, weights).eval(), ZScore(**state["scaler"])
 
 
 def _checkpoint_graph(path: Path, state: dict) -> np.ndarray:

@@ -17,7 +17,7 @@ from stgkd.report.dmst_notes import dmst_budget
 from stgkd.report.efficiency import (batch_ratio, fastest_rollout, load_benchmarks,
                                      training_variants)
 from stgkd.reference import reference_cells
-from stgkd.results import load_results
+from stgkd.runs import load_results
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 README = Path(__file__).resolve().parents[1] / "README.md"

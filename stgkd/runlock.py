@@ -160,7 +160,7 @@ def _why_stale(holder: dict) -> str:
 
 def lock_run(profile: str, experiment: str, seed: int, results_dir=None) -> RunLock:
     """The :class:`RunLock` of one run: ``seed<S>.lock`` beside its result."""
-    from stgkd.results import result_path
+    from stgkd.runs import result_path
     return RunLock(result_path(profile, experiment, seed, results_dir, ".lock"),
                    f"{experiment} (profile {profile}, seed {seed})",
                    f"stgkd run {experiment} --profile {profile} --seed {seed}")

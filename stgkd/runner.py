@@ -23,13 +23,14 @@ from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
 from stgkd.data.fetch import sha256_file
 from stgkd.distill import LazyTeacherCache, TeacherCache, make_kd_loss
 from stgkd.evaluate import evaluate_split
-from stgkd.io import RERUN_REMEDY, StoredFileError, read_torch, save_torch, write_json
+from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import STGCN
 from stgkd.prune import algorithm1
 from stgkd.provenance import data_files, now_iso, provenance
 from stgkd.registry import (TEACHER_SEED, DMSTExperiment, Experiment, Profile, get_experiment,
                             get_profile)
-from stgkd.results import result_path, stored_or_resume_path, results_root
+from stgkd.runs import (load_result, load_stgcn, result_path, result_problems,
+                        stored_or_resume_path, results_root)
 from stgkd.runlock import lock_run
 from stgkd.train import HISTORY_FIELDS, TrainConfig, fit, supervised_mse
 
@@ -63,7 +64,7 @@ def distillation_loss(experiment: Experiment, profile: str, results_dir, series,
     teacher's provenance for the result JSON."""
     kind = kind or experiment.loss
     path = _trained_checkpoint(experiment, experiment.teacher, profile, results_dir, "distils from")
-    teacher = load_model(path, weights=series.weights).to(device)
+    teacher = load_stgcn(path, series.weights).to(device)
     hyper = dict(experiment.hyper)
     if kind == "lskd":
         hyper["student_channels"] = [block[2] for block in experiment.blocks]
@@ -168,7 +169,6 @@ def _correlation_weight_at_unit_scale(kind: str, hyper: dict, terms: dict) -> fl
 
 def _trained_result(experiment: Experiment, needed: str, profile: str, results_dir) -> dict:
     """The seed-0 result of ``needed`` (same profile), or a clear error saying how to make it."""
-    from stgkd.results import load_result
     result = load_result(profile, needed, TEACHER_SEED, results_dir)
     if result is None:
         path = result_path(profile, needed, TEACHER_SEED, results_dir)
@@ -344,7 +344,13 @@ def run_result(row: Experiment | DMSTExperiment, profile: str, seed: int, series
                                for h in fitted.history],
                    "checkpoint": checkpoint.name}
     result |= {"data_files": data_files(series.sources), "provenance": run_provenance}
-    return result | (extras or {})
+    result |= extras or {}
+    # every field a run stores is declared in stgkd.runs.RunResult: a new one is added
+    # there first, so that the stored result reads back
+    problems = result_problems(result)
+    if problems:
+        raise ValueError(f"result of {row.name}: not a valid run result: {'; '.join(problems)}")
+    return result
 
 
 def stgcn_result(experiment: Experiment, profile: str, seed: int, model: STGCN, series, data,
@@ -407,7 +413,7 @@ def prune_model(experiment: Experiment, profile: str, seed: int, device: str, re
     """
     plan = experiment.pruning
     start_path = _trained_checkpoint(experiment, plan.start_from, profile, results_dir, "prunes")
-    model = load_model(start_path, weights=series.weights).to(device)
+    model = load_stgcn(start_path, series.weights).to(device)
     teacher_info = None
     if plan.prune_loss == "supervised":
         prune_loss = supervised_mse
@@ -451,17 +457,3 @@ def prune_model(experiment: Experiment, profile: str, seed: int, device: str, re
     if teacher_info is not None and teacher_info["cache"] is not None:
         teacher_info["cache"]["bytes"] = prune_loss.cache.nbytes   # None: not built this session
     return pruned.model.to(device), info, teacher_info
-
-
-def load_model(checkpoint: str | Path, weights=None) -> STGCN:
-    """Rebuild a trained STGCN from a run checkpoint (``seed<S>.pt``)."""
-    state = read_torch(checkpoint, RERUN_REMEDY)
-    if not isinstance(state, dict) or not {"model_config", "state_dict"} <= set(state):
-        raise StoredFileError(checkpoint, "expected a run checkpoint with model_config and "
-                              "state_dict, found " + (f"the keys {sorted(state)}" if
-                              isinstance(state, dict) else type(state).__name__), RERUN_REMEDY)
-    model = STGCN(**state["model_config"])
-    model.load_state_dict(state["state_dict"])
-    if weights is not None:
-        model.set_graph(weights)
-    return model

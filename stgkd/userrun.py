@@ -1,7 +1,7 @@
 """Run an experiment file (:mod:`stgkd.userconfig`): the teacher, the students and the
 pruned models it asks for, on the researcher's own data, into the results store.
 
-Each run is stored as the named experiments are (:mod:`stgkd.results`), under the
+Each run is stored as the named experiments are (:mod:`stgkd.runs`), under the
 profile ``custom`` and the name ``user/<file stem>/<run>``: ``teacher``,
 ``student-<kind>`` (``student-no-kd`` for the loss ``none``), ``base`` (the pruning
 base) and ``<method>-<level>`` (e.g. ``kdis-50``). Runs resume as ``stgkd run <name>``
@@ -32,7 +32,7 @@ from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import STGCN
 from stgkd.prune.algorithm import step_share
 from stgkd.provenance import now_iso
-from stgkd.results import load_result, result_path, stored_or_resume_path
+from stgkd.runs import load_result, result_path, stored_or_resume_path
 from stgkd.runlock import lock_run
 from stgkd.train import TrainConfig, fit, supervised_mse
 from stgkd.userconfig import USER_PROFILE, ConfigError, ExperimentFile, load, split_days

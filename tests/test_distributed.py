@@ -12,7 +12,7 @@ from stgkd.cli import main
 from stgkd.data import make_windows, synthetic_series
 from stgkd.distributed import all_reduce_gradients, free_port, shard
 from stgkd.nn import STUDENT_BLOCKS, STGCN
-from stgkd.results import result_path
+from stgkd.runs import result_path
 from stgkd.train import TrainConfig, fit, supervised_mse
 from conftest import InterruptAt
 

@@ -6,7 +6,7 @@ import pytest
 from stgkd.cli import main
 from stgkd.registry import EXPERIMENTS
 from stgkd.runner import run_experiment
-from stgkd.results import load_results, result_path
+from stgkd.runs import load_results, result_path
 
 REQUIRED = {"experiment", "profile", "seed", "dataset", "parameters", "flops_per_window", "test",
             "history", "provenance"}

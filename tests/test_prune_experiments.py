@@ -9,7 +9,8 @@ import pytest
 from stgkd.cli import main
 from stgkd.complexity import count_parameters
 from stgkd.registry import EXPERIMENTS, PROFILES, PRUNING_FRACTIONS, Experiment
-from stgkd.runner import load_model, run_experiment
+from stgkd.runner import run_experiment
+from stgkd.runs import load_stgcn
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, STGCN
 from stgkd.prune import step_share
 
@@ -72,7 +73,7 @@ def test_pruned_run_stores_the_compacted_model(base_root, name, level):
     assert [h["minibatches"] for h in pruning["history"]] == [
         pruning["interval_minibatches"] * (i + 1) for i in range(len(levels))]
     # the checkpoint is the physically smaller model with the counted parameters
-    model = load_model(base_root / "smoke" / name / "seed0.pt")
+    model = load_stgcn(base_root / "smoke" / name / "seed0.pt")
     assert count_parameters(model) == result["parameters"] == pruning["parameters"] < base_parameters
     assert model.config == pruning["model_config"]
     assert result["blocks"] == model.config["blocks"]
@@ -96,7 +97,7 @@ def test_table7_run_compacts_each_step_down_to_the_student_size(base_root, monke
     assert pruning["target_parameters"] == student
     sizes = [h["parameters"] for h in pruning["history"]]
     assert sizes[-1] <= student < sizes[-2] and sizes == sorted(sizes, reverse=True)
-    model = load_model(base_root / "smoke" / name / "seed0.pt")
+    model = load_stgcn(base_root / "smoke" / name / "seed0.pt")
     assert count_parameters(model) == result["parameters"] == sizes[-1]
     assert model.config == pruning["model_config"]
 

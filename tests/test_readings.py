@@ -83,14 +83,15 @@ def test_alpha1_meets_table_3s_shares_on_real_data():
     """On Los-loop's training windows with the stored paper-profile teacher, the solved α1
     gives Table 3's PeMSD7 shares within half a percentage point."""
     from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
-    from stgkd.runner import _teacher_training_outputs, load_model
-    from stgkd.results import result_path
+    from stgkd.runner import _teacher_training_outputs
+    from stgkd.runs import load_stgcn
+    from stgkd.runs import result_path
     checkpoint = result_path("paper", "kd/losloop/teacher", 0, suffix=".pt")
     if not checkpoint.is_file():
         pytest.skip(f"{checkpoint} is not stored")
     series = load_series("losloop")
     data = make_windows(series, DEFAULT_SPLITS["losloop"])
-    teacher = load_model(checkpoint, weights=series.weights).eval()
+    teacher = load_stgcn(checkpoint, series.weights).eval()
     y_t, target = _teacher_training_outputs(teacher, data, "cpu")
     for share in (0.03009, 0.15844, 0.64637):        # Table 3: LORD, LSTCD, LTCD on PeMSD7
         alpha1 = solve_alpha1(y_t, target, share, "sample")

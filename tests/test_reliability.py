@@ -219,7 +219,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from stgkd.results import result_path, run_dir  # noqa: E402
+from stgkd.runs import result_path, run_dir  # noqa: E402
 from stgkd.runlock import RunLockedError, lock_run  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ from stgkd.dmst.scaling import (DEFAULT_SCALING, LOSS_IN_ORIGINAL_UNITS, check_s
 from stgkd.io import save_torch, write_json
 from stgkd.metrics import horizon_metrics
 from stgkd.provenance import now_iso, provenance
-from stgkd.results import result_path, stored_or_resume_path
+from stgkd.runs import result_path, stored_or_resume_path
 from stgkd.runlock import lock_run
 from stgkd.train import TrainConfig, fit
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.reference import kd_table
-from stgkd.results import results_root
+from stgkd.runs import results_root
 
 # benchmark model keys -> the architectures they time
 ARCHITECTURES: dict[str, list] = {"teacher": TEACHER_BLOCKS, "pruning_base": PRUNING_BASE_BLOCKS,

@@ -10,7 +10,7 @@ import pandas as pd
 
 from stgkd.protocols import evaluate_published
 from stgkd.reference import dmst_gnode_reported
-from stgkd.results import result_path
+from stgkd.runs import result_path
 
 # the horizons shown: our three and the DMST-GNODE paper's 20 min (step 4)
 PROTOCOL_STEPS = (3, 4, 6, 9)

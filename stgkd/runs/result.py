@@ -41,7 +41,7 @@ ABSENT: Any = _Absent()
 _NUMBER = (int, float)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)   # equality is the mapping's: equal to its stored dict
 class RunResult(Mapping):
     """One stored run (``results/<profile>/<experiment>/seed<S>.json``).
 
