@@ -195,18 +195,18 @@ def lscd_chunk_sizes(windows, n_his, loss_fn, series, steps, exponents) -> dict:
     student(windows[index, None, :n_his], hidden)
     spatial_s = [bctn_to_btnc(f).detach().requires_grad_() for f in hidden.spatial]
     spatial_t = loss_fn.cache.lookup(index)[2]
-    saved = pairwise._ELEMENTS_PER_CHUNK
+    saved = pairwise.ELEMENTS_PER_CHUNK
     times = {e: [] for e in exponents}
     try:
         for step in range(steps + 1):
             for e in (exponents if step % 2 == 0 else exponents[::-1]):
-                pairwise._ELEMENTS_PER_CHUNK = 1 << e
+                pairwise.ELEMENTS_PER_CHUNK = 1 << e
                 start = time.perf_counter()
                 sum(correlation.lscd(s, t) for s, t in zip(spatial_s, spatial_t)).backward()
                 if step:
                     times[e].append(time.perf_counter() - start)
     finally:
-        pairwise._ELEMENTS_PER_CHUNK = saved
+        pairwise.ELEMENTS_PER_CHUNK = saved
     k = series.n_nodes
     return {f"2^{e}": {"matrices_per_chunk": max(1, (1 << e) // (k * k)),
                        "lscd_s": statistics.median(t)} for e, t in times.items()}

@@ -172,7 +172,7 @@ def test_cyclic_pairs_round_trip(k):
 def test_fused_pairwise_mse_matches_the_definition(monkeypatch, compiled, k, cyclic):
     import stgkd.distill.pairwise as pairwise
     monkeypatch.setenv("STGKD_FUSED_COMPILE", compiled)
-    monkeypatch.setattr(pairwise, "_ELEMENTS_PER_CHUNK", 2 * k * k)  # chunks of 2 matrices
+    monkeypatch.setattr(pairwise, "ELEMENTS_PER_CHUNK", 2 * k * k)  # chunks of 2 matrices
     monkeypatch.setattr(pairwise, "_COMPILE_FROM_ELEMENTS", 0)      # compile even 2 x 5 x 5
     torch.manual_seed(4)
     x = torch.randn(2, 3, k, 3, dtype=torch.float64)         # 6 matrices, K rows, C=3

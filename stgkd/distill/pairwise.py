@@ -106,7 +106,7 @@ class CyclicPairs:
 # kernel ran over the dense [K, K] grid and gathered the teacher's upper triangle
 # through a [K, K] index, which cost more than the arithmetic.)
 
-_ELEMENTS_PER_CHUNK = 1 << 20   # bounds the [chunk, K//2, 2K] buffer of a chunk (4 MB: stays in cache)
+ELEMENTS_PER_CHUNK = 1 << 20   # bounds the [chunk, K//2, 2K] buffer of a chunk (4 MB: stays in cache)
 # compiled from this many pair entries (M K^2) per call: a layer of a training batch
 # (spatial: 500 matrices of 228 x 228; temporal: 11,400 matrices of 4 x 4 to 10 x 10) is
 # 0.18-26 M, and runs about 4x faster compiled than eagerly; small calls (tests, tiny
@@ -172,7 +172,7 @@ def _fused_sum(x: torch.Tensor, teacher: torch.Tensor) -> tuple[torch.Tensor, to
     xx = torch.cat([xt, xt], -1)
     weight = _pair_weight(k, x.dtype, x.device)
     kernel = _kernel(fused_compile_enabled() and m * k * k >= _COMPILE_FROM_ELEMENTS)
-    chunk = max(1, _ELEMENTS_PER_CHUNK // (k * k))
+    chunk = max(1, ELEMENTS_PER_CHUNK // (k * k))
     total = x.new_zeros(())
     grad = torch.empty_like(xt)
     for start in range(0, m, chunk):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from stgkd.prune.layout import _unwrap, parameter_slices, prunable_layers
+from stgkd.prune.layout import unwrap_stgcn, parameter_slices, prunable_layers
 
 
 def channel_groups(model: nn.Module) -> dict[str, list[tuple[str, int, bool]]]:
@@ -41,7 +41,7 @@ def group_scores(model: nn.Module) -> dict[str, torch.Tensor]:
 
     A parameter without a gradient (e.g. not reached by the loss) contributes zero.
     """
-    model = _unwrap(model)
+    model = unwrap_stgcn(model)
     params = dict(model.named_parameters())
     groups = channel_groups(model)
     out = {}

@@ -56,8 +56,9 @@ class ParamSlice:
     in_dim: int = 1
 
 
-def _unwrap(model: nn.Module) -> STGCN:
-    # a MaskedSTGCN (or anything else holding the STGCN as ``.model``) stands for its model
+def unwrap_stgcn(model: nn.Module) -> STGCN:
+    """The STGCN inside ``model``: a MaskedSTGCN (or anything else holding the STGCN as
+    ``.model``) stands for its model."""
     inner = getattr(model, "model", model)
     if not isinstance(inner, STGCN):
         raise ValueError(f"model: expected an STGCN (or a MaskedSTGCN around one), "
@@ -67,7 +68,7 @@ def _unwrap(model: nn.Module) -> STGCN:
 
 def prunable_layers(model: nn.Module) -> list[Layer]:
     """The prunable layers of ``model`` in forward order."""
-    model = _unwrap(model)
+    model = unwrap_stgcn(model)
     layers: list[Layer] = []
     source = None
     for i, block in enumerate(model.blocks):
@@ -86,7 +87,7 @@ def prunable_layers(model: nn.Module) -> list[Layer]:
 
 def parameter_slices(model: nn.Module) -> list[ParamSlice]:
     """One :class:`ParamSlice` per parameter of ``model`` (all of them, in no set order)."""
-    model = _unwrap(model)
+    model = unwrap_stgcn(model)
     slices: list[ParamSlice] = []
     for layer in prunable_layers(model):
         n, src, module = layer.name, layer.source, layer.module

@@ -116,7 +116,7 @@ def table1_ours(benchmark: dict | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["dataset", "model", "metric", "ours", "profile"])
 
 
-def _attach_table1(cells: pd.DataFrame, ours: pd.DataFrame) -> pd.DataFrame:
+def attach_table1(cells: pd.DataFrame, ours: pd.DataFrame) -> pd.DataFrame:
     """Table 1 paper cells with :data:`stgkd.report.comparison.OURS_COLUMNS` from
     :func:`table1_ours`."""
     out = cells.reset_index(drop=True).merge(ours, on=["dataset", "model", "metric"], how="left")
@@ -138,7 +138,7 @@ def table1_comparison(benchmark: dict | None = None) -> pd.DataFrame:
     machine, not the paper's GTX 1080.
     """
     cells = kd_table(1).rename(columns={"value": "paper_value"})
-    return _attach_table1(cells, table1_ours(benchmark))
+    return attach_table1(cells, table1_ours(benchmark))
 
 
 def table1_overview(comparison: pd.DataFrame) -> pd.DataFrame:
