@@ -30,7 +30,7 @@ import pandas as pd
 
 from stgkd.data import DEFAULT_SPLITS, load_series
 from stgkd.data.overview import daily_profile, dataset_overview, working_days
-from stgkd.report.figures import Captions, legend_outside
+from stgkd.report import (Captions, legend_outside)
 
 caption = Captions()
 

@@ -26,10 +26,9 @@ results_dir = None   # folder holding benchmarks/*.json; None: $STGKD_RESULTS, e
 # %% tags=["remove-input"]
 import pandas as pd
 
-from stgkd.report import (display_frame, load_benchmark, relative_to_teacher,
+from stgkd.report import (display_frame, load_benchmark, relative_to_teacher, show_reproduce,
                           table1_comparison, table1_overview)
-from stgkd.report.reproduce import show_reproduce
-from stgkd.results import results_root
+from stgkd.runs import results_root
 
 pd.set_option("display.max_columns", 20)
 pd.set_option("display.width", 200)

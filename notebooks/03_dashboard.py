@@ -33,12 +33,10 @@ results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 import pandas as pd
 from IPython.display import Markdown, display
 
-from stgkd.report import (dashboard, dashboard_summary, display_frame, horizon_view,
-                          load_benchmark, ours_without_paper_cell, provenance_table)
-from stgkd.report.display import PRUNING_LEVEL_DEFINITION, show, show_comparison
-from stgkd.report.dmst_notes import dmst_budget
-from stgkd.report.reproduce import show_reproduce, table_experiments
-from stgkd.results import load_results, results_root
+from stgkd.report import (dashboard, dashboard_summary, dmst_budget, load_benchmark,
+                          ours_without_paper_cell, provenance_table, PRUNING_LEVEL_DEFINITION, show,
+                          show_comparison, show_reproduce, table_experiments)
+from stgkd.runs import load_results, results_root
 
 PEMSD8 = "PeMSD8's full data file is not in this build; the data chapter says how to supply it."
 

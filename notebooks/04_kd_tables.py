@@ -53,13 +53,11 @@ results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 import pandas as pd
 from IPython.display import Markdown, display
 
-from stgkd.report import (best_profile_results, claim_check, comparison_table, display_frame,
-                          horizon_view, hyperparameter_table, hyperparameter_view,
-                          loss_scale_table, ours_without_paper_cell, teacher_share_table,
+from stgkd.report import (claim_check, comparison_table, coverage_line, hyperparameter_table,
+                          hyperparameter_view, loss_scale_table, ours_without_paper_cell, show,
+                          show_comparison, show_reproduce, table_experiments, teacher_share_table,
                           teacher_shares, within_tolerance)
-from stgkd.report.display import show, show_comparison
-from stgkd.report.reproduce import show_reproduce, table_experiments
-from stgkd.results import load_results
+from stgkd.runs import best_profile_results, load_results
 
 PEMSD8 = "PeMSD8's full data file is not in this build; the data chapter says how to supply it."
 pd.set_option("display.max_rows", 300)
@@ -159,8 +157,8 @@ holds = int(claim["lstcd_better"].sum())
 missing = [name for name, column in (("student without KD", "student_no_kd"),
                                      ("LSTCD student", "student_lstcd"))
            if claim[column].isna().any()]
-print(f"PeMSD7(M): LSTCD better than the student without KD in {holds} of {len(claim)} "
-      f"MAE/RMSE cells" + (f"; not yet run: {', '.join(missing)}" if missing else ""))
+print(coverage_line("PeMSD7(M): LSTCD better than the student without KD in", holds, len(claim),
+                    "MAE/RMSE cells", missing))
 
 # %% [markdown]
 # ### Investigating the claim: how much the correlation terms weigh

@@ -40,18 +40,16 @@ node = None          # station of the traces; None: the one whose speed varies m
 
 # %% tags=["remove-input"]
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from stgkd.data import load_series
 from stgkd.registry import EXPERIMENTS
-from stgkd.report import (RunWindows, best_profile_results, kd_experiments, load_run_model,
-                          most_variable_node, neighbour_overlap, output_layer_inputs, pick_runs,
-                          prediction_trace, training_curves, tsne_embedding, window_clock)
-from stgkd.report.figures import Captions, ours
-from stgkd.report.reproduce import show_reproduce
-from stgkd.results import load_results
+from stgkd.report import (Captions, coverage_line, kd_experiments, most_variable_node,
+                          neighbour_overlap, ours, output_layer_inputs, prediction_trace,
+                          RunWindows, show_reproduce, trace_mae, training_curves, tsne_embedding,
+                          window_clock)
+from stgkd.runs import best_profile_results, load_results, load_run_model, pick_runs
 
 caption = Captions()
 
@@ -63,8 +61,8 @@ for run in runs.values():
     if run is not None:
         label[run["experiment"]] = ours(run["paper_row"], run["profile"])
 missing = [name for name, run in runs.items() if run is None]
-print(f"{dataset}: {len(experiments) - len(missing)} of {len(experiments)} models run"
-      + (f"; not yet run: {', '.join(label[m] for m in missing)}" if missing else ""))
+print(coverage_line(f"{dataset}:", len(experiments) - len(missing), len(experiments), "models run",
+                    [label[m] for m in missing]))
 
 # %% [markdown]
 # ## Figure 3 (a): convergence
@@ -163,7 +161,7 @@ if traces:
         ax.plot(trace["window"], trace["true_mph"], color="0.45", lw=1.5, label="measured")
         ax.plot(trace["window"], trace["predicted_mph"], color="tab:red", lw=1.2,
                 label="predicted")
-        mae = float(np.mean(np.abs(trace["predicted_mph"] - trace["true_mph"])))
+        mae = trace_mae(trace["predicted_mph"], trace["true_mph"])
         ax.set_title(f"{label[name]}\nMAE {mae:.2f} mph", fontsize=9)
         ax.set_xlabel("test window")
     for ax in axes.flat[len(traces):]:

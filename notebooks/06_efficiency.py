@@ -41,18 +41,15 @@ datasets = ["pemsd7m", "losloop"]  # one error-against-speed plot per data set
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from stgkd.report import display_frame
-from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,
-                                     dmst_epoch_costs, forecast_latency, lstcd_step_phases, kd_tables_times, load_benchmarks,
-                                     newest_per_machine, onnx_profile, pareto_frame,
-                                     peer_comparison, per_machine, pruning_steps,
-                                     rollout_by_batch, rollout_speedups,
-                                     same_architecture_spread, single_window_latency,
-                                     student_teacher_ratio, training_throughput,
-                                     training_variants)
-from stgkd.report.display import reader_frame, show
-from stgkd.report.figures import Captions
-from stgkd.results import load_results
+from stgkd.report import (batch_ratio, Captions, compacted_training, distillation_steps,
+                          dmst_epoch_costs, forecast_latency, kd_tables_times, load_benchmarks,
+                          load_scaling, lstcd_step_phases, newest_per_machine, onnx_profile,
+                          pareto_frame, peer_comparison, per_machine, power_law_fit, pruning_steps,
+                          reader_frame, rollout_by_batch, rollout_speedups,
+                          same_architecture_spread, scaling_plot, scaling_table, show,
+                          single_window_latency, student_teacher_ratio, training_throughput,
+                          training_variants)
+from stgkd.runs import load_results
 from IPython.display import Markdown, display
 
 caption = Captions()
@@ -394,7 +391,6 @@ else:
 # rows at a time, exactly, which keeps 8,600 stations within a few GB.
 
 # %% tags=["remove-input"]
-from stgkd.report.graph_scaling import load_scaling, power_law_fit, scaling_plot, scaling_table
 
 scaling = load_scaling(root=results_dir)
 if scaling:

@@ -90,17 +90,16 @@ warnings.filterwarnings("ignore", message="IProgress not found")   # tqdm: no wi
 from stgkd.data import DEFAULT_SPLITS, load_series
 from stgkd.dmst.run import BATCH_SIZE, LEARNING_RATE, LR_DECAY
 from stgkd.registry import PROFILES
-from stgkd.report import (TRACE_MODELS, display_frame, dmst_claim, dmst_table,
-                          dmst_training_curves, dmst_view, graph_matrices, model_overview,
-                          network_snapshot, paper_figures, pick_runs, prediction_traces,
-                          provenance_table)
-from stgkd.report.dmst import (CLAIM_RIVALS, DMST_DATASETS, dmst_experiment, graph_summary,
-                               pick_trace_nodes)
+from stgkd.report import (accuracy_rmse_consistency, Captions, CLAIM_RIVALS, display_frame,
+                          dmst_budget, dmst_claim, DMST_DATASETS, dmst_experiment,
+                          dmst_readings_table, dmst_table, dmst_training_curves, dmst_view,
+                          floor_forecasts, gradients_view, graph_matrices, graph_summary,
+                          learned_parts_note, learned_parts_view, legend_outside, measure_runs,
+                          model_overview, network_snapshot, ours, paper_figures, pick_trace_nodes,
+                          prediction_traces, profile_label, provenance_table, show, show_reproduce,
+                          trace_mae, TRACE_MODELS)
 from IPython.display import Markdown, display
 
-from stgkd.report.display import profile_label, show
-from stgkd.report.dmst_notes import dmst_budget, floor_forecasts
-from stgkd.report.reproduce import show_reproduce
 
 
 def dmst_tables(table: pd.DataFrame, name: str) -> None:
@@ -125,8 +124,7 @@ def dmst_tables(table: pd.DataFrame, name: str) -> None:
     show(runs.reset_index(), index="model", once=("device", "profile"))
     show_reproduce(rows["experiment"], profile, results, what=f"the {name} tables")
 
-from stgkd.report.figures import Captions, legend_outside, ours
-from stgkd.results import load_results
+from stgkd.runs import load_results, pick_runs
 
 caption = Captions()
 from stgkd.train import TrainConfig
@@ -221,16 +219,8 @@ show_reproduce([dmst_experiment("losloop", "DMST-GNODE")], profile, results,
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-los = load_series("losloop")
-first_test = sum(DEFAULT_SPLITS["losloop"][:2]) * los.steps_per_day
-rms_test = float(np.sqrt(np.mean(los.values[first_test:first_test + los.steps_per_day] ** 2)))
-reported = paper_figures("losloop").set_index("metric")["paper_value"]
-print(f"Los-loop test day: RMS speed {rms_test:.1f} mph; the paper's RMSE "
-      f"{reported['RMSE']} implies accuracy {1 - reported['RMSE'] / rms_test:.3f}; its "
-      f"accuracy {reported['Accuracy']} implies RMSE {(1 - reported['Accuracy']) * rms_test:.2f}")
-for name in ("BKK", "pems08"):
-    pair = paper_figures(name).set_index("metric")["paper_value"]
-    print(f"{name}: RMSE / (1 - accuracy) = RMS(Y) = {pair['RMSE'] / (1 - pair['Accuracy']):.1f}")
+print("\n".join(accuracy_rmse_consistency(load_series("losloop"),
+                                         sum(DEFAULT_SPLITS["losloop"][:2]))))
 
 # %% [markdown]
 # ### PeMS08
@@ -307,7 +297,6 @@ show_reproduce([dmst_experiment(d, m) for d in DMST_DATASETS
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-from stgkd.report.dmst import dmst_readings_table
 
 readings = dmst_readings_table(results, "losloop", profile="paper")
 plain = readings[(readings["without"] == "") & readings["st_module"].isin(["", "stgcn"])
@@ -421,7 +410,7 @@ for figure, node in zip((14, 15), trace_nodes or []):
     first = node_traces[node_traces["model"] == node_traces["model"].iloc[0]]
     ax.plot(first["window"], first["true"], color="0.3", lw=1.6, label="measured")
     for model, trace in node_traces.groupby("model", sort=False):
-        mae = float(np.mean(np.abs(trace["predicted"] - trace["true"])))
+        mae = trace_mae(trace["predicted"], trace["true"])
         ax.plot(trace["window"], trace["predicted"], lw=1.0,
                 label=f"{ours(model, trace['profile'].iloc[0])}, MAE {mae:.2f}")
     ticks = first["window"].iloc[::max(1, len(first) // 8)]
@@ -494,8 +483,6 @@ else:
 # (`stgkd.report.dmst_learned`).
 
 # %% tags=["remove-input"]
-from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learned_parts_view,
-                                       measure_runs)
 
 # three training batches: enough for a sign agreement, cheap enough to run with the book
 learned = measure_runs(results, profile, results_dir, n_batches=3)

@@ -75,22 +75,18 @@ node = None          # station traced; None: the one whose speed varies most ove
 
 # %% tags=["remove-input"]
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
 
 from stgkd.data import load_series
-from stgkd.report import (NOT_YET_RUN, SIZE_KINDS, best_profile_results, comparison_table,
-                          display_frame, figure4_experiments, figure4_traces,
-                          finetune_ablation, horizon_view, ours_without_paper_cell, pruning_claim,
-                          pruning_history_frame, pruning_runs, size_and_error, table9_as_run,
-                          table9_view)
-from stgkd.report.display import (PRUNING_LEVEL_DEFINITION, profile_label, show,
-                                  show_comparison)
-from stgkd.report.figures import Captions, distinct_colors, legend_outside, ours
-from stgkd.report.pruning import pruning_experiments
-from stgkd.report.reproduce import show_reproduce, table_experiments
-from stgkd.results import load_results
+from stgkd.report import (arms_table, Captions, comparison_table, coverage_line, distinct_colors,
+                          figure4_experiments, figure4_traces, finetune_ablation, legend_outside,
+                          nearest_to_paper, NOT_YET_RUN, ours, ours_without_paper_cell,
+                          profile_label, pruning_claim, pruning_experiments, pruning_history_frame,
+                          PRUNING_LEVEL_DEFINITION, pruning_runs, question_verdicts, show,
+                          show_comparison, show_reproduce, size_and_error, SIZE_KINDS,
+                          table9_as_run, table9_view, table_experiments, trace_mae)
+from stgkd.runs import best_profile_results, load_results
 
 caption = Captions()
 PEMSD8 = "PeMSD8's full data file is not in this build; the data chapter says how to supply it."
@@ -136,9 +132,8 @@ for number, table in tables.items():
     rows = table.groupby(["dataset", "model", "setting"], sort=False)["profile"].agg(
         lambda p: ", ".join(dict.fromkeys(p)))
     missing = rows[rows.str.contains("not yet run")]
-    print(f"Table {number}: {len(rows) - len(missing)} of {len(rows)} rows filled"
-          + (f"; not yet run: " + "; ".join(f"{d} {m} ({s})" for d, m, s in missing.index)
-             if len(missing) else ""))
+    print(coverage_line(f"Table {number}:", len(rows) - len(missing), len(rows), "rows filled",
+                        [f"{d} {m} ({s})" for d, m, s in missing.index], separator="; "))
 
 # %% [markdown]
 # ## Do the claims hold?
@@ -223,7 +218,6 @@ show_reproduce([f"{n}-ft1" for d in DATASETS for n in pruning_experiments(d)
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 from stgkd.readme import DATASET_TITLES
-from stgkd.report.table8_again import arms_table, nearest_to_paper, question_verdicts
 
 for dataset in ("losloop", "pemsd7m"):
     arms = arms_table(results, dataset)
@@ -349,10 +343,6 @@ for dataset in DATASETS:
         traces[dataset] = frame
 
 
-def trace_mae(part: pd.DataFrame) -> float:
-    return float(np.mean(np.abs(part["predicted_mph"] - part["true_mph"])))
-
-
 for dataset, frame in traces.items():
     panels = figure4_experiments(dataset)
     fig, axes = plt.subplots(2, 2, figsize=(10, 6.5), sharex=True, sharey=True)
@@ -366,7 +356,7 @@ for dataset, frame in traces.items():
         ax.plot(part["window"], part["predicted_mph"], color="tab:red", lw=1.2,
                 label="predicted")
         ax.set_title(f"{ours(title, part['profile'].iloc[0])}\n"
-                     f"MAE {trace_mae(part):.2f} mph", fontsize=9)
+                     f"MAE {trace_mae(part['predicted_mph'], part['true_mph']):.2f} mph", fontsize=9)
     for ax in axes[1]:
         ax.set_xlabel("test window")
     for ax in axes[:, 0]:
@@ -404,7 +394,8 @@ for dataset, frame in traces.items():
         if len(part):
             ax.plot(part["window"], part["predicted_mph"], lw=1.1,
                     label=f"{ours(title, part['profile'].iloc[0])}\n"
-                          f"mean {part['predicted_mph'].mean():.2f}, MAE {trace_mae(part):.2f}")
+                          f"mean {part['predicted_mph'].mean():.2f}, "
+                          f"MAE {trace_mae(part['predicted_mph'], part['true_mph']):.2f}")
     ax.set(xlabel="test window", ylabel="speed (mph)",
            title=f"{dataset}: station {frame['node'].iloc[0]}, {step * 5} minutes ahead")
     legend_outside(ax, fontsize=7)

@@ -49,9 +49,11 @@ results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 import pandas as pd
 from IPython.display import Markdown
 
-from stgkd.report import CLAIMS, claim_verdicts, rule_comparison, verdicts_by_rule
-from stgkd.report.reproduce import show_reproduce
-from stgkd.results import load_results
+from stgkd.report import (claim_verdicts, CLAIMS, convergence_verdicts, interval_text,
+                          profile_table_markdown, rule_comparison, show_reproduce,
+                          teacher_share_intervals, teacher_share_table, verdict_markdown,
+                          verdicts_by_rule)
+from stgkd.runs import load_results
 from stgkd.selection import RULES
 
 pd.set_option("display.max_rows", 100)
@@ -65,13 +67,10 @@ CLAIM_RUNS = list(dict.fromkeys(name.format(dataset=d) for claim in CLAIMS for d
 # %% tags=["remove-cell"]
 # the short verdict table the book's introduction includes
 from pathlib import Path
-from stgkd.report.claims import verdict_markdown
 Path("../book/_generated").mkdir(parents=True, exist_ok=True)
-from stgkd.report.convergence import convergence_verdicts
 Path("../book/_generated/verdict_summary.md").write_text(
     verdict_markdown(verdicts, convergence_verdicts(results)))
 # and its table of run profiles, from the code that defines them
-from stgkd.report.display import profile_table_markdown
 Path("../book/_generated/profiles.md").write_text(profile_table_markdown())
 
 # %% [markdown]
@@ -141,9 +140,6 @@ summary
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-from stgkd.report.claims import interval_text
-from stgkd.report.convergence import convergence_verdicts, teacher_share_intervals
-from stgkd.report.kd import teacher_share_table
 
 convergence = convergence_verdicts(results)
 convergence.assign(

@@ -36,11 +36,9 @@ import pandas as pd
 from IPython.display import Markdown
 
 from stgkd.reference import kd_table
-from stgkd.report.dose_response import (dose_experiments, dose_response_table, dose_verdicts,
-                                        plot_dose_response, reading_table, share_floors)
-from stgkd.report.reproduce import show_reproduce
-from stgkd.report.verdicts import verdict_counts
-from stgkd.results import load_results
+from stgkd.report import (dose_experiments, dose_response_table, dose_verdicts, plot_dose_response,
+                          reading_table, share_floors, show_reproduce, verdict_counts)
+from stgkd.runs import load_results
 
 pd.set_option("display.max_colwidth", 70)
 results = load_results(results_dir, "paper")

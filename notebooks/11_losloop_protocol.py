@@ -42,10 +42,9 @@ from IPython.display import Markdown
 from stgkd.data import load_series
 from stgkd.protocols import published_test_windows
 from stgkd.reference import dmst_gnode_reported
-from stgkd.report.display import display_frame
-from stgkd.report.protocol import published_protocol_runs, published_protocol_summary
-from stgkd.report.reproduce import show_reproduce
-from stgkd.results import load_results
+from stgkd.report import (display_frame, published_protocol_runs, published_protocol_summary,
+                          show_reproduce)
+from stgkd.runs import load_results
 
 EXPERIMENTS = ["kd/losloop/teacher", "kd/losloop/student-no-kd", "kd/losloop/student-lord",
                "kd/losloop/student-lstcd", "prune/losloop/base"]

@@ -309,20 +309,20 @@ def test_a_variant_run_records_its_reading_and_reloads(root):
 
 def test_an_mph_loss_run_trains_in_mph(root):
     from stgkd.dmst.run import predict_windows
-    from stgkd.report.dmst import _scaler, load_dmst_model, run_test_windows
+    from stgkd.report.dmst import load_dmst_model, run_scaler, run_test_windows
     result = run_experiment("dmst/losloop/st-gcn-boxcox-mph-loss", "smoke", 0,
                             results_dir=root, progress=False)
     assert result["reading"] == {"scaling": "boxcox-mph-loss"}
     # the stored test loss is the MSE in mph of the stored model's forecasts
     windows = run_test_windows(result)
     pred = predict_windows(load_dmst_model(result, root), windows, 12).double()
-    scaler = _scaler(result)
+    scaler = run_scaler(result)
     mph = torch.mean((scaler.inverse(pred) - scaler.inverse(windows[:, 12:].double())) ** 2)
     assert result["test_loss"] == pytest.approx(float(mph), rel=1e-5)
     station = run_experiment("dmst/losloop/st-gcn-boxcox-station", "smoke", 0,
                              results_dir=root, progress=False)
     assert len(station["scaler"]["lam"]) == 207
-    assert isinstance(_scaler(station), StationBoxCox)
+    assert isinstance(run_scaler(station), StationBoxCox)
 
 
 # ---------------------------------------------------------------- the cheaper paths

@@ -214,10 +214,10 @@ def test_runs_without_a_paper_cell_are_listed():
 
 
 def test_parse_horizon():
-    assert report.parse_horizon("15min") == 15.0
-    assert report.parse_horizon("20 min") == 20.0
+    assert report.comparison.parse_horizon("15min") == 15.0
+    assert report.comparison.parse_horizon("20 min") == 20.0
     with pytest.raises(ValueError, match="'15'"):
-        report.parse_horizon("15")
+        report.comparison.parse_horizon("15")
 
 
 # ----------------------------------------------------------------------------- Table 1, dashboard
@@ -225,7 +225,7 @@ def test_parse_horizon():
 
 def test_architecture_costs_match_table_1_parameters():
     # Table 1: 333,604 / 48,628 / 10,144 parameters for 228 stations
-    costs = report.architecture_costs(228).set_index("model")
+    costs = report.table1.architecture_costs(228).set_index("model")
     assert costs["parameters"].to_dict() == {"Teacher": 333604, "Pruning Base Model": 48628,
                                              "Student": 10144}
     assert costs.loc["Student", "blocks"] == "[1, 2, 4][4, 2, 8]"
@@ -277,7 +277,7 @@ def test_load_benchmark_prefers_a_gpu_then_the_newest(tmp_path):
 def test_benchmark_on_another_data_set_fills_its_own_cells():
     benchmark = {"settings": {"dataset": "pems08"},
                  "rollout_1140": {"teacher": {"mean_s": 1.5}}}
-    times = report.benchmark_times(benchmark)
+    times = report.table1.benchmark_times(benchmark)
     assert times.values.tolist() == [["PeMSD8", "Teacher", 1.5]]
 
 
@@ -310,7 +310,7 @@ def test_dashboard_lists_every_comparable_cell():
 
 def test_horizon_view_puts_horizons_side_by_side():
     results = [fake_result("kd/pemsd7m/teacher", "smoke", mae=(3.0, 4.0, 5.0))]
-    view = report.horizon_view(report.comparison_table(2, results))
+    view = report.display.horizon_view(report.comparison_table(2, results))
     row = view.loc[("PeMSD7", "Teacher", "", "MAE")]
     assert row[("15 min", "paper")] == "2.230" and row[("15 min", "ours")] == "3.000"
     assert row[("15 min", "diff")] == "+0.770" and row[("", "profile")] == "smoke"
@@ -319,10 +319,10 @@ def test_horizon_view_puts_horizons_side_by_side():
 
 
 def test_format_number():
-    assert report.format_number(333604.0) == "333,604"
-    assert report.format_number(2.2301) == "2.230"
-    assert report.format_number(float("nan")) == "–"
-    assert report.format_number(1.02, signed=True) == "+1.020"
+    assert report.display.format_number(333604.0) == "333,604"
+    assert report.display.format_number(2.2301) == "2.230"
+    assert report.display.format_number(float("nan")) == "–"
+    assert report.display.format_number(1.02, signed=True) == "+1.020"
 
 
 def test_provenance_table_sorted():

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 import torch
 
-from stgkd import report
+from stgkd import report, runs
 from stgkd.registry import EXPERIMENTS
 from stgkd.io import read_torch, save_torch, write_json
 from stgkd.nn.stgcn import STUDENT_BLOCKS, STGCN
 from stgkd.reference import kd_table
-from stgkd.results import load_results, result_path
+from stgkd.runs import load_results, result_path
 from conftest import row_of
 from factories import fake_result
 
@@ -42,12 +42,12 @@ def test_kd_experiments_and_pick_runs_take_the_best_profile_and_lowest_seed():
     results = [fake_result("kd/pemsd7m/teacher", "smoke", seed=0),
                fake_result("kd/pemsd7m/teacher", "quick", seed=2),
                fake_result("kd/pemsd7m/teacher", "quick", seed=1)]
-    kept = report.best_profile_results(results)
+    kept = runs.best_profile_results(results)
     assert [(r["profile"], r["seed"]) for r in kept] == [("quick", 2), ("quick", 1)]
-    picked = report.pick_runs(results, ["kd/pemsd7m/teacher", "kd/pemsd7m/student-lstcd"])
+    picked = runs.pick_runs(results, ["kd/pemsd7m/teacher", "kd/pemsd7m/student-lstcd"])
     assert picked["kd/pemsd7m/teacher"]["seed"] == 1
     assert picked["kd/pemsd7m/student-lstcd"] is None
-    only_smoke = report.pick_runs(results, ["kd/pemsd7m/teacher"], profile="smoke")
+    only_smoke = runs.pick_runs(results, ["kd/pemsd7m/teacher"], profile="smoke")
     assert only_smoke["kd/pemsd7m/teacher"]["profile"] == "smoke"
 
 

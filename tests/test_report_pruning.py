@@ -15,7 +15,7 @@ from stgkd.registry import EXPERIMENTS
 from stgkd.io import save_torch
 from stgkd.nn import STGCN, STUDENT_BLOCKS, TEACHER_BLOCKS
 from stgkd.report.comparison import canonical_row
-from stgkd.results import result_path
+from stgkd.runs import result_path
 from conftest import row_of
 from factories import fake_result
 
@@ -92,26 +92,26 @@ def test_pruning_experiments_and_kinds():
     assert all(name in EXPERIMENTS for name in names)
     with pytest.raises(ValueError, match="dataset: expected one of .* found 'metr-la'"):
         report.pruning_experiments("metr-la")
-    assert report.experiment_kind("prune/pemsd7m/taylor-50") == "pruned W/O KD (Taylor)"
-    assert report.experiment_kind("prune/pemsd7m/kdis-lstcd-75") == "pruned W LSTCD (Algorithm 1)"
-    assert report.experiment_kind("prune/pemsd7m/teacher-kdis-lstcd") == "teacher pruned W LSTCD"
-    assert report.experiment_kind("prune/pemsd7m/base") == "pruning base"
-    assert report.experiment_kind("kd/pemsd7m/student-lstcd") == "student LSTCD"
-    assert report.experiment_kind("kd/pemsd7m/student-lord") is None
-    assert report.experiment_kind("dmst/pemsd7m/stgcn") is None
+    assert report.pruning.experiment_kind("prune/pemsd7m/taylor-50") == "pruned W/O KD (Taylor)"
+    assert report.pruning.experiment_kind("prune/pemsd7m/kdis-lstcd-75") == "pruned W LSTCD (Algorithm 1)"
+    assert report.pruning.experiment_kind("prune/pemsd7m/teacher-kdis-lstcd") == "teacher pruned W LSTCD"
+    assert report.pruning.experiment_kind("prune/pemsd7m/base") == "pruning base"
+    assert report.pruning.experiment_kind("kd/pemsd7m/student-lstcd") == "student LSTCD"
+    assert report.pruning.experiment_kind("kd/pemsd7m/student-lord") is None
+    assert report.pruning.experiment_kind("dmst/pemsd7m/stgcn") is None
 
 
 def test_channel_string_in_block_notation():
-    assert report.channel_string(BASE_CHANNELS) == "[1,6,13],[13,6,28] out 28 gate 28"
+    assert report.pruning.channel_string(BASE_CHANNELS) == "[1,6,13],[13,6,28] out 28 gate 28"
     teacher = {"blocks.0.temporal_in": 32, "blocks.0.spatial": 32, "blocks.0.temporal_out": 64,
                "blocks.1.temporal_in": 32, "blocks.1.spatial": 32,
                "blocks.1.temporal_out": 128, "output.temporal": 128, "output.gate": 128}
-    assert report.channel_string(teacher) == "[1,32,64],[64,32,128] out 128 gate 128"
+    assert report.pruning.channel_string(teacher) == "[1,32,64],[64,32,128] out 128 gate 128"
     # a graph conv that kept fewer channels than its block's first temporal conv
     uneven = {**BASE_CHANNELS, "blocks.1.spatial": 5, "output.gate": 27}
-    assert report.channel_string(uneven) == "[1,6,13],[13,6,28] graph 6,5 out 28 gate 27"
-    assert report.channel_string(BASE_CHANNELS, c_in=2).startswith("[2,6,13],[13,")
-    assert report.channel_string(None) == "" and report.channel_string({}) == ""
+    assert report.pruning.channel_string(uneven) == "[1,6,13],[13,6,28] graph 6,5 out 28 gate 27"
+    assert report.pruning.channel_string(BASE_CHANNELS, c_in=2).startswith("[2,6,13],[13,")
+    assert report.pruning.channel_string(None) == "" and report.pruning.channel_string({}) == ""
 
 
 # ----------------------------------------------------------------------------- the runs
@@ -433,8 +433,8 @@ def test_finetune_ablation_compares_each_level_after_both_fine_tunings():
 
 
 def test_short_finetune_variants_stay_out_of_the_paper_tables_and_sizes():
-    assert report.experiment_kind("prune/pemsd7m/taylor-25-ft1") is None
-    assert report.experiment_kind("prune/pemsd7m/taylor-25") == "pruned W/O KD (Taylor)"
+    assert report.pruning.experiment_kind("prune/pemsd7m/taylor-25-ft1") is None
+    assert report.pruning.experiment_kind("prune/pemsd7m/taylor-25") == "pruned W/O KD (Taylor)"
     results = [fake_result("prune/pemsd7m/kdis-lstcd-25-ft1", mae=(1.0, 1.0, 1.0))]
     table = report.comparison_table(8, results)
     assert (table["seeds"] == 0).all()                 # fills no cell of Table 8

@@ -14,73 +14,62 @@
   ``stgkd run`` commands and the ``results/`` files), generated from the registry;
 - :mod:`stgkd.report.code_links`: links from the book to the line defining a function
   (the ``{code-link}`` role of the book's Sphinx build);
-- :mod:`stgkd.report.dmst_notes`: the DMST budget and the Fig. 14 floor sentence.
+- :mod:`stgkd.report.dmst_notes`: the DMST budget and the Fig. 14 floor sentence;
+- :mod:`stgkd.report.settings`: Tables 6 and 9's settings as defined and as stored;
+- :mod:`stgkd.report.efficiency`, :mod:`stgkd.report.graph_scaling`: the stored benchmark
+  figures of the efficiency chapter.
 
+This package exports what the book's notebooks use; the rest is imported from its module.
 The summaries of the data chapter are in :mod:`stgkd.data.overview`.
 """
 from __future__ import annotations
 
-from stgkd.report.claims import (CLAIMS, Claim, claim_cells, claim_verdicts, overall_verdict,
-                                 rule_comparison, verdicts_by_rule)
-from stgkd.report.comparison import (CELL_KEYS, DASHBOARD_KD_TABLES, METRIC_NAMES, NO_DATA,
-                                     NOT_YET_RUN, OURS_COLUMNS, PROFILE_LABELS,
-                                     PROFILE_PREFERENCE, SeedPairing, attach_ours,
-                                     comparison_table, dashboard, dashboard_summary,
-                                     ours_without_paper_cell, own_best_means,
-                                     pair_on_common_seeds, parse_horizon, profile_rank,
-                                     provenance_table, result_cells, seed_list,
-                                     seed_statistics)
-from stgkd.report.dmst import (CLAIM_RIVALS, DMST_DATASETS, TRACE_MODELS, dmst_claim,
-                               dmst_table, dmst_view, graph_matrices, load_dmst_model,
-                               model_overview, network_snapshot, paper_figures,
-                               prediction_traces, station_layout)
-from stgkd.report.dmst import training_curves as dmst_training_curves
-from stgkd.report.verdicts import paired_difference, paired_verdicts, verdict_counts
-from stgkd.report.display import display_frame, format_number, horizon_view
-from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, ERROR_METRICS, TABLE6_COLUMN,
-                             TABLE6_SETTINGS, best_profile_results, claim_check,
-                             hyperparameter_table, hyperparameter_view, kd_experiments,
-                             load_run_model, loss_scale_table, most_variable_node,
-                             neighbour_overlap, output_layer_inputs, pick_runs,
-                             RunWindows, prediction_trace, run_checkpoint,
-                             teacher_share_table, teacher_shares, training_curves,
-                             tsne_embedding, window_clock, within_tolerance)
-from stgkd.report.pruning import (FIGURE4_PANELS, PRUNING_LEVELS, SIZE_KINDS, TABLE9_LEVELS,
-                                  channel_string, experiment_kind, figure4_experiments,
-                                  figure4_traces, finetune_ablation, pruning_claim,
-                                  pruning_experiments, pruning_history_frame, pruning_runs, size_and_error,
-                                  table9_as_run, table9_view)
-from stgkd.report.table1 import (BENCHMARK, BENCHMARK_MODELS, BENCHMARK_ROLLOUT, COMPUTED,
-                                 NOT_YET_MEASURED, TABLE1_BLOCKS, TABLE1_NODES,
-                                 architecture_costs, benchmark_dataset, benchmark_times,
-                                 load_benchmark, relative_to_teacher, ring_graph,
-                                 table1_comparison, table1_ours, table1_overview)
+from types import ModuleType as _ModuleType
 
-__all__ = [
-    "CLAIMS", "Claim", "claim_cells", "claim_verdicts", "overall_verdict", "rule_comparison",
-    "verdicts_by_rule", "paired_difference", "paired_verdicts", "verdict_counts",
-    "BENCHMARK", "BENCHMARK_MODELS", "BENCHMARK_ROLLOUT", "CELL_KEYS", "CLAIM_HORIZONS",
-    "CLAIM_METRICS", "COMPUTED", "DASHBOARD_KD_TABLES", "ERROR_METRICS", "METRIC_NAMES",
-    "NOT_YET_MEASURED", "NOT_YET_RUN", "NO_DATA", "OURS_COLUMNS", "PROFILE_LABELS",
-    "PROFILE_PREFERENCE", "TABLE1_BLOCKS", "TABLE1_NODES", "TABLE6_COLUMN", "TABLE6_SETTINGS",
-    "best_profile_results", "claim_check", "hyperparameter_table", "hyperparameter_view",
-    "kd_experiments", "load_run_model", "loss_scale_table", "most_variable_node",
-    "neighbour_overlap",
-    "output_layer_inputs", "pick_runs", "prediction_trace", "run_checkpoint", "RunWindows",
-    "teacher_share_table", "teacher_shares", "training_curves", "tsne_embedding",
-    "within_tolerance",
-    "CLAIM_RIVALS", "DMST_DATASETS", "TRACE_MODELS", "dmst_claim", "dmst_table", "dmst_view",
-    "dmst_training_curves", "graph_matrices", "load_dmst_model", "model_overview",
-    "network_snapshot", "paper_figures", "prediction_traces", "station_layout",
-    "architecture_costs", "attach_ours", "benchmark_dataset", "benchmark_times",
-    "comparison_table", "dashboard", "dashboard_summary", "display_frame", "format_number",
-    "horizon_view", "load_benchmark", "ours_without_paper_cell", "own_best_means",
-    "pair_on_common_seeds", "parse_horizon", "profile_rank", "provenance_table",
-    "relative_to_teacher", "result_cells", "ring_graph", "SeedPairing", "seed_list",
-    "seed_statistics", "table1_comparison", "table1_ours", "table1_overview",
-    "FIGURE4_PANELS", "PRUNING_LEVELS", "SIZE_KINDS", "TABLE9_LEVELS", "channel_string",
-    "experiment_kind", "figure4_experiments", "figure4_traces",
-    "finetune_ablation", "pruning_claim", "pruning_experiments", "pruning_history_frame",
-    "pruning_runs",
-    "size_and_error", "table9_as_run", "table9_view",
-]
+from stgkd.report.claims import (claim_verdicts, CLAIMS, interval_text, rule_comparison,
+                                 verdict_markdown, verdicts_by_rule)
+from stgkd.report.comparison import (comparison_table, coverage_line, dashboard, dashboard_summary,
+                                     NOT_YET_RUN, ours_without_paper_cell, provenance_table,
+                                     trace_mae)
+from stgkd.report.convergence import (convergence_verdicts, teacher_share_intervals)
+from stgkd.report.display import (display_frame, profile_label, profile_table_markdown,
+                                  PRUNING_LEVEL_DEFINITION, reader_frame, show, show_comparison)
+from stgkd.report.dmst import (CLAIM_RIVALS, dmst_claim, DMST_DATASETS, dmst_experiment,
+                               dmst_readings_table, dmst_table, dmst_view, graph_matrices,
+                               graph_summary, model_overview, network_snapshot, paper_figures,
+                               pick_trace_nodes, prediction_traces, TRACE_MODELS)
+from stgkd.report.dmst import training_curves as dmst_training_curves
+from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learned_parts_view,
+                                       measure_runs)
+from stgkd.report.dmst_notes import (accuracy_rmse_consistency, dmst_budget, floor_forecasts)
+from stgkd.report.dose_response import (dose_experiments, dose_response_table, dose_verdicts,
+                                        plot_dose_response, reading_table, share_floors)
+from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,
+                                     dmst_epoch_costs, forecast_latency, kd_tables_times,
+                                     load_benchmarks, lstcd_step_phases, newest_per_machine,
+                                     onnx_profile, pareto_frame, peer_comparison, per_machine,
+                                     pruning_steps, rollout_by_batch, rollout_speedups,
+                                     same_architecture_spread, single_window_latency,
+                                     student_teacher_ratio, training_throughput, training_variants)
+from stgkd.report.figures import (Captions, distinct_colors, legend_outside, ours)
+from stgkd.report.graph_scaling import (load_scaling, power_law_fit, scaling_plot, scaling_table)
+from stgkd.report.kd import (claim_check, hyperparameter_table, hyperparameter_view, kd_experiments,
+                             loss_scale_table, most_variable_node, neighbour_overlap,
+                             output_layer_inputs, prediction_trace, RunWindows, teacher_share_table,
+                             teacher_shares, training_curves, tsne_embedding, window_clock,
+                             within_tolerance)
+from stgkd.report.protocol import (published_protocol_runs, published_protocol_summary)
+from stgkd.report.pruning import (figure4_experiments, figure4_traces, finetune_ablation,
+                                  pruning_claim, pruning_experiments, pruning_history_frame,
+                                  pruning_runs, size_and_error, SIZE_KINDS, table9_as_run,
+                                  table9_view)
+from stgkd.report.reproduce import (show_reproduce, table_experiments)
+from stgkd.report.table1 import (load_benchmark, relative_to_teacher, table1_comparison,
+                                 table1_overview)
+from stgkd.report.table8_again import (arms_table, nearest_to_paper, question_verdicts)
+from stgkd.report.verdicts import verdict_counts
+
+# every name imported above, once (the submodules bound as attributes are left out)
+__all__ = sorted(name for name, value in globals().items()
+                 if not name.startswith("_") and name != "annotations"
+                 and not isinstance(value, _ModuleType))

@@ -26,10 +26,10 @@ import numpy as np
 import pandas as pd
 
 from stgkd.reference import kd_table, reference_cells
-from stgkd.report.table1 import (BENCHMARK, COMPUTED, NOT_YET_MEASURED, _attach_table1,
+from stgkd.runs import PROFILE_PREFERENCE, check_profile, profile_rank
+from stgkd.report.table1 import (BENCHMARK, COMPUTED, NOT_YET_MEASURED, attach_table1,
                                  table1_ours)
 
-PROFILE_PREFERENCE: tuple[str, ...] = ("paper", "quick", "smoke")
 NOT_YET_RUN = "not yet run"
 NO_DATA = "data set not available"
 PROFILE_LABELS: tuple[str, ...] = (*PROFILE_PREFERENCE, COMPUTED, BENCHMARK, NOT_YET_RUN,
@@ -120,12 +120,6 @@ def seed_statistics(cells: pd.DataFrame) -> pd.DataFrame:
             "horizon_min"]
     return (cells.groupby(keys, sort=True)["value"]
             .agg(ours="mean", ours_std="std", seeds="count").reset_index())
-
-
-def profile_rank(profile: str) -> int:
-    """Position of a profile in :data:`PROFILE_PREFERENCE` (unknown profiles come last)."""
-    return PROFILE_PREFERENCE.index(profile) if profile in PROFILE_PREFERENCE \
-        else len(PROFILE_PREFERENCE)
 
 
 def seed_list(seeds: Iterable[int]) -> str:
@@ -219,13 +213,80 @@ def own_best_means(cells: pd.DataFrame, experiment: str
     return profile, _means_by_cell(seed_statistics(own[own["profile"] == profile]))
 
 
-def _check_profile(profile: str) -> None:
-    if profile != "best" and profile not in PROFILE_PREFERENCE:
-        raise ValueError(f"profile: expected 'best' or one of {list(PROFILE_PREFERENCE)}, "
-                         f"found {profile!r}")
+@dataclass(frozen=True)
+class Comparison:
+    """Two experiments' test metrics side by side (:func:`compare_experiments`): paired
+    on the seeds both have in their best common profile when they can be, else each
+    shown from its own best profile and not compared.
+
+    Attributes:
+        pairing: the :class:`SeedPairing` (``pairing.compared``: a real comparison).
+        profiles: ``{experiment: the profile its values come from, or None}``.
+        values: ``{experiment: {(metric, horizon_min): mean}}`` ({} when not run).
+    """
+    pairing: SeedPairing
+    profiles: dict
+    values: dict
+
+    @property
+    def compared(self) -> bool:
+        return self.pairing.compared
+
+    def value(self, experiment: str, metric: str, horizon: float) -> float:
+        """One mean (NaN where the experiment has no such cell)."""
+        return self.values[experiment].get((metric, horizon), np.nan)
 
 
-def _best_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
+def compare_experiments(cells: pd.DataFrame, first: str, second: str) -> Comparison:
+    """The one rule every claim compares two experiments of :func:`result_cells` by:
+    the same profile and the same seeds (:func:`pair_on_common_seeds`); where they share
+    none, each side's own best (:func:`own_best_means`), shown but not compared."""
+    pairing = pair_on_common_seeds(cells, first, second)
+    if pairing.compared:
+        return Comparison(pairing, {name: pairing.profile for name in (first, second)},
+                          {name: pairing.means(name) for name in (first, second)})
+    shown = {name: own_best_means(cells, name) for name in (first, second)}
+    return Comparison(pairing, {name: shown[name][0] for name in shown},
+                      {name: shown[name][1] for name in shown})
+
+
+def cells_better(ours: dict, against: dict, keys: Iterable[tuple[str, float]],
+                 strict: bool = True, higher_is_better: bool = False
+                 ) -> tuple[int | None, bool | None]:
+    """In how many of the claim's cells ``keys`` (``(metric, horizon_min)``) ``ours`` is
+    better than ``against`` (``strict``: strictly; else no worse), and whether in all;
+    ``(None, None)`` unless both have every cell."""
+    keys = list(keys)
+    if any(k not in ours or k not in against or np.isnan(ours[k]) or np.isnan(against[k])
+           for k in keys):
+        return None, None
+
+    def wins(a: float, b: float) -> bool:
+        if higher_is_better:
+            a, b = -a, -b
+        return bool(a < b) if strict else bool(a <= b)
+
+    better = sum(wins(ours[k], against[k]) for k in keys)
+    return better, better == len(keys)
+
+
+def coverage_line(subject: str, done: int, total: int, noun: str, missing: Iterable[str] = (),
+                  separator: str = ", ") -> str:
+    """How much of a table or figure our runs fill, in one printed line:
+    ``coverage_line("Table 7:", 5, 7, "rows filled", ["a", "b"])`` ->
+    "Table 7: 5 of 7 rows filled; not yet run: a, b" (no tail when nothing is missing)."""
+    missing = list(missing)
+    line = f"{subject} {done} of {total} {noun}"
+    return line + (f"; not yet run: {separator.join(missing)}" if missing else "")
+
+
+def trace_mae(predicted, true) -> float:
+    """Mean absolute error of a traced forecast (same units as the inputs): the number
+    printed beside each trace of Figures 3 (b), 4 and 15."""
+    return float(np.mean(np.abs(np.asarray(predicted, float) - np.asarray(true, float))))
+
+
+def best_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
     """One candidate per cell (``cell`` column): the best profile's.
 
     Raises:
@@ -261,7 +322,7 @@ def attach_ours(cells: pd.DataFrame, results: Iterable[dict], profile: str = "be
         (the profile used, :data:`NOT_YET_RUN`, or :data:`NO_DATA` where the data set
         is not available) and ``experiment``.
     """
-    _check_profile(profile)
+    check_profile(profile)
     stats = seed_statistics(result_cells(results))
     if profile != "best":
         stats = stats[stats["profile"] == profile]
@@ -272,7 +333,7 @@ def attach_ours(cells: pd.DataFrame, results: Iterable[dict], profile: str = "be
                   .merge(stats.rename(columns={"paper_row": "model"}), on=CELL_KEYS))
     candidates = candidates[(candidates["paper_setting"] == "")
                             | (candidates["paper_setting"] == candidates["setting"])]
-    best = _best_candidates(candidates).set_index("cell")
+    best = best_candidates(candidates).set_index("cell")
     missing_label = pd.Series(np.where(table["our_dataset"].isna(), NO_DATA, NOT_YET_RUN),
                               index=table.index)
     out = fill_from_best(table, best, "ours", "paper_value", missing_label)
@@ -306,7 +367,7 @@ def comparison_table(table: int, results: Iterable[dict], profile: str = "best")
 
     Args:
         table: the paper's table number (2, 4, 5, 7, 8 hold MAE/MAPE/RMSE).
-        results: run results, e.g. ``stgkd.results.load_results()``.
+        results: run results, e.g. ``stgkd.runs.load_results()``.
         profile: ``"best"`` or one profile name.
 
     Returns:
@@ -326,7 +387,7 @@ def ours_without_paper_cell(results: Iterable[dict], profile: str = "best") -> p
         profile, seeds, metric`` and one column per horizon ("15 min", ...) with
         the mean over seeds.
     """
-    _check_profile(profile)
+    check_profile(profile)
     stats = seed_statistics(result_cells(results))
     if profile != "best":
         stats = stats[stats["profile"] == profile]
@@ -380,7 +441,7 @@ def dashboard(results: Iterable[dict], profile: str = "best",
     kd_tables = {f"Table {n}" for n in DASHBOARD_KD_TABLES}
     cells = cells[(cells["source"] != "KD paper") | cells["table"].isin(kd_tables)]
     is_table1 = (cells["source"] == "KD paper") & (cells["table"] == "Table 1")
-    table1 = _attach_table1(cells[is_table1], table1_ours(benchmark))
+    table1 = attach_table1(cells[is_table1], table1_ours(benchmark))
     others = attach_ours(cells[~is_table1], results, profile)
     columns = list(cells.columns) + OURS_COLUMNS
     frame = pd.concat([table1[columns], others[columns]], ignore_index=True)

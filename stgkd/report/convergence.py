@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from stgkd.report.comparison import profile_rank
+from stgkd.runs import profile_rank
 from stgkd.report.verdicts import (NOT_COMPARED, best_common_seeds, mean_interval,
                                    paired_difference)
 

@@ -4,7 +4,7 @@ training curves (the paper's Figure 13), predicted against true speed (Figures 1
 a network snapshot (Figure 16) and the three graphs the model propagates on.
 
 Every function takes run results in the form of the result JSON files
-(``stgkd.results.load_results()``) of the ``dmst/<dataset>/<model>`` experiments
+(``stgkd.runs.load_results()``) of the ``dmst/<dataset>/<model>`` experiments
 (:mod:`stgkd.dmst`); other results are ignored. The paper's figures come from
 :func:`stgkd.reference.dmst_gnode_reported` only. A model that nobody has run gives a
 row labelled :data:`~stgkd.report.comparison.NOT_YET_RUN`, never an error.
@@ -17,7 +17,6 @@ row labelled :data:`~stgkd.report.comparison.NOT_YET_RUN`, never an error.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +24,13 @@ import pandas as pd
 import torch
 
 from stgkd.complexity import count_parameters
-from stgkd.io import RERUN_REMEDY, read_torch
 from stgkd.reference import DATASET_NAMES, dmst_gnode_reported, paper_datasets
-from stgkd.report.comparison import (NOT_YET_RUN, _check_profile, attach_ours,
-                                     own_best_means, pair_on_common_seeds, result_cells)
+from stgkd.report.comparison import (NOT_YET_RUN, attach_ours, compare_experiments,
+                                     own_best_means, result_cells)
 from stgkd.report.display import format_number
-from stgkd.report.kd import best_profile_results, pick_runs, run_checkpoint
+from stgkd.runs import (best_profile_results, check_profile, dataset_series, load_run_model,
+                        pick_runs, read_checkpoint, run_checkpoint)
+from stgkd.runs.checkpoints import DMST_N_HIS
 
 # The data sets of our dmst/<dataset>/<model> experiments (stgkd.registry).
 DMST_DATASETS: tuple[str, ...] = ("losloop", "pemsd7m", "pems08")
@@ -49,7 +49,7 @@ CLAIM_RIVALS: tuple[str, ...] = ("ST-GCN", "ST-NODE")
 NOT_COMPARABLE: dict[str, str] = {
     "pems08": "the paper's PeMS08 RMSE (19.49) fits traffic flow; our runs forecast speed"}
 # Every DMST run reads 12 steps and forecasts 12 (stgkd.dmst.run); step 4 is 20 minutes.
-N_HIS = N_PRED = 12
+N_HIS = N_PRED = DMST_N_HIS
 STEP_MINUTES = 5
 
 
@@ -250,7 +250,7 @@ def dmst_claim(results: Iterable[dict], dataset: str = "losloop", profile: str =
     Raises:
         ValueError: unknown data set, profile, metric or horizon.
     """
-    _check_profile(profile)
+    check_profile(profile)
     if dataset not in DMST_DATASETS:
         raise ValueError(f"dataset: expected one of {list(DMST_DATASETS)}, found {dataset!r}")
     if metric not in DMST_METRICS or horizon not in DMST_HORIZONS:
@@ -272,18 +272,14 @@ def dmst_claim(results: Iterable[dict], dataset: str = "losloop", profile: str =
     rows = []
     for rival in CLAIM_RIVALS:
         name = dmst_experiment(dataset, rival)
-        pairing = pair_on_common_seeds(cells, dmst, name)
+        comparison = compare_experiments(cells, dmst, name)
+        pairing = comparison.pairing
+        p_dmst, p_rival = comparison.profiles[dmst], comparison.profiles[name]
+        a, b = comparison.value(dmst, label, minutes), comparison.value(name, label, minutes)
         if pairing.compared:
-            p_dmst = p_rival = pairing.profile
-            a = pairing.means(dmst).get((label, minutes), np.nan)
-            b = pairing.means(name).get((label, minutes), np.nan)
             verdict = (f"DMST-GNODE {'beats' if better(a, b) else 'does not beat'} {rival} "
                        f"({pairing.describe()})")
         else:                                  # each from its own best, not compared
-            p_dmst, a_values = own, own_values
-            p_rival, b_values = own_best_means(cells, name)
-            a = a_values.get((label, minutes), np.nan)
-            b = b_values.get((label, minutes), np.nan)
             missing = [m for m, p in (("DMST-GNODE", p_dmst), (rival, p_rival)) if p is None]
             verdict = (f"{NOT_YET_RUN}: {', '.join(missing)}" if missing else
                        f"not compared: {pairing.reason}")
@@ -361,21 +357,7 @@ def training_curves(result: dict | None) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- loading runs
 
 
-@lru_cache(maxsize=4)
-def _series(dataset: str):
-    from stgkd.data import load_series
-    return load_series(dataset)
-
-
-@lru_cache(maxsize=4)
-def _graphs(dataset: str, n_train_days: int) -> dict[str, np.ndarray]:
-    """The distance and DTW pattern graphs of a run's training days (the DTW takes tens
-    of seconds on Los-loop, so it is kept for the session)."""
-    from stgkd.dmst import build_graphs
-    return build_graphs(_series(dataset), n_train_days)
-
-
-def _scaler(result: dict):
+def run_scaler(result: dict):
     """The run's fitted scaler, of its ``scaling`` option (Box-Cox with one λ for a result
     that records none: every run before the option existed)."""
     from stgkd.dmst.scaling import DEFAULT_SCALING, scaler_from_dict
@@ -391,39 +373,21 @@ def run_test_windows(result: dict) -> torch.Tensor:
     ``split_days``."""
     from stgkd.dmst import make_multistep_windows
     from stgkd.dmst.scaling import DEFAULT_SCALING
-    return make_multistep_windows(_series(result["dataset"]), tuple(result["split_days"]),
-                                  N_HIS, N_PRED, scaler=_scaler(result),
+    return make_multistep_windows(dataset_series(result["dataset"]), tuple(result["split_days"]),
+                                  N_HIS, N_PRED, scaler=run_scaler(result),
                                   scaling=result.get("scaling", DEFAULT_SCALING)).test
 
 
 def load_dmst_model(result: dict, results_dir: str | Path | None = None) -> torch.nn.Module:
-    """The trained neural model of one run, in eval mode: rebuilt by
-    :func:`stgkd.dmst.build_model` on the graphs of its training days, then its
-    checkpoint's weights loaded (the graph-ODE models carry their normalised graphs in
-    the checkpoint; the Chebyshev models need them rebuilt).
+    """The trained neural model of one DMST run, in eval mode
+    (:func:`stgkd.runs.load_run_model`).
 
     Raises:
         ValueError: a classical model (ARIMA, SVR: no checkpoint) or a checkpoint for
             another number of nodes.
         FileNotFoundError: the checkpoint is missing.
     """
-    from stgkd.dmst import build_model
-    from stgkd.dmst.models import CLASSICAL_MODELS
-    model = result.get("model") or result.get("paper_row")
-    if model in CLASSICAL_MODELS:
-        raise ValueError(f"result {result['experiment']}: {model} is a classical model and "
-                         f"has no checkpoint")
-    path = run_checkpoint(result, results_dir)
-    checkpoint = read_torch(path, RERUN_REMEDY)
-    n_nodes = _series(result["dataset"]).n_nodes
-    if checkpoint["n_nodes"] != n_nodes:
-        raise ValueError(f"{path}: expected a model of {n_nodes} nodes ({result['dataset']}), "
-                         f"found {checkpoint['n_nodes']}")
-    net = build_model(checkpoint["model"], n_nodes,
-                      _graphs(result["dataset"], int(result["split_days"][0])), N_HIS, N_PRED,
-                      **checkpoint.get("options", {}))
-    net.load_state_dict(checkpoint["state_dict"])
-    return net.eval()
+    return load_run_model(result, results_dir=results_dir)
 
 
 # ----------------------------------------------------------------------------- Figures 14-16
@@ -485,12 +449,12 @@ def prediction_traces(results: Iterable[dict], dataset: str, nodes: Sequence[int
         if not 0 <= start < n_test:
             raise ValueError(f"start: expected 0 <= start < {n_test} (test windows), found {start}")
         chunk = windows[start:start + n_windows]
-        scaler = _scaler(run)
+        scaler = run_scaler(run)
         predicted = predict_windows(load_dmst_model(run, results_dir), chunk, N_HIS)
         predicted = np.asarray(scaler.inverse(predicted[:, step - 1].double().numpy()))
         true = np.asarray(scaler.inverse(chunk[:, N_HIS + step - 1].double().numpy()))
         index = np.arange(start, start + chunk.shape[0])
-        spd = _series(dataset).steps_per_day
+        spd = dataset_series(dataset).steps_per_day
         for node in nodes:
             frames.append(pd.DataFrame({
                 "model": model, "node": int(node), "window": index,
@@ -549,9 +513,9 @@ def network_snapshot(results: Iterable[dict], dataset: str, window: int,
         frame = pd.DataFrame(columns=columns)          # not run: the data need not even exist
         frame.attrs["layout"] = ""
         return frame
-    traces = prediction_traces(results, dataset, range(_series(dataset).n_nodes), 1, window,
+    traces = prediction_traces(results, dataset, range(dataset_series(dataset).n_nodes), 1, window,
                                (model,), step, profile, results_dir)
-    xy, layout = station_layout(_series(dataset))
+    xy, layout = station_layout(dataset_series(dataset))
     frame = traces.assign(x=xy[traces["node"].to_numpy(int), 0],
                           y=xy[traces["node"].to_numpy(int), 1])[columns]
     frame.attrs["layout"] = layout
@@ -577,7 +541,7 @@ def graph_matrices(result: dict, results_dir: str | Path | None = None) -> dict:
     """
     from stgkd.nn.dmst_gnode import DynamicGraph
     path = run_checkpoint(result, results_dir)
-    checkpoint = read_torch(path, RERUN_REMEDY)
+    checkpoint = read_checkpoint(path, "dmst")
     state = checkpoint["state_dict"]
     if "distance_hat" not in state or "pattern_hat" not in state:
         raise ValueError(f"result {result['experiment']}: expected a graph-ODE model "
@@ -633,7 +597,7 @@ def pick_trace_nodes(result: dict, start: int = 0, n_windows: int = 120,
         ``[busiest, typical]`` node indices (the same node twice only when N = 1).
     """
     windows = run_test_windows(result)[start:start + n_windows, N_HIS + step - 1]
-    readings = np.asarray(_scaler(result).inverse(windows.double().numpy()))
+    readings = np.asarray(run_scaler(result).inverse(windows.double().numpy()))
     spread = readings.std(axis=0, ddof=1)
     order = np.argsort(spread, kind="stable")
     return [int(order[-1]), int(order[(len(order) - 1) // 2])]

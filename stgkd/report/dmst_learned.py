@@ -60,11 +60,12 @@ def initial_model(result: dict, options: dict | None = None) -> nn.Module:
     :func:`stgkd.dmst.build_model` on the graphs of its training days with its options
     (``options``, else the result's ``reading`` less its scaling, else the defaults)."""
     from stgkd.dmst import build_model
-    from stgkd.report.dmst import N_HIS, N_PRED, _graphs, _series
+    from stgkd.report.dmst import N_HIS, N_PRED
+    from stgkd.runs import dataset_series, training_graphs
     if options is None:
         options = {k: v for k, v in (result.get("reading") or {}).items() if k != "scaling"}
-    series = _series(result["dataset"])
-    graphs = _graphs(result["dataset"], int(result["split_days"][0]))
+    series = dataset_series(result["dataset"])
+    graphs = training_graphs(result["dataset"], int(result["split_days"][0]))
     torch.manual_seed(int(result["seed"]))
     return build_model(result["model"], series.n_nodes, graphs, N_HIS, N_PRED, **options)
 
@@ -272,9 +273,10 @@ def training_batches(result: dict, n_batches: int = 4) -> list[tuple[torch.Tenso
     (:func:`stgkd.train.fit`'s permutation for its seed and epoch ``best_epoch``)."""
     from stgkd.dmst import make_multistep_windows
     from stgkd.dmst.scaling import DEFAULT_SCALING
-    from stgkd.report.dmst import N_HIS, N_PRED, _scaler, _series
-    data = make_multistep_windows(_series(result["dataset"]), tuple(result["split_days"]),
-                                  N_HIS, N_PRED, scaler=_scaler(result),
+    from stgkd.report.dmst import N_HIS, N_PRED, run_scaler
+    from stgkd.runs import dataset_series
+    data = make_multistep_windows(dataset_series(result["dataset"]), tuple(result["split_days"]),
+                                  N_HIS, N_PRED, scaler=run_scaler(result),
                                   scaling=result.get("scaling", DEFAULT_SCALING))
     config = result["train_config"]
     order = torch.randperm(data.train.shape[0], generator=torch.Generator().manual_seed(
@@ -290,16 +292,17 @@ def learned_parts(result: dict, n_batches: int = 6, k: int = K_NEIGHBOURS,
     :func:`learned_parts_table`), ``gradients`` (:func:`gradient_table`) and ``mixing``
     (:func:`mixing_spectra`). Takes ``n_batches`` forward and backward passes."""
     from stgkd.dmst.scaling import DEFAULT_SCALING, training_loss
-    from stgkd.report.dmst import _graphs, _scaler, load_dmst_model
+    from stgkd.report.dmst import load_dmst_model, run_scaler
+    from stgkd.runs import training_graphs
     trained = load_dmst_model(result, results_dir)
     start = initial_model(result)
     other = initial_model({**result, "seed": int(result["seed"]) + 1})
     graph, graph0 = dynamic_graph(trained), dynamic_graph(start)
-    road = _graphs(result["dataset"], int(result["split_days"][0]))["distance"]
+    road = training_graphs(result["dataset"], int(result["split_days"][0]))["distance"]
     share, chance = knn_road_agreement(graph, road, k)
     share0, _ = knn_road_agreement(graph0, road, k)
     mixing = mixing_spectra(trained)
-    loss_fn = training_loss(result.get("scaling", DEFAULT_SCALING), _scaler(result))
+    loss_fn = training_loss(result.get("scaling", DEFAULT_SCALING), run_scaler(result))
     batches = training_batches(result, n_batches)
     gradients = gradient_table(trained, start, batches, loss_fn,
                                result["train_config"]["lr"], run_steps(result))
@@ -341,10 +344,10 @@ def gradients_table(measured: Iterable[dict]) -> pd.DataFrame:
 def measure_runs(results: Iterable[dict], profile: str = "best", results_dir=None,
                  n_batches: int = 6) -> list[dict]:
     """:func:`learned_parts` of the pinned DMST-GNODE run (``dmst/<dataset>/dmst-gnode``,
-    lowest seed of the best profile, :func:`stgkd.report.kd.pick_runs`) of every data set
+    lowest seed of the best profile, :func:`stgkd.runs.pick_runs`) of every data set
     that has one with its checkpoint."""
     from stgkd.report.dmst import DMST_DATASETS, dmst_experiment
-    from stgkd.report.kd import pick_runs
+    from stgkd.runs import pick_runs
     names = [dmst_experiment(d, "DMST-GNODE") for d in DMST_DATASETS]
     measured = []
     for run in pick_runs(list(results), names, profile).values():

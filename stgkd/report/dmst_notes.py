@@ -89,3 +89,31 @@ def floor_forecasts(traces: pd.DataFrame, run: dict, units: str = "mph") -> str:
             f"{speed:.1f} {units} (the median measured where it happened) lies within "
             f"{width:.2g} standard deviations of that bound on the scale the models learn, so "
             f"a small error there lands below it.")
+
+
+def accuracy_rmse_consistency(series, test_start_day: int) -> list[str]:
+    """Do the paper's RMSE and accuracy figures of one data set fit each other?
+
+    The paper's accuracy is ``1 - ||Y - Ŷ||_F / ||Y||_F`` = ``1 - RMSE / RMS(Y)``, with
+    RMS(Y) the root mean square of the measured values. From Los-loop's test day
+    (``series``, the day starting at ``test_start_day``) this gives the accuracy the
+    paper's RMSE implies and the RMSE its accuracy implies; for BKK and PeMS08, whose
+    data we do not test on, the RMS(Y) their two figures imply.
+
+    Returns:
+        Three printed lines (Los-loop, BKK, PeMS08).
+    """
+    from stgkd.report.dmst import paper_figures
+    first_test = test_start_day * series.steps_per_day
+    rms_test = float(np.sqrt(np.mean(series.values[first_test:first_test
+                                                   + series.steps_per_day] ** 2)))
+    reported = paper_figures("losloop").set_index("metric")["paper_value"]
+    lines = [f"Los-loop test day: RMS speed {rms_test:.1f} mph; the paper's RMSE "
+             f"{reported['RMSE']} implies accuracy {1 - reported['RMSE'] / rms_test:.3f}; its "
+             f"accuracy {reported['Accuracy']} implies RMSE "
+             f"{(1 - reported['Accuracy']) * rms_test:.2f}"]
+    for name in ("BKK", "pems08"):
+        pair = paper_figures(name).set_index("metric")["paper_value"]
+        lines.append(f"{name}: RMSE / (1 - accuracy) = RMS(Y) = "
+                     f"{pair['RMSE'] / (1 - pair['Accuracy']):.1f}")
+    return lines

@@ -5,7 +5,7 @@ and predicted against true speed) and the t-SNE plot of the representation that 
 the output layer.
 
 Every function takes run results in the form of the result JSON files
-(``stgkd.results.load_results()``); the paper's numbers come from
+(``stgkd.runs.load_results()``); the paper's numbers come from
 :mod:`stgkd.reference` only, ours from the results and from
 :data:`stgkd.registry.EXPERIMENTS`.
 
@@ -24,15 +24,14 @@ import torch
 
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.data.windows import WindowedData
-from stgkd.io import RERUN_REMEDY, read_torch
 from stgkd.registry import EXPERIMENTS, KD_ROWS, KD_SETTINGS
-from stgkd.runner import load_model
 from stgkd.reference import kd_table, paper_datasets
-from stgkd.report.comparison import (NOT_YET_RUN, PROFILE_PREFERENCE, _best_candidates,
-                                     _check_profile, canonical_row, fill_from_best,
-                                     own_best_means, pair_on_common_seeds, profile_rank,
-                                     result_cells, seed_statistics)
-from stgkd.results import result_path
+from stgkd.report.comparison import (NOT_YET_RUN, best_candidates, canonical_row,
+                                     compare_experiments, fill_from_best, result_cells,
+                                     seed_statistics)
+from stgkd.report.settings import agreed_settings, defined_settings
+from stgkd.runs import (best_profile_results, check_profile, read_checkpoint, run_checkpoint,
+                        stgcn_from_state)
 
 # Error metrics of the KD tables: lower is better.
 ERROR_METRICS: tuple[str, ...] = ("MAE", "MAPE", "RMSE")
@@ -67,33 +66,6 @@ def kd_experiments(dataset: str) -> list[str]:
             *(f"kd/{dataset}/student-{loss}" for loss in KD_ROWS if loss in KD_SETTINGS[dataset])]
 
 
-def best_profile_results(results: Iterable[dict], profile: str = "best") -> list[dict]:
-    """The results of each experiment's best profile only (paper, else quick, else
-    smoke; :data:`~stgkd.report.comparison.PROFILE_PREFERENCE`), or of ``profile`` only,
-    so that a figure never mixes one experiment's profiles. Order is kept."""
-    _check_profile(profile)
-    results = list(results)
-    if profile != "best":
-        return [r for r in results if r["profile"] == profile]
-    best: dict[str, int] = {}
-    for r in results:
-        best[r["experiment"]] = min(best.get(r["experiment"], len(PROFILE_PREFERENCE) + 1),
-                                    profile_rank(r["profile"]))
-    return [r for r in results if profile_rank(r["profile"]) == best[r["experiment"]]]
-
-
-def pick_runs(results: Iterable[dict], experiments: Iterable[str],
-              profile: str = "best") -> dict[str, dict | None]:
-    """One run per experiment, for figures that show a single model: the lowest seed of
-    the experiment's best profile (or of ``profile``); ``None`` where none was run."""
-    chosen = {}
-    candidates = best_profile_results(results, profile)
-    for name in experiments:
-        runs = [r for r in candidates if r["experiment"] == name]
-        chosen[name] = min(runs, key=lambda r: r["seed"]) if runs else None
-    return chosen
-
-
 # ----------------------------------------------------------------------------- Table 3
 
 
@@ -108,7 +80,7 @@ def teacher_shares(results: Iterable[dict], profile: str = "best") -> pd.DataFra
         paper_row, ours_pct`` (100 * mean over seeds), ``ours_std`` (sample standard
         deviation in percentage points, NaN for one seed) and ``seeds``.
     """
-    _check_profile(profile)
+    check_profile(profile)
     rows = [{"profile": r["profile"], "experiment": r["experiment"], "our_dataset": r["dataset"],
              "paper_row": r.get("paper_row") or "", "pct": 100.0 * float(r["teacher_share"])}
             for r in results if r.get("teacher_share") is not None
@@ -143,39 +115,11 @@ def teacher_share_table(results: Iterable[dict], profile: str = "best") -> pd.Da
                   .assign(match=cells["model"].map(canonical_row))
                   .merge(shares.assign(match=shares["paper_row"].map(canonical_row)),
                          on=["our_dataset", "match"]))
-    best = _best_candidates(candidates).set_index("cell")
+    best = best_candidates(candidates).set_index("cell")
     return fill_from_best(cells, best, "ours_pct", "paper_pct")
 
 
 # ----------------------------------------------------------------------------- Table 6
-
-
-def _as_run_settings(experiment) -> dict[str, float]:
-    """Batch size, learning rate and loss weights of one experiment definition."""
-    return {"batch_size": float(experiment.batch_size),
-            "learning_rate": float(experiment.learning_rate),
-            **{k: float(v) for k, v in experiment.hyper.items()}}
-
-
-def _stored_settings(runs: list[dict]) -> dict[str, float]:
-    """The same settings as recorded in stored runs (one experiment, one profile).
-
-    Raises:
-        ValueError: the runs disagree on a setting.
-    """
-    seen: dict[str, set] = {}
-    for run in runs:
-        config = run.get("train_config", {})
-        values = {"batch_size": config.get("batch_size"), "learning_rate": config.get("lr"),
-                  **run.get("hyperparameters", {})}
-        for key, value in values.items():
-            if value is not None:
-                seen.setdefault(key, set()).add(float(value))
-    clash = {k: sorted(v) for k, v in seen.items() if len(v) > 1}
-    if clash:
-        raise ValueError(f"results of {runs[0]['experiment']} ({runs[0]['profile']}): expected "
-                         f"one value per setting over the seeds, found {clash}")
-    return {k: v.pop() for k, v in seen.items()}
 
 
 def hyperparameter_table(results: Iterable[dict] | None = None) -> pd.DataFrame:
@@ -207,11 +151,11 @@ def hyperparameter_table(results: Iterable[dict] | None = None) -> pd.DataFrame:
         column = TABLE6_COLUMN[dataset]
         for loss in settings:
             experiment = EXPERIMENTS[f"kd/{dataset}/student-{loss}"]
-            ours = _as_run_settings(experiment)
+            ours = defined_settings(experiment)
             theirs = paper[(paper["dataset"] == column) & (paper["row"] == KD_ROWS[loss])]
             theirs = dict(zip(theirs["metric"], theirs["value"].astype(float)))
             runs = [r for r in stored_runs if r["experiment"] == experiment.name]
-            stored = _stored_settings(runs) if runs else {}
+            stored = agreed_settings(runs) if runs else {}
             for setting in [s for s in TABLE6_SETTINGS if s in ours or s in theirs]:
                 value, reference = ours.get(setting, np.nan), theirs.get(setting, np.nan)
                 rows.append({
@@ -285,21 +229,15 @@ def claim_check(results: Iterable[dict], dataset: str = "pemsd7m",
     Raises:
         ValueError: ``dataset`` has no KD experiments, or an unknown ``profile``.
     """
-    _check_profile(profile)
+    check_profile(profile)
     names = kd_experiments(dataset)
     no_kd, lstcd = names[1], f"kd/{dataset}/student-lstcd"
     cells = result_cells(results)
     cells = cells[cells["experiment"].isin([no_kd, lstcd])]
     if profile != "best":
         cells = cells[cells["profile"] == profile]
-    pairing = pair_on_common_seeds(cells, no_kd, lstcd)
-    if pairing.compared:
-        chosen = {name: pairing.profile for name in (no_kd, lstcd)}
-        values = {name: pairing.means(name) for name in (no_kd, lstcd)}
-    else:                                      # shown from each one's best, not compared
-        shown = {name: own_best_means(cells, name) for name in (no_kd, lstcd)}
-        chosen = {name: shown[name][0] for name in shown}
-        values = {name: shown[name][1] for name in shown}
+    comparison = compare_experiments(cells, no_kd, lstcd)
+    pairing, chosen = comparison.pairing, comparison.profiles
     paper = kd_table(4)
     paper = paper[paper["dataset"].isin(paper_datasets(dataset))]
     paper = paper.assign(row=paper["model"].map(canonical_row))
@@ -312,8 +250,8 @@ def claim_check(results: Iterable[dict], dataset: str = "pemsd7m",
     rows = []
     for metric in CLAIM_METRICS:
         for horizon in CLAIM_HORIZONS:
-            base = values[no_kd].get((metric, horizon), np.nan)
-            distilled = values[lstcd].get((metric, horizon), np.nan)
+            base = comparison.value(no_kd, metric, horizon)
+            distilled = comparison.value(lstcd, metric, horizon)
             rows.append({
                 "metric": metric, "horizon_min": horizon, "student_no_kd": base,
                 "student_lstcd": distilled,
@@ -444,34 +382,13 @@ def training_curves(results: Iterable[dict], dataset: str) -> pd.DataFrame:
                                        "train_loss", "val_mae"])
 
 
-def run_checkpoint(result: dict, results_dir: str | Path | None = None) -> Path:
-    """Path of a run's checkpoint: ``result["checkpoint"]`` beside its result JSON.
-
-    Raises:
-        FileNotFoundError: the checkpoint is not there.
-    """
-    folder = result_path(result["profile"], result["experiment"], result["seed"],
-                         results_dir).parent
-    path = folder / result.get("checkpoint", f"seed{result['seed']}.pt")
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint of {result['experiment']} ({result['profile']}, "
-                                f"seed {result['seed']}): expected {path}, found no such file")
-    return path
-
-
-def load_run_model(result: dict, weights: np.ndarray, results_dir: str | Path | None = None):
-    """The trained STGCN of one run, on the graph ``weights`` [N, N] (the graph is not
-    stored in checkpoints), in eval mode."""
-    return load_model(run_checkpoint(result, results_dir), weights=weights).eval()
-
-
-def _check_scaler(path: Path, data: WindowedData) -> None:
+def _check_scaler(path: Path, state: dict, data: WindowedData) -> None:
     """A checkpoint that records its z-score must match the windows it is shown on.
 
     Raises:
         ValueError: the run was trained on another split (e.g. a smoke run's one day).
     """
-    scaler = read_torch(path, RERUN_REMEDY).get("scaler")
+    scaler = state.get("scaler")
     if scaler is None:
         return
     if not np.allclose([scaler["mean"], scaler["std"]], [data.scaler.mean, data.scaler.std]):
@@ -513,8 +430,9 @@ def prediction_trace(result: dict, data: WindowedData, weights: np.ndarray, node
         raise ValueError(f"start, n_windows: expected a range inside the {n_test} test windows, "
                          f"found {start} .. {start + n_windows - 1}")
     path = run_checkpoint(result, results_dir)
-    _check_scaler(path, data)
-    model = load_model(path, weights=weights)
+    state = read_checkpoint(path, "stgcn")
+    _check_scaler(path, state, data)
+    model = stgcn_from_state(state, weights)
     windows = data.test[start:start + n_windows]
     predicted = forecast(model, windows, data.n_his, data.n_pred)[:, step - 1, node]
     true = windows[:, data.n_his + step - 1, node]

@@ -11,7 +11,7 @@ the pruning interval, the target, one ``history`` entry per pruning step, and th
 channels kept per layer.
 
 Every function takes run results in the form of the result JSON files
-(``stgkd.results.load_results()``); paper numbers come from :mod:`stgkd.reference`.
+(``stgkd.runs.load_results()``); paper numbers come from :mod:`stgkd.reference`.
 
 >>> from stgkd.report import pruning_runs
 >>> len(pruning_runs([]))                                  # no runs yet
@@ -26,11 +26,12 @@ import pandas as pd
 
 from stgkd.registry import EXPERIMENTS, PRUNING_SETTINGS, SHORT_FINETUNE_SUFFIX
 from stgkd.reference import kd_table, paper_datasets
-from stgkd.report.comparison import (SeedPairing, _check_profile, canonical_row,
-                                     own_best_means, pair_on_common_seeds, result_cells)
+from stgkd.report.comparison import (SeedPairing, canonical_row, cells_better,
+                                     compare_experiments, result_cells)
 from stgkd.report.kd import (CLAIM_HORIZONS, CLAIM_METRICS, TABLE6_COLUMN, TABLE6_LABELS,
-                             RunWindows, best_profile_results, most_variable_node, pick_runs,
-                             prediction_trace)
+                             RunWindows, most_variable_node, prediction_trace)
+from stgkd.report.settings import defined_settings, recorded_settings
+from stgkd.runs import best_profile_results, check_profile, pick_runs
 
 # Table 8's pruning levels (percent of the prunable parameters removed) and Table 9's
 # rows in the paper's order ("97%" is Table 7's teacher pruned to the student's size).
@@ -45,6 +46,9 @@ SIZE_KINDS: tuple[str, ...] = ("teacher", "student W/O KD", "student LSTCD", "pr
                                "pruned W/O KD (Taylor)", "pruned W LSTCD (Algorithm 1)",
                                "teacher pruned W LSTCD")
 
+# the (metric, horizon) cells both pruning claims are judged on
+CLAIM_CELLS: tuple[tuple[str, float], ...] = tuple((m, h) for m in CLAIM_METRICS
+                                                   for h in CLAIM_HORIZONS)
 _HORIZON_KEYS = {15.0: "15min", 30.0: "30min", 45.0: "45min"}
 
 
@@ -333,21 +337,6 @@ def _table9_experiment(dataset: str, level: int) -> str:
             else f"prune/{dataset}/kdis-lstcd-{level}")
 
 
-def _stored_pruning_settings(runs: list[dict]) -> dict[str, set]:
-    """The Table 9 settings, fraction and interval the stored runs recorded."""
-    seen: dict[str, set] = {}
-    for run in runs:
-        config, pruning = run.get("train_config", {}), run.get("pruning", {})
-        values = {"batch_size": config.get("batch_size"), "learning_rate": config.get("lr"),
-                  **run.get("hyperparameters", {}), "fraction": pruning.get("fraction"),
-                  "interval_epochs": pruning.get("interval_epochs"),
-                  "interval_minibatches": pruning.get("interval_minibatches")}
-        for key, value in values.items():
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                seen.setdefault(key, set()).add(float(value))
-    return seen
-
-
 def table9_as_run(results: Iterable[dict] | None = None) -> pd.DataFrame:
     """KD paper Table 9 (Algorithm 1's batch size, learning rate and LSTCD weights per
     pruning level) beside our experiment definitions, with what the paper leaves out:
@@ -378,10 +367,7 @@ def table9_as_run(results: Iterable[dict] | None = None) -> pd.DataFrame:
         for level in TABLE9_LEVELS:
             name = _table9_experiment(dataset, level)
             experiment = EXPERIMENTS[name]
-            ours = {"batch_size": float(experiment.batch_size),
-                    "learning_rate": float(experiment.learning_rate),
-                    **{k: float(experiment.hyper.get(k, np.nan)) for k in ("alpha1", "alpha2",
-                                                                          "alpha3")}}
+            ours = {k: defined_settings(experiment).get(k, np.nan) for k in TABLE9_SETTINGS}
             cells = paper[(paper["dataset"] == column) & (paper["setting"] == f"pruned {level}%")]
             theirs = dict(zip(cells["metric"], cells["value"].astype(float)))
             plan = experiment.pruning
@@ -392,7 +378,7 @@ def table9_as_run(results: Iterable[dict] | None = None) -> pd.DataFrame:
                                         for k in TABLE9_SETTINGS),
                    "fraction": plan.fraction, "interval_epochs": plan.interval_epochs}
             runs = [r for r in stored_runs if r["experiment"] == name]
-            seen = _stored_pruning_settings(runs)
+            seen = recorded_settings(runs)
             minibatches = seen.get("interval_minibatches", set())
             row["interval_minibatches"] = (minibatches.copy().pop() if len(minibatches) == 1
                                            else np.nan)
@@ -450,21 +436,10 @@ def _cell_values(frame: pd.DataFrame, key: str, name: str, value: str) -> dict:
     return {(m, h): v for m, h, v in zip(hit["metric"], hit["horizon_min"], hit[value])}
 
 
-def _count(ours: dict, against: dict, strict: bool) -> tuple[int | None, bool | None]:
-    """(cells where ``ours`` is better, whether it is in all of them); (None, None)
-    unless both have every claim cell."""
-    keys = [(m, h) for m in CLAIM_METRICS for h in CLAIM_HORIZONS]
-    if any(k not in ours or k not in against or np.isnan(ours[k]) or np.isnan(against[k])
-           for k in keys):
-        return None, None
-    better = sum(bool(ours[k] < against[k] if strict else ours[k] <= against[k]) for k in keys)
-    return better, better == len(keys)
-
-
 def _claim_cells(results: Iterable[dict], dataset: str, profile: str) -> pd.DataFrame:
     """:func:`result_cells` of ``results`` in ``profile`` (all profiles for "best"),
     after checking the profile and that ``dataset`` has pruning experiments."""
-    _check_profile(profile)
+    check_profile(profile)
     pruning_experiments(dataset)                      # checks the data set
     cells = result_cells(results)
     return cells if profile == "best" else cells[cells["profile"] == profile]
@@ -472,17 +447,19 @@ def _claim_cells(results: Iterable[dict], dataset: str, profile: str) -> pd.Data
 
 def _compare(cells: pd.DataFrame, ours: str, against: str, strict: bool):
     """Compare two experiments of :func:`result_cells` on the seeds both have, in the
-    best profile that holds both (:func:`pair_on_common_seeds`).
+    best profile that holds both (:func:`~stgkd.report.comparison.compare_experiments`).
 
     Returns:
-        ``(pairing, better, holds)``: the :class:`SeedPairing`, the cells where ``ours``
-        is better and whether it is in all of them (both None when not compared).
+        ``(comparison, better, holds)``: the :class:`~stgkd.report.comparison.Comparison`,
+        the cells where ``ours`` is better and whether it is in all of them (both None
+        when not compared).
     """
-    pairing = pair_on_common_seeds(cells, ours, against)
-    if not pairing.compared:
-        return pairing, None, None
-    better, holds = _count(pairing.means(ours), pairing.means(against), strict)
-    return pairing, better, holds
+    comparison = compare_experiments(cells, ours, against)
+    if not comparison.compared:
+        return comparison, None, None
+    better, holds = cells_better(comparison.values[ours], comparison.values[against],
+                                 CLAIM_CELLS, strict)
+    return comparison, better, holds
 
 
 def _verdict(holds, better, cells: int, pairing: SeedPairing) -> str:
@@ -533,11 +510,12 @@ def pruning_claim(results: Iterable[dict], dataset: str, profile: str = "best") 
                         "Student W pruning algorithm", "Student LSTCD"))
     rows = []
     for table, level, ours, against, strict, setting, paper_ours, paper_against in comparisons:
-        pairing, better, holds = _compare(cells_of_runs, ours, against, strict)
+        comparison, better, holds = _compare(cells_of_runs, ours, against, strict)
+        pairing = comparison.pairing
         paper = _paper_cells(dataset, table, setting)
-        paper_better, paper_holds = _count(_cell_values(paper, "row", paper_ours, "value"),
-                                           _cell_values(paper, "row", paper_against, "value"),
-                                           strict)
+        paper_better, paper_holds = cells_better(
+            _cell_values(paper, "row", paper_ours, "value"),
+            _cell_values(paper, "row", paper_against, "value"), CLAIM_CELLS, strict)
         criterion = ("lower MAE and RMSE at 15, 30 and 45 min" if strict
                      else "MAE and RMSE no higher at 15, 30 and 45 min")
         cells = len(CLAIM_METRICS) * len(CLAIM_HORIZONS)
@@ -601,11 +579,10 @@ def finetune_ablation(results: Iterable[dict], dataset: str, profile: str = "bes
         for suffix, finetune in (("", "profile's epochs"), (SHORT_FINETUNE_SUFFIX, "one epoch")):
             ours = f"prune/{dataset}/kdis-lstcd-{level}{suffix}"
             against = f"prune/{dataset}/taylor-{level}{suffix}"
-            pairing, better, holds = _compare(cells_of_runs, ours, against, strict=True)
+            comparison, better, holds = _compare(cells_of_runs, ours, against, strict=True)
+            pairing = comparison.pairing
             # the paired seeds; a run compared with nothing shows its best profile's
-            mae = {name: _mae_string(pairing.means(name) if pairing.compared
-                                     else own_best_means(cells_of_runs, name)[1])
-                   for name in (ours, against)}
+            mae = {name: _mae_string(comparison.values[name]) for name in (ours, against)}
             rows.append({"level_pct": level, "finetune": finetune, "ours": ours,
                          "against": against, "profile": pairing.profile or pairing.reason,
                          "seeds": len(pairing.seeds), "taylor_mae": mae[against],

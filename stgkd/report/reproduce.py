@@ -13,7 +13,8 @@ from pathlib import PurePosixPath
 
 from stgkd.concurrent_runs import prerequisites
 from stgkd.registry import EXPERIMENTS, TEACHER_SEED, get_experiment
-from stgkd.report.comparison import PROFILE_PREFERENCE, canonical_row, profile_rank
+from stgkd.report.comparison import canonical_row
+from stgkd.runs import PROFILE_PREFERENCE, profile_rank
 
 # The profile a command names for an experiment nobody has run yet.
 DEFAULT_PROFILE = "paper"
@@ -143,7 +144,7 @@ def reproduce_note(experiments: Iterable[str], profile: str = "best",
     Args:
         experiments: the registered experiments the table or figure shows.
         profile: the page's profile parameter (``"best"`` or a profile name).
-        results: the stored run results (e.g. :func:`stgkd.results.load_results`): which
+        results: the stored run results (e.g. :func:`stgkd.runs.load_results`): which
             seeds and profile each experiment is shown with.
         checkpoints: the figure also loads each run's checkpoint.
         also: other files it reads (e.g. a benchmark JSON), as paths.

@@ -28,7 +28,7 @@ import pandas as pd
 
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.claims import interval_text, overall_verdict
-from stgkd.report.comparison import profile_rank
+from stgkd.runs import profile_rank
 from stgkd.report.verdicts import NOT_COMPARED, best_common_seeds, paired_difference
 
 HORIZONS = ("15min", "30min", "45min")

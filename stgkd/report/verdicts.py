@@ -121,9 +121,9 @@ def best_common_seeds(first: dict[str, dict], second: dict[str, dict]
                       ) -> tuple[str, list[int]]:
     """The profile to pair two experiments in and the seeds both have there, from
     ``{profile: {seed: value}}`` of each side: the best profile
-    (:func:`~stgkd.report.comparison.profile_rank`) in which they share a seed;
+    (:func:`~stgkd.runs.profile_rank`) in which they share a seed;
     ``("", [])`` when there is none."""
-    from stgkd.report.comparison import profile_rank
+    from stgkd.runs import profile_rank
     shared = [p for p in set(first) & set(second) if set(first[p]) & set(second[p])]
     if not shared:
         return "", []
