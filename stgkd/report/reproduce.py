@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
 from stgkd.concurrent_runs import prerequisites
-from stgkd.registry import EXPERIMENTS, TEACHER_SEED, get_experiment
+from stgkd.registry import EXPERIMENTS, TEACHER_SEED, Experiment, get_experiment
 from stgkd.report.comparison import canonical_row
 from stgkd.runs import PROFILE_PREFERENCE, profile_rank
 
@@ -31,7 +31,8 @@ def table_experiments(table: int) -> list[str]:
     keys = {(d, canonical_row(m), s) for d, m, s in
             zip(cells["our_dataset"], cells["model"], cells["setting"].fillna(""))}
     rows = {(d, m) for d, m, _ in keys}
-    return [name for name, e in EXPERIMENTS.items() if e.paper_row
+    # the KD paper's tables hold STGCN rows only; a DMST row has no paper_setting
+    return [name for name, e in EXPERIMENTS.items() if isinstance(e, Experiment) and e.paper_row
             and (e.dataset, canonical_row(e.paper_row)) in rows
             and (not e.paper_setting
                  or (e.dataset, canonical_row(e.paper_row), e.paper_setting) in keys)]
