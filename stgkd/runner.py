@@ -258,19 +258,9 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
     series = load_series(experiment.dataset)
     split = prof.split_days or DEFAULT_SPLITS[experiment.dataset]
     data = make_windows(series, split)
-    model = STGCN(series.n_nodes, experiment.blocks, n_his=data.n_his, weights=series.weights)
-    loss_fn, teacher_info = supervised_mse, None
-    if experiment.loss != "supervised":
-        loss_fn, teacher_info = distillation_loss(experiment, profile, results_dir, series, data,
-                                                   device, teacher_cache, progress)
-    pruning_info, earlier_pruning_s = None, 0.0
-    if experiment.pruning is not None:
-        model, pruning_info, prune_teacher = prune_model(
-            experiment, profile, seed, device, results_dir, series, data, loss_fn,
-            teacher_cache, progress)
-        teacher_info = teacher_info or prune_teacher
-        # pruning time of earlier sessions; this session's is inside the clock below
-        earlier_pruning_s = pruning_info["wall_time_s"] - pruning_info.pop("session_time_s")
+    model, loss_fn, teacher_info, pruning_info, earlier_pruning_s = model_to_train(
+        experiment, profile, seed, device, results_dir, series, data, teacher_cache, progress)
+    if pruning_info is not None:
         # the pruned model before any fine-tuning (after one epoch and after all of them
         # are in the fine-tuning history's per-epoch metrics)
         pruning_info["after_pruning"] = {
@@ -299,6 +289,33 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
     if n_processes > 1:
         distributed.broadcast_object(result)
     return result
+
+
+def model_to_train(experiment: Experiment, profile: str, seed: int, device: str, results_dir,
+                   series, data, teacher_cache: bool, progress: bool):
+    """The model a row trains and its loss: a fresh STGCN of ``experiment.blocks`` (its
+    initial weights drawn from the seeded generator), or Algorithm 1's pruned model of
+    the row's start checkpoint; the supervised loss or the distillation loss around the
+    trained teacher.
+
+    Returns:
+        ``(model, loss_fn, teacher_info, pruning_info, earlier_pruning_s)``: the teacher's
+        provenance (None without one), the pruning record (None without pruning) and the
+        pruning time of earlier sessions (this session's is inside the caller's clock).
+    """
+    model = STGCN(series.n_nodes, experiment.blocks, n_his=data.n_his, weights=series.weights)
+    loss_fn, teacher_info = supervised_mse, None
+    if experiment.loss != "supervised":
+        loss_fn, teacher_info = distillation_loss(experiment, profile, results_dir, series, data,
+                                                   device, teacher_cache, progress)
+    pruning_info, earlier_pruning_s = None, 0.0
+    if experiment.pruning is not None:
+        model, pruning_info, prune_teacher = prune_model(
+            experiment, profile, seed, device, results_dir, series, data, loss_fn,
+            teacher_cache, progress)
+        teacher_info = teacher_info or prune_teacher
+        earlier_pruning_s = pruning_info["wall_time_s"] - pruning_info.pop("session_time_s")
+    return model, loss_fn, teacher_info, pruning_info, earlier_pruning_s
 
 
 def run_result(row: Experiment | DMSTExperiment, profile: str, seed: int, series, data,

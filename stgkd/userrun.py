@@ -27,14 +27,14 @@ from stgkd.data import DataFormatError, load_custom, make_windows
 from stgkd.data.fetch import sha256_file
 from stgkd.evaluate import evaluate_split
 from stgkd.registry import TEACHER_SEED, Experiment, PruningPlan
-from stgkd.runner import distillation_loss, prune_model, seed_everything, stgcn_result
+from stgkd.runner import model_to_train, seed_everything, stgcn_result
 from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import STGCN
 from stgkd.prune.algorithm import step_share
 from stgkd.provenance import now_iso
 from stgkd.runs import load_result, result_path, stored_or_resume_path
 from stgkd.runlock import lock_run
-from stgkd.train import TrainConfig, fit, supervised_mse
+from stgkd.train import TrainConfig, fit
 from stgkd.userconfig import USER_PROFILE, ConfigError, ExperimentFile, load, split_days
 
 
@@ -224,18 +224,8 @@ def _train(run, config, series, data, seed, device, results_dir, progress, teach
         return lambda m: evaluate_split(m, data, split, steps=horizons, step_minutes=minutes,
                                         device=device)
 
-    model = STGCN(series.n_nodes, experiment.blocks, n_his=data.n_his, weights=series.weights)
-    loss_fn, teacher_info = supervised_mse, None
-    if experiment.loss != "supervised":
-        loss_fn, teacher_info = distillation_loss(experiment, profile, results_dir, series, data,
-                                                  device, teacher_cache, progress)
-    pruning_info, earlier_pruning_s = None, 0.0
-    if experiment.pruning is not None:
-        model, pruning_info, prune_teacher = prune_model(experiment, profile, seed, device,
-                                                         results_dir, series, data, loss_fn,
-                                                         teacher_cache, progress)
-        teacher_info = teacher_info or prune_teacher
-        earlier_pruning_s = pruning_info["wall_time_s"] - pruning_info.pop("session_time_s")
+    model, loss_fn, teacher_info, pruning_info, earlier_pruning_s = model_to_train(
+        experiment, profile, seed, device, results_dir, series, data, teacher_cache, progress)
     t = config.training
     train_config = TrainConfig(epochs=run.epochs, batch_size=experiment.batch_size,
                                lr=experiment.learning_rate, lr_decay=t.lr_decay,

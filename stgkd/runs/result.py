@@ -66,6 +66,9 @@ class RunResult(Mapping):
 
     DMST comparison rows: model, scaler, scaling, test_loss, pattern_graph_edges,
     reading.
+
+    Runs of an experiment file (:mod:`stgkd.userrun`): role (teacher, student, base or
+    pruned), experiment_file (its path and sha256), run_settings (what a rerun must match).
     """
 
     experiment: str
@@ -103,6 +106,9 @@ class RunResult(Mapping):
     scaling: str = ABSENT
     test_loss: float = ABSENT
     pattern_graph_edges: int = ABSENT
+    role: str = ABSENT
+    experiment_file: dict = ABSENT
+    run_settings: dict = ABSENT
     # the stored key order, so that a result written back is the file it was read from
     _order: tuple = field(default=(), repr=False, compare=False)
 
@@ -180,6 +186,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "teacher_share": _NUMBER, "loss_terms": (dict,), "correlation_share": _NUMBER,
     "reading": (dict,), "pruning": (dict,), "model": (str,), "scaler": (dict,),
     "scaling": (str,), "test_loss": _NUMBER, "pattern_graph_edges": (int,),
+    "role": (str,), "experiment_file": (dict,), "run_settings": (dict,),
 }
 assert set(_TYPES) == set(_FIELD_NAMES), "every RunResult field has its stored types"
 
