@@ -49,8 +49,10 @@ from stgkd.userrun import summary
 
 torch.set_num_threads(1)   # small models: one thread is quick, and steady on a busy machine
 workdir = Path(tempfile.mkdtemp(prefix="stgkd-your-network-"))
-os.environ["STGKD_RESULTS"] = str(workdir / "results")   # the results store of this page
 os.chdir(workdir)
+# the results store of this page, named relative to its folder, so that the printed paths
+# read as they would in the reader's own project (results/...), not as a temporary folder
+os.environ["STGKD_RESULTS"] = "results"
 
 
 def stgkd(command: str) -> None:
