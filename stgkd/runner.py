@@ -29,8 +29,8 @@ from stgkd.prune import algorithm1
 from stgkd.provenance import data_files, now_iso, provenance
 from stgkd.registry import (TEACHER_SEED, DMSTExperiment, Experiment, Profile, get_experiment,
                             get_profile)
-from stgkd.runs import (load_result, load_stgcn, result_path, result_problems,
-                        stored_or_resume_path, results_root)
+from stgkd.runs import (RunResult, load_result, load_stgcn, result_path, results_root,
+                        stored_or_resume_path)
 from stgkd.runlock import lock_run
 from stgkd.train import HISTORY_FIELDS, TrainConfig, fit, supervised_mse
 
@@ -364,9 +364,7 @@ def run_result(row: Experiment | DMSTExperiment, profile: str, seed: int, series
     result |= extras or {}
     # every field a run stores is declared in stgkd.runs.RunResult: a new one is added
     # there first, so that the stored result reads back
-    problems = result_problems(result)
-    if problems:
-        raise ValueError(f"result of {row.name}: not a valid run result: {'; '.join(problems)}")
+    RunResult.from_dict(result)
     return result
 
 

@@ -296,26 +296,28 @@ def root(tmp_path_factory):
 
 
 def test_a_variant_run_records_its_reading_and_reloads(root):
-    from stgkd.report.dmst import load_dmst_model, run_test_windows
+    from stgkd.report.dmst import run_test_windows
+    from stgkd.runs import load_run_model
     name = "dmst/losloop/dmst-gnode-no-ode"
     result = run_experiment(name, "smoke", 0, results_dir=root, progress=False)
     assert result["scaling"] == "boxcox"
     assert result["reading"] == {"scaling": "boxcox", "st_module": "stgcn", "without": ["ode"]}
     assert result["parameters"] == _counts(207)["no-ode"]
-    model = load_dmst_model(result, root)
+    model = load_run_model(result, results_dir=root)
     assert count_parameters(model) == _counts(207)["no-ode"]
     assert run_test_windows(result).shape[1:] == (24, 207)
 
 
 def test_an_mph_loss_run_trains_in_mph(root):
     from stgkd.dmst.run import predict_windows
-    from stgkd.report.dmst import load_dmst_model, run_scaler, run_test_windows
+    from stgkd.report.dmst import run_scaler, run_test_windows
+    from stgkd.runs import load_run_model
     result = run_experiment("dmst/losloop/st-gcn-boxcox-mph-loss", "smoke", 0,
                             results_dir=root, progress=False)
     assert result["reading"] == {"scaling": "boxcox-mph-loss"}
     # the stored test loss is the MSE in mph of the stored model's forecasts
     windows = run_test_windows(result)
-    pred = predict_windows(load_dmst_model(result, root), windows, 12).double()
+    pred = predict_windows(load_run_model(result, results_dir=root), windows, 12).double()
     scaler = run_scaler(result)
     mph = torch.mean((scaler.inverse(pred) - scaler.inverse(windows[:, 12:].double())) ** 2)
     assert result["test_loss"] == pytest.approx(float(mph), rel=1e-5)

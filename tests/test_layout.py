@@ -10,16 +10,16 @@ SOURCES = sorted([*REPO.glob("stgkd/**/*.py"), *REPO.glob("notebooks/*.py"),
                   *REPO.glob("benchmarks/*.py")])
 
 
-def private_uses(path: Path) -> list[str]:
+def private_uses(path: Path, root: Path = REPO) -> list[str]:
     """``from stgkd.x import _name`` and ``module._name`` (``module`` an imported stgkd
-    module) in one file: private names reached across modules."""
+    module) in one file: private names reached across modules (named relative to ``root``)."""
     tree = ast.parse(path.read_text(), filename=str(path))
     found, modules = [], set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("stgkd"):
             for alias in node.names:
                 if alias.name.startswith("_") and not alias.name.startswith("__"):
-                    found.append(f"{path.relative_to(REPO)}:{node.lineno} imports "
+                    found.append(f"{path.relative_to(root)}:{node.lineno} imports "
                                  f"{node.module}.{alias.name}")
                 else:
                     modules.add(alias.asname or alias.name)
@@ -31,7 +31,7 @@ def private_uses(path: Path) -> list[str]:
         if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
                 and not node.attr.startswith("__") and isinstance(node.value, ast.Name)
                 and node.value.id in modules):
-            found.append(f"{path.relative_to(REPO)}:{node.lineno} uses "
+            found.append(f"{path.relative_to(root)}:{node.lineno} uses "
                          f"{node.value.id}.{node.attr}")
     return found
 
@@ -40,17 +40,8 @@ def test_the_private_use_finder_sees_both_forms(tmp_path):
     source = tmp_path / "example.py"
     source.write_text("from stgkd.io import _atomic, read_json\nimport stgkd.io as io\n"
                       "from stgkd import baselines\nbaselines._ring(3)\nio.read_json\n")
-    uses = [use.split(" ", 1)[1] for use in private_uses_in(source, tmp_path)]
+    uses = [use.split(" ", 1)[1] for use in private_uses(source, tmp_path)]
     assert uses == ["imports stgkd.io._atomic", "uses baselines._ring"]
-
-
-def private_uses_in(path: Path, root: Path) -> list[str]:
-    global REPO
-    saved, REPO = REPO, root
-    try:
-        return private_uses(path)
-    finally:
-        REPO = saved
 
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(REPO)))

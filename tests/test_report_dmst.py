@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 import torch
 
+from stgkd.runs import load_run_model
 from stgkd.report.dmst import (DMST_HORIZONS, METRIC_COLUMNS, dmst_claim, dmst_table,
-                               dmst_view, graph_matrices, graph_summary, load_dmst_model,
+                               dmst_view, graph_matrices, graph_summary,
                                model_overview, pick_trace_nodes,
                                paper_figures, prediction_traces, station_layout, target_clock,
                                training_curves)
@@ -317,7 +318,7 @@ def test_prediction_traces_match_the_model_on_hand_cut_windows(synthetic_run):
         prediction_traces([result], "synthetic", [0], start=25, models=("DMST-GNODE",),
                           results_dir=root)
     with pytest.raises(ValueError, match="classical"):
-        load_dmst_model(svr, root)
+        load_run_model(svr, results_dir=root)
     assert prediction_traces([], "synthetic", [0], results_dir=root).empty
 
 

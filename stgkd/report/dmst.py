@@ -378,18 +378,6 @@ def run_test_windows(result: dict) -> torch.Tensor:
                                   scaling=result.get("scaling", DEFAULT_SCALING)).test
 
 
-def load_dmst_model(result: dict, results_dir: str | Path | None = None) -> torch.nn.Module:
-    """The trained neural model of one DMST run, in eval mode
-    (:func:`stgkd.runs.load_run_model`).
-
-    Raises:
-        ValueError: a classical model (ARIMA, SVR: no checkpoint) or a checkpoint for
-            another number of nodes.
-        FileNotFoundError: the checkpoint is missing.
-    """
-    return load_run_model(result, results_dir=results_dir)
-
-
 # ----------------------------------------------------------------------------- Figures 14-16
 
 
@@ -414,7 +402,7 @@ def prediction_traces(results: Iterable[dict], dataset: str, nodes: Sequence[int
     test windows, at forecast step ``step`` (4 = 20 min), in original units.
 
     Each model's run is the lowest seed of its best profile (or of ``profile``); its
-    checkpoint is loaded (:func:`load_dmst_model`) and the test windows ``start ..
+    checkpoint is loaded (:func:`stgkd.runs.load_run_model`) and the test windows ``start ..
     start + n_windows - 1`` of its own split (fewer when the test days end first) are
     forecast; models not run, or classical, give no rows.
 
@@ -450,7 +438,7 @@ def prediction_traces(results: Iterable[dict], dataset: str, nodes: Sequence[int
             raise ValueError(f"start: expected 0 <= start < {n_test} (test windows), found {start}")
         chunk = windows[start:start + n_windows]
         scaler = run_scaler(run)
-        predicted = predict_windows(load_dmst_model(run, results_dir), chunk, N_HIS)
+        predicted = predict_windows(load_run_model(run, results_dir=results_dir), chunk, N_HIS)
         predicted = np.asarray(scaler.inverse(predicted[:, step - 1].double().numpy()))
         true = np.asarray(scaler.inverse(chunk[:, N_HIS + step - 1].double().numpy()))
         index = np.arange(start, start + chunk.shape[0])

@@ -16,7 +16,7 @@ graph ODE's feature mixing, measured on a stored run against the model it starte
   coordinate whose gradient keeps its sign moves ``lr`` a step, one whose sign flips
   from batch to batch moves a fraction of it.
 
-Checkpoints are read only through :func:`stgkd.report.dmst.load_dmst_model` (weights only).
+Checkpoints are read only through :func:`stgkd.runs.load_run_model` (weights only).
 """
 from __future__ import annotations
 
@@ -292,9 +292,9 @@ def learned_parts(result: dict, n_batches: int = 6, k: int = K_NEIGHBOURS,
     :func:`learned_parts_table`), ``gradients`` (:func:`gradient_table`) and ``mixing``
     (:func:`mixing_spectra`). Takes ``n_batches`` forward and backward passes."""
     from stgkd.dmst.scaling import DEFAULT_SCALING, training_loss
-    from stgkd.report.dmst import load_dmst_model, run_scaler
-    from stgkd.runs import training_graphs
-    trained = load_dmst_model(result, results_dir)
+    from stgkd.report.dmst import run_scaler
+    from stgkd.runs import load_run_model, training_graphs
+    trained = load_run_model(result, results_dir=results_dir)
     start = initial_model(result)
     other = initial_model({**result, "seed": int(result["seed"]) + 1})
     graph, graph0 = dynamic_graph(trained), dynamic_graph(start)

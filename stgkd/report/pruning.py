@@ -367,7 +367,8 @@ def table9_as_run(results: Iterable[dict] | None = None) -> pd.DataFrame:
         for level in TABLE9_LEVELS:
             name = _table9_experiment(dataset, level)
             experiment = EXPERIMENTS[name]
-            ours = {k: defined_settings(experiment).get(k, np.nan) for k in TABLE9_SETTINGS}
+            defined = defined_settings(experiment)
+            ours = {k: defined.get(k, np.nan) for k in TABLE9_SETTINGS}
             cells = paper[(paper["dataset"] == column) & (paper["setting"] == f"pruned {level}%")]
             theirs = dict(zip(cells["metric"], cells["value"].astype(float)))
             plan = experiment.pruning

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from numbers import Real
 from pathlib import Path
+import typing
 from typing import Any
 
 
@@ -37,8 +38,6 @@ class _Absent:
 
 
 ABSENT: Any = _Absent()
-
-_NUMBER = (int, float)
 
 
 @dataclass(frozen=True, eq=False)   # equality is the mapping's: equal to its stored dict
@@ -115,12 +114,15 @@ class RunResult(Mapping):
     # ------------------------------------------------------------------ reading
 
     @classmethod
-    def from_dict(cls, payload: Any, path: str | Path | None = None) -> RunResult:
+    def from_dict(cls, payload: Any, path: str | Path | None = None,
+                  remedy: str = "") -> RunResult:
         """Check a parsed result JSON and type it.
 
         Args:
             payload: the parsed JSON.
             path: the file it came from, for the error message.
+            remedy: what to do about an invalid file (with ``path``), e.g. the command
+                that re-creates it.
 
         Raises:
             ValueError (:class:`stgkd.io.StoredFileError` when ``path`` is given): not
@@ -129,7 +131,7 @@ class RunResult(Mapping):
         """
         problems = result_problems(payload)
         if problems:
-            raise _invalid(path, payload, problems)
+            raise _invalid(path, payload, problems, remedy)
         return cls(**payload, _order=tuple(payload))
 
     def to_dict(self) -> dict:
@@ -173,22 +175,18 @@ _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(RunResult) if f.nam
 REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(RunResult)
                                          if f.name != "_order" and f.default is not ABSENT)
 
-# Python types each field may hold (int stands for a JSON integer; float accepts an
-# integer too, as JSON writes 1.0 as 1 in other tools; bool is never a number here).
-_TYPES: dict[str, tuple[type, ...]] = {
-    "experiment": (str,), "profile": (str,), "seed": (int,), "dataset": (str,),
-    "description": (str,), "paper_row": (str,), "split_days": (list,), "n_imputed": (int,),
-    "windows": (dict,), "train_config": (dict,), "test": (dict,), "provenance": (dict,),
-    "parameters": (int, type(None)), "checkpoint": (str,), "best_epoch": (int,),
-    "val": (dict,), "history": (list,), "blocks": (list,), "flops_per_window": (int,),
-    "loss": (str,), "hyperparameters": (dict,), "paper_setting": (str,),
-    "selection": (str,), "data_files": (list,), "teacher": (dict, type(None)),
-    "teacher_share": _NUMBER, "loss_terms": (dict,), "correlation_share": _NUMBER,
-    "reading": (dict,), "pruning": (dict,), "model": (str,), "scaler": (dict,),
-    "scaling": (str,), "test_loss": _NUMBER, "pattern_graph_edges": (int,),
-    "role": (str,), "experiment_file": (dict,), "run_settings": (dict,),
-}
-assert set(_TYPES) == set(_FIELD_NAMES), "every RunResult field has its stored types"
+
+
+def _stored_types(hint) -> tuple[type, ...]:
+    """The Python types a field annotated ``hint`` may hold in the parsed JSON: the
+    annotation's types, a float also as an int (JSON writes 1.0 as 1 in other tools)."""
+    return tuple(t for member in (typing.get_args(hint) or (hint,))
+                 for t in ((int, float) if member is float else (member,)))
+
+
+# Python types each field may hold, from the annotations above (bool is never a number)
+_HINTS = typing.get_type_hints(RunResult)
+_TYPES: dict[str, tuple[type, ...]] = {name: _stored_types(_HINTS[name]) for name in _FIELD_NAMES}
 
 
 def _type_name(value) -> str:
@@ -228,9 +226,8 @@ def result_problems(payload: Any) -> list[str]:
         allowed = _TYPES.get(name)
         if allowed is None:
             continue
-        wrong_number = allowed == _NUMBER and isinstance(value, bool)
-        wrong_int = int in allowed and isinstance(value, bool)
-        if not isinstance(value, allowed) or wrong_number or wrong_int:
+        # bool is an int subclass, but true/false is never a count or a number here
+        if not isinstance(value, allowed) or (int in allowed and isinstance(value, bool)):
             expected = " or ".join("null" if t is type(None) else t.__name__ for t in allowed)
             problems.append(f"{name}: expected {expected}, found {_type_name(value)}")
     if isinstance(payload.get("test"), dict):
@@ -250,10 +247,11 @@ def result_problems(payload: Any) -> list[str]:
     return problems
 
 
-def _invalid(path: str | Path | None, payload: Any, problems: list[str]) -> ValueError:
+def _invalid(path: str | Path | None, payload: Any, problems: list[str],
+             remedy: str = "") -> ValueError:
     from stgkd.io import StoredFileError
     problem = "not a valid run result: " + "; ".join(problems)
     if path is None:
         label = payload.get("experiment", "?") if isinstance(payload, dict) else "?"
         return ValueError(f"result of {label}: {problem}")
-    return StoredFileError(path, problem)
+    return StoredFileError(path, problem, remedy)

@@ -50,14 +50,9 @@ def read_result(path: str | Path, root: str | Path | None = None) -> RunResult:
         StoredFileError: the file is cut or garbled, or not a valid run result (the
             message names the file, the wrong field and the command that re-creates it).
     """
-    from stgkd.io import StoredFileError
     path = Path(path)
-    payload = read_json(path, rerun_remedy(path, root))
-    try:
-        return RunResult.from_dict(payload, path)
-    except StoredFileError as error:
-        raise StoredFileError(path, str(error).split(": ", 1)[1],
-                              rerun_remedy(path, root)) from None
+    remedy = rerun_remedy(path, root)
+    return RunResult.from_dict(read_json(path, remedy), path, remedy)
 
 
 def load_result(profile: str, experiment: str, seed: int,
