@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 TORCH_SPEC ?= torch==2.13.0
 NOTEBOOKS := $(sort $(wildcard notebooks/*.py))
 GENERATED := book/_generated
-# Which stored results the notebooks show: best (paper, else quick, else smoke) or one profile
+# Which stored results the notebooks show: best (full, else quick, else smoke) or one profile
 PROFILE ?= best
 
 .PHONY: venv test unit notebooks nbval book book-html browser screenshots readme benchmark clean

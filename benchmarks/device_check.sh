@@ -9,7 +9,7 @@
 # into ./data (git ignores it) and take that folder along, e.g. `cp -r ../shared/data data`.
 #
 # 1. the KD tables (Tables 2, 4, 5: teacher, student without KD, a student per loss) of
-#    the paper profile from scratch, 9 runs at a time, stopped after KD_LIMIT_S seconds
+#    the full profile from scratch, 9 runs at a time, stopped after KD_LIMIT_S seconds
 #    (default 420) if unfinished: $OUT/kd-tables.json (benchmarks/kd_tables_time.py);
 # 2. with the time left of BUDGET_S (default 540), the speed benchmark of the teacher and
 #    the student on the GPU, eager, compiled and the first implementation, training steps
@@ -21,7 +21,7 @@
 #    $OUT/peer-stgcn-cuda.json;
 # 4. $OUT/device.txt (nvidia-smi, python and torch versions) and $OUT/log.txt.
 #
-# DEVICE (cuda), PROFILE (paper) and SPEED_MODELS ("teacher student") may be
+# DEVICE (cuda), PROFILE (full) and SPEED_MODELS ("teacher student") may be
 # set too, e.g. DEVICE=cpu PROFILE=smoke SPEED_MODELS=student to check this script on a CPU.
 #
 # Copy the JSON files into results/benchmarks/ (named as the scripts would name them:
@@ -32,7 +32,7 @@ PYTHON=${PYTHON:-python3}
 BUDGET_S=${BUDGET_S:-540}
 KD_LIMIT_S=${KD_LIMIT_S:-420}
 DEVICE=${DEVICE:-cuda}
-PROFILE=${PROFILE:-paper}
+PROFILE=${PROFILE:-full}
 SPEED_MODELS=${SPEED_MODELS:-teacher student}
 PEER=${PEER:-../shared/peers/hazdzz-stgcn}
 start=$(date +%s)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The seed grid of the paper profile on a GPU machine lent for a short while: as many
+# The seed grid of the full profile on a GPU machine lent for a short while: as many
 # runs as fit in RUN_LIMIT_S seconds (default 480), JOBS at a time (default 12), then the
 # files they wrote (finished results and checkpoints, and the resume states of runs cut
 # by the limit) copied under $OUT/results with their paths kept. No installs: it uses
@@ -9,11 +9,11 @@
 #   OUT=/some/folder bash benchmarks/device_grid.sh
 #
 # Copy $OUT/results over results/ and commit; a cut run continues on any machine with
-# the same `stgkd run <experiment> --seed <S> --profile paper` (its resume state came back).
+# the same `stgkd run <experiment> --seed <S> --profile full` (its resume state came back).
 #
 # GRID (default: the rows the claims compare, in the order the seeds are most needed,
 # then the DMST comparison's readings and ablations on Los-loop) is a list of
-# "experiment:seeds" words; DEVICE (cuda), PROFILE (paper) may be set, e.g.
+# "experiment:seeds" words; DEVICE (cuda), PROFILE (full) may be set, e.g.
 #   DEVICE=cpu PROFILE=smoke JOBS=2 RUN_LIMIT_S=60 GRID="kd/losloop/student-lord:0" \
 #     OUT=/tmp/grid bash benchmarks/device_grid.sh
 # checks this script on a CPU.
@@ -23,7 +23,7 @@ PYTHON=${PYTHON:-python3}
 RUN_LIMIT_S=${RUN_LIMIT_S:-480}
 JOBS=${JOBS:-12}
 DEVICE=${DEVICE:-cuda}
-PROFILE=${PROFILE:-paper}
+PROFILE=${PROFILE:-full}
 K=kd/pemsd7m; P=prune/pemsd7m; L=kd/losloop; D=dmst/losloop
 # the DMST comparison asked again on Los-loop: the cheap graph models under each target
 # scaling, then DMST-GNODE under each scaling, ST module and ablation

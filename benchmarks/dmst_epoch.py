@@ -1,4 +1,4 @@
-"""The cost of one paper-profile Los-loop epoch of the DMST-GNODE comparison's graph models,
+"""The cost of one full-profile Los-loop epoch of the DMST-GNODE comparison's graph models,
 from a few timed training steps: 42 steps of 32 windows (forward, MSE, backward, Adam) plus
 the forecasts of the validation and test days that every epoch evaluates.
 
@@ -91,7 +91,7 @@ def main(argv=None) -> int:
     dtw_cached_s = time.perf_counter() - start
     assert (cached == pattern).all()
     graphs = {"distance": series.weights, "pattern": pattern}
-    steps_per_epoch = -(-min(PROFILES["paper"].dmst.epoch_windows, len(data.train)) // BATCH_SIZE)
+    steps_per_epoch = -(-min(PROFILES["full"].dmst.epoch_windows, len(data.train)) // BATCH_SIZE)
     eval_windows = torch.cat([data.val, data.test])
 
     models, optimizers = {}, {}

@@ -183,7 +183,7 @@ def main(argv=None) -> int:
                         help="named architectures to time (default: all three)")
     parser.add_argument("--no-checkpoints", dest="checkpoints", action="store_false",
                         help="do not time the stored compacted pruned models (by default each "
-                             "paper-profile prune run's checkpoint is timed)")
+                             "full-profile prune run's checkpoint is timed)")
     parser.add_argument("--repeats", type=int, default=5, help="timed rollouts per model (default 5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed rollouts first (default 1)")
     parser.add_argument("--eval-batch", type=int, default=32,

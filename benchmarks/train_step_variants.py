@@ -400,7 +400,7 @@ def measure(config: dict, series, windows: torch.Tensor, n_his: int, variants: l
 
 
 def distinct_compacted_models() -> list[tuple[dict, list[str]]]:
-    """The compacted models of the stored paper-profile pruning runs (seed 0), one per
+    """The compacted models of the stored full-profile pruning runs (seed 0), one per
     distinct architecture: ``(config, the experiments that have it)``. A run fine-tuned
     from another (``-ft1``) keeps its architecture, so the two are timed once."""
     distinct: dict[str, tuple[dict, list[str]]] = {}
@@ -421,7 +421,7 @@ def main(argv=None) -> int:
                         help=f"training steps of {BATCH} windows per round (default 5)")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5)")
     parser.add_argument("--checkpoints", action="store_true",
-                        help="also time the compacted model of every stored paper-profile "
+                        help="also time the compacted model of every stored full-profile "
                              "pruning run (seed 0), once per distinct architecture, on "
                              "PeMSD7(M)'s nodes")
     parser.add_argument("--compacted-variants", nargs="+", default=["eager", "compiled"],

@@ -72,7 +72,7 @@ Markdown(f"""
   refused unless its shape is the one above, it holds whole days and its readings pass the
   same checks as every other data set (finite, speeds within range).
 - **What changes in the book**: after `stgkd run kd/pems08/teacher kd/pems08/student-lstcd ...
-  --profile paper` (and the `prune/pems08/...` and `dmst/pems08/...` runs), the PeMSD8 rows
+  --profile full` (and the `prune/pems08/...` and `dmst/pems08/...` runs), the PeMSD8 rows
   of Tables 2-5, 7 and 8, Table 3's PeMSD8 shares, the PeMSD8 panels of the pruning figures
   and the PeMS08 rows of the DMST comparison fill in on the next `make book`; until then each
   page lists the paper's PeMSD8 numbers alone and says so.

@@ -19,14 +19,14 @@
 # (for error metrics, a positive difference means ours is worse).
 #
 # A cell is filled by the run whose `dataset` and `paper_row` name it, from the best
-# profile available: **paper** (the paper's settings: 50 epochs), else **quick** (three
+# profile available: **full** (the KD paper's settings: 50 epochs), else **quick** (three
 # epochs), else **smoke** (three days of data, one epoch: a pipeline check, far from
 # the paper by design). The profile column says which; "not yet run" means no run of
 # that row exists yet. Table 1 sizes are **computed** from the architectures and its
 # times come from the speed **benchmark**.
 
 # %% tags=["parameters", "remove-cell"]
-profile = "best"     # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
+profile = "best"     # "best" (full > quick > smoke per row) or one of "full", "quick", "smoke"
 results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 
 # %% tags=["remove-input"]
@@ -141,7 +141,7 @@ show(dmst[["dataset", "our_dataset", "model", "metric", "horizon_min", "paper_va
             "ours", "ours_std", "seeds", "difference", "profile"]],
      index=["dataset", "metric"], digits=4, by="",
      names={"our_dataset": "ours on", "horizon_min": "min", "paper_value": "paper"},
-     note=f"Our DMST rows: {dmst_budget('paper', results, short=True)}.")
+     note=f"Our DMST rows: {dmst_budget('full', results, short=True)}.")
 show_reproduce([e for e in dmst["experiment"] if e], profile, results,
                what="the DMST-GNODE figures")
 
@@ -158,7 +158,7 @@ if len(extra):
     extra = extra.dropna(axis=1, how="all")
     for prefix, part in extra.groupby(extra["experiment"].str.split("/").str[0], sort=False):
         display(Markdown(f"**{prefix} runs**"
-                         + (f" ({dmst_budget('paper', results)})" if prefix == "dmst" else "")))
+                         + (f" ({dmst_budget('full', results)})" if prefix == "dmst" else "")))
         show(part.dropna(axis=1, how="all").drop(columns=["paper_row"], errors="ignore"),
              index=["experiment", "metric"], by="our_dataset")
         show_reproduce(part["experiment"].unique(), profile, results, what=f"the {prefix} runs")

@@ -29,7 +29,7 @@
 #
 # **How the tables are filled.** Every number labelled "ours" is read from the committed
 # run results (`results/<profile>/kd/...`), the paper's from `stgkd/reference/`. A row
-# uses the best profile available: **paper** (the paper's settings, 50 epochs), else
+# uses the best profile available: **full** (the paper's settings, 50 epochs), else
 # **quick** (three epochs), else **smoke** (a pipeline check on three days, far from the
 # paper by design); the `profile` column names it. A row that nobody has run says
 # **not yet run**; re-running `make book` after `stgkd run ...` fills it in. PeMSD8's
@@ -46,7 +46,7 @@
 #   float16 (relative rounding at most 2⁻¹¹).
 
 # %% tags=["parameters", "remove-cell"]
-profile = "best"     # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
+profile = "best"     # "best" (full > quick > smoke per row) or one of "full", "quick", "smoke"
 results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 
 # %% tags=["remove-input"]

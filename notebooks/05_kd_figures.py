@@ -30,7 +30,7 @@
 # line and left out of the figure.
 
 # %% tags=["parameters", "remove-cell"]
-profile = "best"     # "best" (paper > quick > smoke per experiment) or one profile
+profile = "best"     # "best" (full > quick > smoke per experiment) or one profile
 results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 dataset = "pemsd7m"  # the KD data set to draw ("pemsd7m" as the paper, or "losloop")
 trace_start = 60     # first test window of the traces and the t-SNE (60: early morning)

@@ -89,7 +89,7 @@ if benchmark is None:
 # PyTorch (`streaming_s`), under `torch.compile` (`compiled_s`) and exported to ONNX and
 # run by onnxruntime (`onnx_s`); `fastest` names the quickest and `speedup` is the first
 # implementation's time over it. Below the named architectures come the compacted
-# pruned models of every stored `paper`-profile pruning run (seed 0), each timed with
+# pruned models of every stored `full`-profile pruning run (seed 0), each timed with
 # its own kept channel counts on PeMSD7(M)'s 228 nodes: their real speed, not a masked
 # model's zeros. The first implementation is timed for the named architectures only.
 # Each machine's newest benchmark is shown (ONNX is timed on CPUs only).
@@ -107,7 +107,7 @@ def rollout_view(frame: pd.DataFrame) -> None:
          names={"first_s": "first (s)", "speedup": "speed-up"})
     pruned = frame[~named].dropna(axis=1, how="all")
     if len(pruned):
-        display(Markdown(f"The {len(pruned)} compacted pruned models (seed 0, `paper settings`):"))
+        display(Markdown(f"The {len(pruned)} compacted pruned models (seed 0, full profile):"))
         show(pruned.assign(model=pruned["model"].str.replace("prune/", "", regex=False)),
              index="model", digits=digits)
 
@@ -304,7 +304,7 @@ else:
 # is therefore timed but marked not equal. This CPU has no bfloat16 instructions (no
 # AVX-512 at all; the run records it), so PyTorch emulates bfloat16 and the variant is
 # several times slower: it would only count on a CPU with AVX-512 BF16 or AMX, and then
-# only after a paper-profile teacher run shows the same accuracy. What bounds the eager
+# only after a full-profile teacher run shows the same accuracy. What bounds the eager
 # step is visible in PyTorch's profiler (`torch.profiler` over a teacher step): the
 # temporal convolutions, whose backward pass through oneDNN costs about three times
 # their forward, take about half of it, and the graph products most of the rest.
@@ -412,7 +412,7 @@ if scaling:
 # %% [markdown]
 # ## A DMST epoch
 #
-# Seconds per paper-profile Los-loop epoch (42 training steps and the validation and
+# Seconds per full-profile Los-loop epoch (42 training steps and the validation and
 # test forecasts) of each graph model of the DMST comparison and of DMST-GNODE's
 # variants, at one thread (`python benchmarks/dmst_epoch.py --threads 1`); a loaded
 # machine makes these upper bounds.
@@ -444,7 +444,7 @@ else:
 # ## The KD tables from scratch
 #
 # How long it takes to reproduce Tables 2, 4 and 5: the teacher, the student without KD
-# and one student per distillation loss, trained and evaluated under the paper profile
+# and one student per distillation loss, trained and evaluated under the full profile
 # with `stgkd run --jobs` (the students start once the teacher is stored). The target
 # is under 15 minutes on one H100. `python benchmarks/kd_tables_time.py --device
 # cuda --jobs 9` measures it on a GPU machine and stores the figure; on the 2-core CPU

@@ -24,7 +24,7 @@
 # here is our reading of its prose and of its sources, part by part, as set out in
 # {doc}`/dmst_reading`.
 #
-# **Budget.** The paper trains for 600 epochs (its Figure 13). Our `paper` profile trains
+# **Budget.** The paper trains for 600 epochs (its Figure 13). Our `full` profile trains
 # each neural model for far fewer epochs, stops early when the validation MAE stops
 # improving, and caps the windows of an epoch (drawn afresh each epoch: all of
 # Los-loop's, a fraction of PeMSD7(M)'s) so that the larger data set fits a CPU budget
@@ -70,7 +70,7 @@
 # says **not yet run**, and a figure without its runs says so instead of drawing.
 
 # %% tags=["parameters", "remove-cell"]
-profile = "best"        # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
+profile = "best"        # "best" (full > quick > smoke per row) or one of "full", "quick", "smoke"
 results_dir = None      # None: $STGKD_RESULTS, else results/ of the checkout
 dataset = "losloop"     # the data set of the figures
 trace_start = 0         # first test window of Figures 14-15
@@ -120,7 +120,7 @@ def dmst_tables(table: pd.DataFrame, name: str) -> None:
         display(view[[c for c in errors if c[1] in metrics]])
     runs = view[[c for c in view.columns if not c[0]]]
     runs.columns = [c[1] for c in runs.columns]
-    display(Markdown(f"**The runs** ({dmst_budget('paper', results)})"))
+    display(Markdown(f"**The runs** ({dmst_budget('full', results)})"))
     show(runs.reset_index(), index="model", once=("device", "profile"))
     show_reproduce(rows["experiment"], profile, results, what=f"the {name} tables")
 
@@ -298,7 +298,7 @@ show_reproduce([dmst_experiment(d, m) for d in DMST_DATASETS
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 
-readings = dmst_readings_table(results, "losloop", profile="paper")
+readings = dmst_readings_table(results, "losloop", profile="full")
 plain = readings[(readings["without"] == "") & readings["st_module"].isin(["", "stgcn"])
                  & readings["model"].isin(["ST-GCN", "MST-GCN", "ST-NODE", "DMST-GNODE"])]
 if len(plain):

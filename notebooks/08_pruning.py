@@ -47,7 +47,7 @@
 #   step; Table 7 prunes once per epoch;
 # - **Table 8** prunes every two epochs ("pruning operations are performed after every
 #   two cycles") until the level is reached, then fine-tunes the compacted model with
-#   the supervised loss for the profile's epochs (50 in the paper profile);
+#   the supervised loss for the profile's epochs (50 in the full profile);
 # - **Table 7** prunes the teacher until it has no more parameters than the student
 #   (10,144 on PeMSD7(M)), then trains the compacted model with the same LSTCD;
 # - Table 8's "25/50/75%" are read as **pruning levels**, the share of the prunable
@@ -59,14 +59,14 @@
 #   and in the loss the model is trained with while it is pruned.
 #
 # **How the tables are filled**: as in {doc}`the distillation chapter </_generated/04_kd_tables>`, each row uses the
-# best profile stored (paper, else quick, else smoke) and names it; a row nobody has
+# best profile stored (full, else quick, else smoke) and names it; a row nobody has
 # run says **not yet run**. Table 7's "Student W/O pruning algorithm" is the
 # predetermined LSTCD student (its paper numbers are Table 4's), so
 # `kd/<dataset>/student-lstcd` fills it; its "Teacher" is `kd/<dataset>/teacher`.
 # PeMSD8's rows stay "not yet run" until its full data file is supplied.
 
 # %% tags=["parameters", "remove-cell"]
-profile = "best"     # "best" (paper > quick > smoke per row) or one of "paper", "quick", "smoke"
+profile = "best"     # "best" (full > quick > smoke per row) or one of "full", "quick", "smoke"
 results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 trace_start = 60     # first test window of Figures 4-5 (60: early morning of the first test day)
 n_windows = 50       # windows traced (the paper's 50 data points)
@@ -462,7 +462,7 @@ if not history.empty:
 #
 # Test MAE 15 minutes ahead against the parameter count (log scale) for every teacher,
 # student and pruning run of each data set, each in its best profile (named in the
-# legend where it is not the paper profile). Points lower and further left are better.
+# legend where it is not the full profile). Points lower and further left are better.
 
 # %% tags=["hide-input"]
 points = {d: size_and_error(results, d, profile) for d in DATASETS}
@@ -474,7 +474,7 @@ else:
     markers = dict(zip(SIZE_KINDS, "s^vDoPX"))
     for ax, (dataset, frame) in zip(axes.flat, points.items()):
         for kind, group in frame.groupby("kind", sort=False):
-            profiles = sorted(set(group["profile"]) - {"paper"})
+            profiles = sorted(set(group["profile"]) - {"full"})
             ax.scatter(group["parameters"], group["value"], marker=markers[kind], s=45,
                        label=kind + (f" ({', '.join(profiles)})" if profiles else ""))
             # the level beside each pruned base (Taylor above, Algorithm 1 below: at one
@@ -487,7 +487,7 @@ else:
                             xytext=offset, textcoords="offset points")
         ax.set(xscale="log", xlabel="parameters", ylabel="test MAE at 15 min",
                title=dataset)
-    legend_outside(axes.flat[-1], title="our runs (paper settings)", fontsize=7)
+    legend_outside(axes.flat[-1], title="our runs (full profile)", fontsize=7)
     fig.tight_layout()
     plt.show()
     caption("Test MAE 15 minutes ahead against the parameter count (log scale) of each of our "

@@ -34,7 +34,7 @@
 # **Seeds.** Every distilled student, whatever its seed, distils from the seed-0 teacher
 # of its data set, and every pruning run prunes the seed-0 pruning base: the seed changes
 # the student's initial weights and the order of its minibatches, not the teacher. All runs
-# compared here use the `paper` run profile (the paper's 50 epochs and settings; the DMST
+# compared here use the `full` run profile (the paper's 50 epochs and settings; the DMST
 # comparison's own profile is 60 epochs of Adam, not that paper's 600).
 #
 # **Which epoch.** The KD paper does not say which epoch it reports. Our default is the
@@ -58,7 +58,7 @@ from stgkd.selection import RULES
 
 pd.set_option("display.max_rows", 100)
 pd.set_option("display.max_colwidth", 80)
-results = load_results(results_dir, "paper")
+results = load_results(results_dir, "full")
 verdicts = claim_verdicts(results)
 # every run a claim compares: its proposed model and its baseline, on each data set
 CLAIM_RUNS = list(dict.fromkeys(name.format(dataset=d) for claim in CLAIMS for d in claim.datasets
@@ -106,7 +106,7 @@ for paper_name, group in verdicts.groupby("paper", sort=False):
     display(claim_view(group))
 
 # %% tags=["remove-input"]
-show_reproduce(CLAIM_RUNS, "paper", results, what="the verdict tables of this page")
+show_reproduce(CLAIM_RUNS, "full", results, what="the verdict tables of this page")
 
 # %% [markdown]
 # The figures behind each claim: MAE at each horizon of the proposed model against the
@@ -155,7 +155,7 @@ convergence.assign(
 # %% tags=["remove-input"]
 show_reproduce([f"kd/{d}/{n}" for d in ("pemsd7m", "losloop")
                 for n in ("student-lstcd", "student-no-kd", "student-lrd-l2", "student-lrd-kl",
-                          "student-lskd")], "paper", results, what="this table")
+                          "student-lskd")], "full", results, what="this table")
 
 # %% [markdown]
 # ## Table 3: how often does LORD hand a target to the teacher?
@@ -179,7 +179,7 @@ shares.assign(**{"ours (%)": [
     ["paper (%)", "ours (%)", "n", "paper inside ours"]]
 
 # %% tags=["remove-input"]
-show_reproduce(list(shares["experiment"].unique()), "paper", results, what="this table")
+show_reproduce(list(shares["experiment"].unique()), "full", results, what="this table")
 
 # %% [markdown]
 # ## Does the epoch rule change a verdict?
@@ -210,7 +210,7 @@ rules.rename(columns={"mean_abs_rel_diff_pct": "mean |ours − paper| %"}).set_i
     ["rule", "metric"])
 
 # %% tags=["remove-input"]
-show_reproduce(["kd/pemsd7m/student-no-kd"], "paper", results, what="this table")
+show_reproduce(["kd/pemsd7m/student-no-kd"], "full", results, what="this table")
 
 # %% tags=["remove-input"]
 known = rules.dropna(subset=["mean_abs_rel_diff_pct"])
@@ -220,7 +220,7 @@ if known["rule"].nunique() < len(RULES):
     missing = sorted(set(RULES) - set(known["rule"]))
     text = (f"Not yet answerable: the rules {', '.join(missing)} need runs of "
             f"`kd/pemsd7m/student-no-kd` that recorded their per-epoch test metrics "
-            f"(`stgkd run kd/pemsd7m/student-no-kd --profile paper --seed 1 2 3`).")
+            f"(`stgkd run kd/pemsd7m/student-no-kd --profile full --seed 1 2 3`).")
 else:
     best = known.loc[known["mean_abs_rel_diff_pct"].idxmin()]
     text = (f"The rule **{best['rule']}** brings our MAE nearest the paper's "

@@ -41,7 +41,7 @@ from stgkd.report import (dose_experiments, dose_response_table, dose_verdicts, 
 from stgkd.runs import load_results
 
 pd.set_option("display.max_colwidth", 70)
-results = load_results(results_dir, "paper")
+results = load_results(results_dir, "full")
 DATASETS = {"losloop": "Los-loop", "pemsd7m": "PeMSD7(M)"}
 # the runs of the dose-response: each share's students and the student without KD
 DOSE_RUNS = [n for d in DATASETS for n in [*dose_experiments(d), f"kd/{d}/student-no-kd"]]
@@ -67,7 +67,7 @@ readings.round({"alpha1": 3}).assign(
 ).set_index("experiment")
 
 # %% tags=["remove-input"]
-show_reproduce(readings["experiment"], "paper", results, one_seed=True, what="this table")
+show_reproduce(readings["experiment"], "full", results, one_seed=True, what="this table")
 
 # %% [markdown]
 # ## Which normalisation of D can meet Table 3?
@@ -102,10 +102,10 @@ for number, dataset in enumerate(ran, start=1):
         f"band is our student without distillation (mean ± std)."))
 if not ran:
     display(Markdown("No dose-response run is stored yet: `stgkd run "
-                     "kd/losloop/student-lstcd-corr0 ... --profile paper --seed 0 1 2`."))
+                     "kd/losloop/student-lstcd-corr0 ... --profile full --seed 0 1 2`."))
 
 # %% tags=["remove-input"]
-show_reproduce(DOSE_RUNS, "paper", results, what="the figures and the two tables below")
+show_reproduce(DOSE_RUNS, "full", results, what="the figures and the two tables below")
 
 # %% [markdown]
 # The runs behind the figures (seeds: how many are stored; MAE mean over them):
@@ -171,7 +171,7 @@ for dataset in DATASETS:
                 "against zero share": (verdict_counts(mine) if len(mine) else "no paired seed")})
 (pd.DataFrame(frames).set_index(["data set", "term", "share"]) if frames else
  Markdown("No single-term run is stored yet: `stgkd run kd/losloop/student-ltcd-corr1e-1 "
-          "kd/losloop/student-lscd-corr1e-1 --profile paper --seed 0 1 2`."))
+          "kd/losloop/student-lscd-corr1e-1 --profile full --seed 0 1 2`."))
 
 # %% [markdown]
 # **Reproduce.** The commands and files are under each table and figure. The code is

@@ -49,9 +49,9 @@ from stgkd.runs import load_results
 EXPERIMENTS = ["kd/losloop/teacher", "kd/losloop/student-no-kd", "kd/losloop/student-lord",
                "kd/losloop/student-lstcd", "prune/losloop/base"]
 series = load_series("losloop")
-runs = published_protocol_runs(load_results(results_dir, "paper"), EXPERIMENTS,
+runs = published_protocol_runs(load_results(results_dir, "full"), EXPERIMENTS,
                                results_dir=results_dir, series=series)
-stored = load_results(results_dir, "paper")
+stored = load_results(results_dir, "full")
 summary = published_protocol_summary(runs)
 
 # %% [markdown]
@@ -73,7 +73,7 @@ shown = shown.rename(columns={
 shown.set_index(["experiment", "min"])
 
 # %% tags=["remove-input"]
-show_reproduce(EXPERIMENTS, "paper", stored, checkpoints=True, also=["stgkd/reference/"],
+show_reproduce(EXPERIMENTS, "full", stored, checkpoints=True, also=["stgkd/reference/"],
                what="this table (each run's checkpoint, evaluated as the page is built)")
 
 # %% [markdown]

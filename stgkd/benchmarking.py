@@ -31,7 +31,7 @@ from stgkd.data import load_series
 from stgkd.io import write_json
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS, STGCN
 from stgkd.provenance import device_description, git_commit, now_iso
-from stgkd.runs import load_results, read_checkpoint, results_root
+from stgkd.runs import load_results, read_checkpoint, results_root, run_dir
 
 # The named STGCN architectures the benchmarks time: hidden-block channels
 # [[c_in, c_hidden, c_out], ...] of the KD paper's teacher, pruning base and student.
@@ -141,16 +141,16 @@ def onnx_forecasters(model: STGCN, n_pred: int, args: argparse.Namespace) -> dic
 
 
 def stored_compacted_models(root=None) -> list[dict]:
-    """One subject per stored paper-profile pruned run (seed 0) whose compacted
+    """One subject per stored full-profile pruned run (seed 0) whose compacted
     checkpoint exists: ``{"key": experiment, "config": its model config, "full": False}``,
     sorted by experiment. A run whose channels are a named architecture's (the unpruned
     base, :data:`MODELS`) is left to that name."""
     named = [[list(block) for block in blocks] for blocks in MODELS.values()]
     subjects = []
-    for result in load_results(root, profile="paper"):
+    for result in load_results(root, profile="full"):
         if not result["experiment"].startswith("prune/") or not result.get("checkpoint"):
             continue
-        path = results_root(root) / "paper" / result["experiment"] / result["checkpoint"]
+        path = run_dir("full", result["experiment"], root) / result["checkpoint"]
         if path.is_file() and result["seed"] == 0:
             state = read_checkpoint(path, "stgcn")
             if [list(block) for block in state["model_config"]["blocks"]] in named:

@@ -10,7 +10,8 @@ import time
 import torch
 
 from stgkd.distributed import backend_for, finish, init_from_env, launch, launched_size, world
-from stgkd.registry import EXPERIMENTS, PROFILES, DMSTExperiment, get_experiment, get_profile
+from stgkd.registry import (EXPERIMENTS, PROFILES, DMSTExperiment, canonical_profile,
+                            get_experiment, get_profile)
 from stgkd.runner import run_experiment
 from stgkd.io import StoredFileError
 from stgkd.runs import load_result, read_result, result_path
@@ -304,6 +305,16 @@ _STEPS = _count(1, "at least 1 step ahead")
 _SEED = _count(0, "a seed, a whole number of at least 0")
 
 
+def _profile_name(text: str) -> str:
+    """A profile named on the command line; a former name (``paper``) still works and
+    says what it is called now (argparse then checks the name against the profiles)."""
+    name = canonical_profile(text)
+    if name != text:
+        print(f"note: the profile {text!r} is now called {name!r}",
+              file=sys.stderr)
+    return name
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stgkd", description="Reproduce the STGCN knowledge-distillation and pruning paper "
@@ -314,13 +325,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="list experiments and how many seeds each profile has stored")
-    p.add_argument("--profile", choices=list(PROFILES))
+    p.add_argument("--profile", type=_profile_name, choices=list(PROFILES))
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("show", help="describe an experiment and print its stored test metrics")
     p.add_argument("name", help="experiment name, e.g. kd/pemsd7m/teacher; or an experiment "
                    "file (.toml) or one of its runs, e.g. user/my_network/teacher")
-    p.add_argument("--profile", default="paper", choices=list(PROFILES))
+    p.add_argument("--profile", type=_profile_name, default="full", choices=list(PROFILES))
     p.add_argument("--seed", type=_SEED, default=0)
     p.add_argument("--json", action="store_true", help="also print the whole result file")
     p.set_defaults(func=_cmd_show)
@@ -332,8 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="+", help="experiment names (see `stgkd list`), or `all`, "
                    "or experiment files (.toml, see `stgkd init`; they name their own seeds "
                    "and device)")
-    p.add_argument("--profile", default="quick", choices=list(PROFILES),
-                   help="smoke: seconds; quick: minutes; paper: the paper's 50 epochs")
+    p.add_argument("--profile", type=_profile_name, default="quick", choices=list(PROFILES),
+                   help="smoke: seconds; quick: minutes; full: the KD paper's 50 epochs "
+                   "(formerly called paper)")
     p.add_argument("--seed", dest="seeds", type=_SEED, nargs="+", default=[0], metavar="SEED",
                    help="one or more seeds (default 0)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda")
@@ -370,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read a speed matrix (CSV, one row per time step, one column "
                        "per node, in the units the model was trained on), take its last 12 rows "
                        "and write the rolled-out forecast: one row per step ahead.",
-                       epilog="Example: stgkd predict results/paper/kd/pemsd7m/student-lstcd/"
+                       epilog="Example: stgkd predict results/full/kd/pemsd7m/student-lstcd/"
                        "seed0.pt --input recent.csv --output forecast.csv")
     p.add_argument("checkpoint", help="a run checkpoint, results/<profile>/<experiment>/seed<S>.pt")
     p.add_argument("--input", required=True, help="CSV speed matrix [time steps, nodes]")

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 import torch
 import torch.distributed as dist
 
-# rank 0 validates and tests alone while the others wait in a collective: a paper-profile
+# rank 0 validates and tests alone while the others wait in a collective: a full-profile
 # teacher's test rollout on a CPU takes minutes, far below this
 COLLECTIVE_TIMEOUT = dt.timedelta(hours=2)
 

@@ -59,14 +59,14 @@ def _horizons(keys: Iterable[str]) -> str:
 
 def _dmst_lines(results: list[dict]) -> list[str]:
     """RMSE at 20 / 40 / 60 min of every model of the DMST-GNODE comparison, one column
-    per data set with at least one paper-profile run."""
-    table = dmst_table(results, profile="paper")
+    per data set with at least one full-profile run."""
+    table = dmst_table(results, profile="full")
     datasets = [d for d in DMST_DATASETS if (table[table["dataset"] == d]["seeds"] > 0).any()]
     if not datasets:
         return []
     horizons = [metric_column("rmse", h) for h in DMST_HORIZONS]
     lines = ["", "| DMST-GNODE comparison, RMSE at " + _horizons(DMST_HORIZONS)
-             + f" (paper profile: {dmst_budget('paper', results, short=True)}) | "
+             + f" (full profile: {dmst_budget('full', results, short=True)}) | "
              + " | ".join(DATASET_TITLES[d] for d in datasets) + " |",
              "|---|" + "---|" * len(datasets)]
     for model, rows in table.groupby("model", sort=False):
@@ -80,16 +80,16 @@ def _dmst_lines(results: list[dict]) -> list[str]:
 
 
 def _other_runs_lines(results: list[dict]) -> list[str]:
-    """The paper-profile KD and pruning runs on data sets the KD paper does not use."""
+    """The full-profile KD and pruning runs on data sets the KD paper does not use."""
     cells = reference_cells()
     kd_paper_datasets = set(cells[cells["source"] == "KD paper"]["our_dataset"])
     rows = [r for r in results if r["dataset"] not in kd_paper_datasets
-            and r["profile"] == "paper" and not r["experiment"].startswith("dmst/")]
+            and r["profile"] == "full" and not r["experiment"].startswith("dmst/")]
     if not rows:
         return []
     lines = []
     for horizons, group in _by_horizons(rows).items():
-        lines += ["", f"| KD and pruning runs on a data set the KD paper does not use (paper "
+        lines += ["", f"| KD and pruning runs on a data set the KD paper does not use (full "
                       f"profile) | seed | MAE {horizons} | RMSE {horizons} |", "|---|---|---|---|"]
         for r in group:
             mae = " / ".join(f"{m['mae']:.3f}" for m in r["test"].values())

@@ -1,5 +1,5 @@
 """The experiment registry: what each row of the two papers' tables is (data set, model,
-loss, settings) and the profiles (how much data, how many epochs) every row runs under.
+loss, settings); the profiles every row runs under are in :mod:`stgkd.profiles`.
 
 Nothing here trains: :mod:`stgkd.runner` trains and stores an STGCN row
 (:class:`Experiment`), :mod:`stgkd.dmst.run` a row of the DMST-GNODE comparison
@@ -13,47 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from stgkd.nn.stgcn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS
+# the run profiles live in stgkd.profiles (which the results store reads without the rows)
+from stgkd.profiles import (LEGACY_PROFILE_NAMES, PROFILES, DMSTBudget, Profile,  # noqa: F401
+                            canonical_profile, get_profile)
 
-
-@dataclass(frozen=True)
-class DMSTBudget:
-    """The training budget of a neural DMST-GNODE comparison run under one profile
-    (:func:`stgkd.dmst.run.run_dmst`): at most ``max_epochs``, stopping once the
-    validation MAE has not improved for ``patience`` epochs (None: never early), each
-    epoch at most ``epoch_windows`` training windows drawn afresh (None: all)."""
-
-    max_epochs: int
-    patience: int | None = None
-    epoch_windows: int | None = None
-
-
-@dataclass(frozen=True)
-class Profile:
-    """How much of the data and how many epochs an experiment runs with: ``epochs`` for
-    an STGCN row, ``dmst`` for a DMST-GNODE comparison row, both on ``split_days``."""
-
-    name: str
-    epochs: int
-    description: str
-    dmst: DMSTBudget
-    split_days: tuple[int, int, int] | None = None  # None: the data set's default split
-
-
-# The DMST-GNODE paper trains for 600 epochs (its Fig. 13); on a CPU the paper profile
-# stops early once the validation MAE has not improved for 10 epochs, at 60 epochs at
-# most, and an epoch is at most 1,344 windows (42 batches of 32): all of Los-loop's 1,325
-# training windows, about a seventh of PeMSD7(M)'s 9,010, so that every data set gets the
-# same number of steps (DMST-GNODE takes 2-4 s a batch on a 2-core CPU: a full PeMSD7(M)
-# epoch would be 10-20 minutes).
-PROFILES: dict[str, Profile] = {
-    "smoke": Profile("smoke", 1, "three days of real data (1 train / 1 val / 1 test), one epoch; "
-                     "seconds, for tests", DMSTBudget(1), (1, 1, 1)),
-    "quick": Profile("quick", 3, "the full data set, three epochs; minutes on a laptop CPU",
-                     DMSTBudget(3)),
-    "paper": Profile("paper", 50, "the paper's settings: 50 epochs, batch 50, RMSProp 1e-3, "
-                     "x0.7 every 5 epochs; about an hour per teacher on a 2-core CPU",
-                     DMSTBudget(60, patience=10, epoch_windows=1344)),
-}
 
 TEACHER_SEED = 0  # every student, whatever its seed, distils from the seed-0 teacher
 
@@ -493,10 +456,3 @@ def get_experiment(name: str) -> Experiment | DMSTExperiment:
         raise KeyError(f"experiment: expected one of {sorted(EXPERIMENTS)}, found {name!r} "
                        f"(see `stgkd list`)")
     return EXPERIMENTS[name]
-
-
-def get_profile(name: str) -> Profile:
-    """The profile ``name``; a KeyError listing every profile otherwise."""
-    if name not in PROFILES:
-        raise KeyError(f"profile: expected one of {sorted(PROFILES)}, found {name!r}")
-    return PROFILES[name]

@@ -46,7 +46,7 @@ def metrics(horizons: Sequence[str], **per_metric) -> dict:
     return out
 
 
-def fake_result(experiment: str, profile: str = "paper", seed: int = 0, *,
+def fake_result(experiment: str, profile: str = "full", seed: int = 0, *,
                 mae=(3.0, 4.0, 5.0), rmse=(5.0, 6.0, 7.0), mape=10.0, accuracy=None,
                 horizons: Sequence[str] | None = None, wall_time_s: float | None = None,
                 **fields) -> RunResult:

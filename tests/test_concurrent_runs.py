@@ -74,10 +74,10 @@ def test_run_jobs_rejects_bad_arguments():
 
 
 def test_run_command_and_threads_per_job():
-    command = run_command(Job("kd/losloop/teacher", 2), "paper", "cuda", 3, "/r",
+    command = run_command(Job("kd/losloop/teacher", 2), "full", "cuda", 3, "/r",
                           compile=True, teacher_cache=False, force=True)
     assert command[1:] == ["-m", "stgkd.cli", "--results-dir", "/r", "run",
-                           "kd/losloop/teacher", "--profile", "paper", "--seed", "2",
+                           "kd/losloop/teacher", "--profile", "full", "--seed", "2",
                            "--device", "cuda", "--threads", "3", "--quiet", "--compile",
                            "--no-teacher-cache", "--force"]
     assert threads_per_job(3, cpus=16) == 5

@@ -11,7 +11,7 @@ from stgkd.report.verdicts import mean_interval
 from factories import fake_result
 
 
-def run(experiment, seed, val_maes, profile="paper", **fields):
+def run(experiment, seed, val_maes, profile="full", **fields):
     """A run whose validation MAE was ``val_maes``, one per epoch."""
     return fake_result(experiment, profile, seed, **fields,
                        history=[{"epoch": e, "val_mae": v} for e, v in enumerate(val_maes)])
@@ -31,7 +31,7 @@ def test_convergence_verdict_paired_by_seed_by_hand():
     results.append(run("kd/losloop/student-no-kd", 7, [1.0]))
     table = convergence_verdicts(results, datasets=["losloop"], baselines=["student-no-kd"])
     row = table.iloc[0]
-    assert row["n"] == 3 and row["seeds"] == "0, 1, 2" and row["profile"] == "paper"
+    assert row["n"] == 3 and row["seeds"] == "0, 1, 2" and row["profile"] == "full"
     assert row["difference"] == pytest.approx(-2.0)
     assert row["ci_low"] == pytest.approx(-4.484, abs=1e-3)
     assert row["ci_high"] == pytest.approx(0.484, abs=1e-3)

@@ -412,14 +412,14 @@ def test_readings_table_reads_old_runs_as_the_pinned_reading():
     def val(mae):
         return {h: {"mae": mae} for h in ("20min", "40min", "60min")}
 
-    old = [dmst_result("ST-GCN", "paper", 8.0, seed=s, val=val(3.0 + s)) for s in (0, 1)]
-    zscore = dmst_result("ST-GCN", "paper", 7.0, val=val(2.0)).with_fields(
+    old = [dmst_result("ST-GCN", "full", 8.0, seed=s, val=val(3.0 + s)) for s in (0, 1)]
+    zscore = dmst_result("ST-GCN", "full", 7.0, val=val(2.0)).with_fields(
         experiment="dmst/losloop/st-gcn-zscore", scaling="zscore", reading={"scaling": "zscore"})
-    ablation = dmst_result("DMST-GNODE", "paper", 9.0).with_fields(
+    ablation = dmst_result("DMST-GNODE", "full", 9.0).with_fields(
         experiment="dmst/losloop/dmst-gnode-no-ode",
         reading={"scaling": "boxcox", "st_module": "stgcn", "without": ["ode"]})
-    pinned_gnode = dmst_result("DMST-GNODE", "paper", 8.5)
-    other = dmst_result("ST-GCN", "paper", 1.0, dataset="pemsd7m")
+    pinned_gnode = dmst_result("DMST-GNODE", "full", 8.5)
+    other = dmst_result("ST-GCN", "full", 1.0, dataset="pemsd7m")
     table = dmst_readings_table(old + [zscore, ablation, pinned_gnode, other], "losloop")
     assert list(table["experiment"]) == ["dmst/losloop/st-gcn", "dmst/losloop/st-gcn-zscore",
                                          "dmst/losloop/dmst-gnode",

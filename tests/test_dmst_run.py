@@ -115,5 +115,5 @@ def test_paper_profile_budget_is_los_loops_training_set():
     from stgkd.registry import PROFILES
     windows_per_day = 288 - 24 + 1
     # Los-loop's training days (1,325 windows) are all used; PeMSD7(M)'s are capped
-    assert (DEFAULT_SPLITS["losloop"][0] * windows_per_day <= PROFILES["paper"].dmst.epoch_windows
+    assert (DEFAULT_SPLITS["losloop"][0] * windows_per_day <= PROFILES["full"].dmst.epoch_windows
             < DEFAULT_SPLITS["pemsd7m"][0] * windows_per_day)

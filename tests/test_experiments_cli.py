@@ -58,7 +58,7 @@ def test_fixed_seed_gives_identical_numbers(smoke_run, tmp_path):
 def test_load_results_finds_runs_of_one_profile(smoke_run):
     root, _ = smoke_run
     assert [r["experiment"] for r in load_results(root, "smoke")] == ["kd/losloop/student-no-kd"]
-    assert load_results(root, "paper") == []
+    assert load_results(root, "full") == []
 
 
 def test_cli_list_names_every_experiment(capsys, tmp_path):
@@ -76,7 +76,7 @@ def test_cli_show_prints_stored_metrics(smoke_run, capsys):
 
 def test_cli_show_says_when_nothing_is_stored(capsys, tmp_path):
     assert main(["--results-dir", str(tmp_path), "show", "kd/losloop/teacher"]) == 0
-    assert "no paper result" in capsys.readouterr().out
+    assert "no full result" in capsys.readouterr().out
 
 
 def test_cli_unknown_experiment_is_a_clear_error(capsys):

@@ -80,13 +80,13 @@ def test_correlation_weight_for_a_share_of_the_loss():
 
 
 def test_alpha1_meets_table_3s_shares_on_real_data():
-    """On Los-loop's training windows with the stored paper-profile teacher, the solved α1
+    """On Los-loop's training windows with the stored full-profile teacher, the solved α1
     gives Table 3's PeMSD7 shares within half a percentage point."""
     from stgkd.data import DEFAULT_SPLITS, load_series, make_windows
     from stgkd.runner import _teacher_training_outputs
     from stgkd.runs import load_stgcn
     from stgkd.runs import result_path
-    checkpoint = result_path("paper", "kd/losloop/teacher", 0, suffix=".pt")
+    checkpoint = result_path("full", "kd/losloop/teacher", 0, suffix=".pt")
     if not checkpoint.is_file():
         pytest.skip(f"{checkpoint} is not stored")
     series = load_series("losloop")

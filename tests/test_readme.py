@@ -17,14 +17,14 @@ def test_updated_readme_replaces_only_the_marked_block():
 def test_summary_labels_each_table_with_its_own_horizons():
     # a DMST run forecasts 20/40/60 min, a KD run 15/30/45: neither table may borrow
     # the other's header
-    results = [dmst_result("ST-GCN", "paper", 4.0), dmst_result("ARIMA", "paper", 6.0),
-               fake_result("kd/losloop/teacher", "paper", mae=(3.0, 4.0, 5.0), rmse=5.0)]
+    results = [dmst_result("ST-GCN", "full", 4.0), dmst_result("ARIMA", "full", 6.0),
+               fake_result("kd/losloop/teacher", "full", mae=(3.0, 4.0, 5.0), rmse=5.0)]
     summary = summary_markdown(results)
     dmst = _block(summary, "| DMST-GNODE comparison")
     # the header states the budget, read from the DMST profile (dmst_result records no
     # optimiser, so none is named)
-    epochs = PROFILES["paper"].dmst.max_epochs
-    assert dmst[0] == (f"| DMST-GNODE comparison, RMSE at 20 / 40 / 60 min (paper profile: at "
+    epochs = PROFILES["full"].dmst.max_epochs
+    assert dmst[0] == (f"| DMST-GNODE comparison, RMSE at 20 / 40 / 60 min (full profile: at "
                        f"most {epochs} epochs, not the DMST-GNODE paper's 600) | Los-loop |")
     # dmst_result: RMSE 4.0 at 20 min, then + 10 per horizon
     assert "| ST-GCN | 4.000 / 14.000 / 24.000 |" in dmst
@@ -37,20 +37,20 @@ def test_summary_labels_each_table_with_its_own_horizons():
 
 
 def test_summary_puts_pruning_rows_under_table_8_with_their_level():
-    results = [fake_result("prune/pemsd7m/taylor-25", "paper", mae=(2.8, 3.8, 4.8), rmse=5.0,
+    results = [fake_result("prune/pemsd7m/taylor-25", "full", mae=(2.8, 3.8, 4.8), rmse=5.0,
                            paper_row="Pruned W/O KD", paper_setting="pruned 25%")]
     summary = summary_markdown(results)
     table8 = _block(summary, "| PeMSD7(M), Table 8")
     # the paper's Pruned W/O KD 25%: MAE 2.721 at 15 min; ours 2.8 is 2.9% above it
     assert table8[2].startswith("| Pruned W/O KD, pruned 25% | MAE | 2.721 / **2.800** (+2.9%) |")
-    assert table8[2].endswith("| paper (1) |")    # the profile and the seeds averaged
+    assert table8[2].endswith("| full (1) |")    # the profile and the seeds averaged
     assert len(table8) == 4                   # header, rule, MAE and RMSE of the one run
-    second = fake_result("prune/pemsd7m/taylor-25", "paper", 1, mae=(3.0, 4.0, 5.0), rmse=5.0,
+    second = fake_result("prune/pemsd7m/taylor-25", "full", 1, mae=(3.0, 4.0, 5.0), rmse=5.0,
                          paper_row="Pruned W/O KD", paper_setting="pruned 25%")
     table8 = _block(summary_markdown(results + [second]), "| PeMSD7(M), Table 8")
     # the mean of 2.8 and 3.0 is 2.9, 6.6% above the paper's 2.721
     assert table8[2].startswith("| Pruned W/O KD, pruned 25% | MAE | 2.721 / **2.900** (+6.6%) |")
-    assert table8[2].endswith("| paper (2) |")
+    assert table8[2].endswith("| full (2) |")
     # runs on the KD paper's data sets and DMST runs are not listed as "other"
     assert "| KD and pruning runs" not in summary
     assert "| DMST-GNODE comparison" not in summary

@@ -73,13 +73,13 @@ def test_unknown_names_are_refused_with_the_names_that_exist():
     with pytest.raises(KeyError, match=r"experiment: expected one of .*'kd/losloop/teacher'.* "
                                        r"found 'kd/losloop/teachr'"):
         get_experiment("kd/losloop/teachr")
-    with pytest.raises(KeyError, match=r"profile: expected one of \['paper', 'quick', 'smoke'\], "
+    with pytest.raises(KeyError, match=r"profile: expected one of \['full', 'quick', 'smoke'\], "
                                        r"found 'papr'"):
         get_profile("papr")
 
 
 def test_one_profile_table_gives_both_budgets():
-    assert list(PROFILES) == ["smoke", "quick", "paper"]
+    assert list(PROFILES) == ["smoke", "quick", "full"]
     assert all(name == p.name and isinstance(p.dmst, DMSTBudget) for name, p in PROFILES.items())
     # smoke: one day each for train/val/test and one epoch, for STGCN and DMST runs alike
     smoke = PROFILES["smoke"]
@@ -92,7 +92,7 @@ def test_the_paper_profiles_dmst_budget_is_the_one_the_chapters_state():
     """The DMST chapter and the verdicts page state the budget in words ("60 epochs of
     Adam"); the registry's comment derives the window cap: 42 batches of 32, all of
     Los-loop's training windows."""
-    paper = PROFILES["paper"].dmst
+    paper = PROFILES["full"].dmst
     for page in ("notebooks/07_dmst.py", "notebooks/09_verdicts.py"):
         stated = {int(n) for n in re.findall(r"(\d+) epochs of Adam", (REPO / page).read_text())}
         assert stated == {paper.max_epochs}, page

@@ -152,11 +152,11 @@ def test_best_profile_is_preferred_per_row():
     student = cell(table2, dataset="PeMSD7", model="Student W/O KD", metric="MAE",
                    horizon_min=15.0)
     assert student["profile"] == "smoke" and student["ours"] == 7.0
-    # a paper-profile run beats both
-    results.append(fake_result("kd/pemsd7m/teacher", "paper", mae=(2.5, 3.5, 4.5)))
+    # a full-profile run beats both
+    results.append(fake_result("kd/pemsd7m/teacher", "full", mae=(2.5, 3.5, 4.5)))
     teacher = cell(report.comparison_table(2, results), dataset="PeMSD7", model="Teacher",
                    metric="MAE", horizon_min=15.0)
-    assert teacher["profile"] == "paper" and teacher["difference"] == pytest.approx(0.27)
+    assert teacher["profile"] == "full" and teacher["difference"] == pytest.approx(0.27)
     # asking for one profile uses only that profile
     only_smoke = report.comparison_table(2, results, profile="smoke")
     teacher = cell(only_smoke, dataset="PeMSD7", model="Teacher", metric="MAE", horizon_min=15.0)
@@ -372,7 +372,7 @@ def test_the_profile_table_states_what_the_code_runs():
     from stgkd.report.display import profile_table_markdown
     table = profile_table_markdown().splitlines()
     assert len(table) == 2 + len(PROFILES)
-    paper = next(line for line in table if line.startswith("| `paper`"))
-    assert f"{PROFILES['paper'].epochs} epochs" in paper
-    assert f"at most {PROFILES['paper'].dmst.max_epochs} epochs" in paper
-    assert '(shown as "paper settings")' in paper
+    full = next(line for line in table if line.startswith("| `full`"))
+    assert f"{PROFILES['full'].epochs} epochs" in full
+    assert f"at most {PROFILES['full'].dmst.max_epochs} epochs" in full
+    assert '(shown as "full profile")' in full

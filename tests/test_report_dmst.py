@@ -49,12 +49,12 @@ def dmst_result(model, profile, rmse20, seed=0, dataset="losloop", parameters=10
 
 def test_dmst_table_best_profile_mean_over_seeds_and_not_yet_run():
     results = [
-        dmst_result("ST-GCN", "paper", 4.0, seed=0, best_epoch=3, epochs=2, wall=100.0,
+        dmst_result("ST-GCN", "full", 4.0, seed=0, best_epoch=3, epochs=2, wall=100.0,
                     device="NVIDIA H200"),
-        dmst_result("ST-GCN", "paper", 5.0, seed=1, best_epoch=5, epochs=4, wall=300.0),
+        dmst_result("ST-GCN", "full", 5.0, seed=1, best_epoch=5, epochs=4, wall=300.0),
         dmst_result("ST-GCN", "smoke", 9.0),                 # a worse profile: not used
         dmst_result("SVR", "smoke", 6.0, wall=50.0),
-        fake_result("kd/losloop/teacher", "paper", rmse=1.0),               # not a DMST run
+        fake_result("kd/losloop/teacher", "full", rmse=1.0),               # not a DMST run
     ]
     table = dmst_table(results, datasets=("losloop",))
     assert table["model"].tolist() == MODELS
@@ -69,7 +69,7 @@ def test_dmst_table_best_profile_mean_over_seeds_and_not_yet_run():
     assert st["epochs_run"] == pytest.approx(3.0)          # (2 + 4) / 2
     assert st["wall_time_s"] == pytest.approx(200.0)
     assert st["device"] == "AMD EPYC (2 threads of 2 CPUs), NVIDIA H200"   # seeds differ
-    assert (st["profile"], st["seeds"], st["experiment"]) == ("paper", 2, "dmst/losloop/st-gcn")
+    assert (st["profile"], st["seeds"], st["experiment"]) == ("full", 2, "dmst/losloop/st-gcn")
     svr = table.set_index("model").loc["SVR"]
     assert svr["rmse_20min"] == pytest.approx(6.0) and svr["profile"] == "smoke"
     assert pd.isna(svr["parameters"]) and math.isnan(svr["best_epoch"])
@@ -115,11 +115,11 @@ def test_paper_figures_by_either_name_with_ours_beside():
     assert by_ours["metric"].tolist() == ["RMSE", "Accuracy"]
     assert by_ours["paper_value"].tolist() == [3.3422, 0.7643]
     assert (by_ours["horizon_min"] == 20.0).all() and (by_ours["model"] == "DMST-GNODE").all()
-    with_ours = paper_figures("losloop", [dmst_result("DMST-GNODE", "paper", 3.5,
+    with_ours = paper_figures("losloop", [dmst_result("DMST-GNODE", "full", 3.5,
                                                       accuracy20=0.8)])
     assert with_ours["ours"].tolist() == pytest.approx([3.5, 0.8])
     assert with_ours["difference"].tolist() == pytest.approx([0.1578, 0.0357])
-    assert with_ours["profile"].tolist() == ["paper", "paper"]
+    assert with_ours["profile"].tolist() == ["full", "full"]
     assert paper_figures("pems08")["paper_value"].tolist() == [19.4863, 0.9377]
     bkk = paper_figures("BKK", [])
     assert bkk["paper_value"].tolist() == [3.3165, 0.9367]
@@ -130,14 +130,14 @@ def test_paper_figures_by_either_name_with_ours_beside():
 
 
 def test_dmst_claim_within_one_profile_and_against_the_paper():
-    results = [dmst_result("DMST-GNODE", "paper", 3.0), dmst_result("DMST-GNODE", "smoke", 10.0),
-               dmst_result("ST-GCN", "paper", 3.5), dmst_result("ST-NODE", "smoke", 2.0)]
+    results = [dmst_result("DMST-GNODE", "full", 3.0), dmst_result("DMST-GNODE", "smoke", 10.0),
+               dmst_result("ST-GCN", "full", 3.5), dmst_result("ST-NODE", "smoke", 2.0)]
     claim = dmst_claim(results).set_index("rival")
     assert claim.index.tolist() == ["ST-GCN", "ST-NODE", "DMST-GNODE (paper)"]
     st = claim.loc["ST-GCN"]
     assert (st["dmst_gnode"], st["rival_value"]) == (3.0, 3.5)
     assert st["difference"] == pytest.approx(-0.5) and bool(st["dmst_gnode_better"])
-    assert st["profile_dmst_gnode"] == st["profile_rival"] == "paper"
+    assert st["profile_dmst_gnode"] == st["profile_rival"] == "full"
     assert st["verdict"] == "DMST-GNODE beats ST-GCN (paper, 1 seed)"
     node = claim.loc["ST-NODE"]                             # only smoke holds both
     assert (node["dmst_gnode"], node["rival_value"]) == (10.0, 2.0)
@@ -153,9 +153,9 @@ def test_dmst_claim_within_one_profile_and_against_the_paper():
 
 
 def test_dmst_claim_averages_each_model_over_the_seeds_both_have():
-    results = [dmst_result("DMST-GNODE", "paper", 3.0, seed=0),
-               dmst_result("DMST-GNODE", "paper", 5.0, seed=1),
-               dmst_result("ST-GCN", "paper", 3.5, seed=0)]
+    results = [dmst_result("DMST-GNODE", "full", 3.0, seed=0),
+               dmst_result("DMST-GNODE", "full", 5.0, seed=1),
+               dmst_result("ST-GCN", "full", 3.5, seed=0)]
     claim = dmst_claim(results).set_index("rival")
     st = claim.loc["ST-GCN"]                      # seed 0 only: 3.0 against 3.5
     assert (st["dmst_gnode"], st["rival_value"], st["seeds"]) == (3.0, 3.5, 1)
@@ -163,13 +163,13 @@ def test_dmst_claim_averages_each_model_over_the_seeds_both_have():
     assert st["verdict"] == "DMST-GNODE beats ST-GCN (paper, 1 seed)"
     paper = claim.loc["DMST-GNODE (paper)"]       # against the paper: every seed, (3 + 5) / 2
     assert (paper["dmst_gnode"], paper["seeds"]) == (4.0, 2)
-    results.append(dmst_result("ST-GCN", "paper", 4.5, seed=1))
+    results.append(dmst_result("ST-GCN", "full", 4.5, seed=1))
     st = dmst_claim(results).set_index("rival").loc["ST-GCN"]   # 4.0 against 4.0
     assert (st["dmst_gnode"], st["rival_value"], st["seeds"]) == (4.0, 4.0, 2)
     assert not st["dmst_gnode_better"]
     assert st["verdict"] == "DMST-GNODE does not beat ST-GCN (paper, mean of 2 paired seeds)"
-    apart = dmst_claim([dmst_result("DMST-GNODE", "paper", 3.0, seed=0),
-                        dmst_result("ST-GCN", "paper", 9.0, seed=1)]).set_index("rival")
+    apart = dmst_claim([dmst_result("DMST-GNODE", "full", 3.0, seed=0),
+                        dmst_result("ST-GCN", "full", 9.0, seed=1)]).set_index("rival")
     assert not apart.loc["ST-GCN", "dmst_gnode_better"] and apart.loc["ST-GCN", "seeds"] == 0
     assert apart.loc["ST-GCN", "verdict"].startswith("not compared: no common seed in paper")
 
@@ -179,15 +179,15 @@ def test_dmst_claim_missing_or_mismatched_runs_never_support_it():
     assert not claim["dmst_gnode_better"].any()
     assert claim.loc["ST-GCN", "verdict"] == "not yet run: DMST-GNODE, ST-GCN"
     assert claim.loc["DMST-GNODE (paper)", "rival_value"] == 3.3422
-    apart = dmst_claim([dmst_result("DMST-GNODE", "paper", 1.0),
+    apart = dmst_claim([dmst_result("DMST-GNODE", "full", 1.0),
                         dmst_result("ST-GCN", "smoke", 9.0)]).set_index("rival")
     assert not apart.loc["ST-GCN", "dmst_gnode_better"]     # different profiles: not compared
     assert apart.loc["ST-GCN", "verdict"].startswith("not compared")
     # PeMSD7(M) is not in the paper
-    d7 = dmst_claim([dmst_result("DMST-GNODE", "paper", 1.0, dataset="pemsd7m")], "pemsd7m")
+    d7 = dmst_claim([dmst_result("DMST-GNODE", "full", 1.0, dataset="pemsd7m")], "pemsd7m")
     assert math.isnan(d7["rival_value"].iloc[-1]) and not d7["dmst_gnode_better"].iloc[-1]
     # PeMS08: the paper's 19.49 is flow, our runs forecast speed: never "better"
-    d8 = dmst_claim([dmst_result("DMST-GNODE", "paper", 3.0, dataset="pems08")], "pems08")
+    d8 = dmst_claim([dmst_result("DMST-GNODE", "full", 3.0, dataset="pems08")], "pems08")
     assert d8["rival_value"].iloc[-1] == 19.4863 and not d8["dmst_gnode_better"].iloc[-1]
     assert d8["verdict"].iloc[-1].startswith("not compared")
     with pytest.raises(ValueError):
@@ -200,7 +200,7 @@ def test_dmst_claim_missing_or_mismatched_runs_never_support_it():
 
 
 def test_training_curves_from_history():
-    curves = training_curves(dmst_result("DMST-GNODE", "paper", 3.0, epochs=3))
+    curves = training_curves(dmst_result("DMST-GNODE", "full", 3.0, epochs=3))
     assert curves["epoch"].tolist() == [1, 2, 3]
     assert curves["train_loss"].tolist() == pytest.approx([1.0, 0.5, 1 / 3])
     assert curves["val_loss"].tolist() == pytest.approx([0.5, 0.4, 0.3])

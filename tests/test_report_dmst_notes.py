@@ -13,18 +13,18 @@ from factories import fake_result
 
 
 def test_budget_reads_the_profile_and_the_stored_optimiser():
-    paper = PROFILES["paper"].dmst
-    runs = [fake_result("dmst/losloop/st-gcn", "paper", train_config={"optimizer": "adam"}),
-            fake_result("kd/losloop/teacher", "paper",
+    paper = PROFILES["full"].dmst
+    runs = [fake_result("dmst/losloop/st-gcn", "full", train_config={"optimizer": "adam"}),
+            fake_result("kd/losloop/teacher", "full",
                         train_config={"optimizer": "rmsprop"})]   # not a DMST run: ignored
-    text = dmst_budget("paper", runs)
+    text = dmst_budget("full", runs)
     assert f"at most {paper.max_epochs} epochs of Adam" in text
     assert f"after {paper.patience} epochs" in text
     assert f"{PAPER_EPOCHS} epochs" in text
-    assert dmst_budget("paper", runs, short=True) == \
+    assert dmst_budget("full", runs, short=True) == \
         f"at most {paper.max_epochs} epochs of Adam, not the DMST-GNODE paper's 600"
     # no stored run: the optimiser is not said
-    assert "of Adam" not in dmst_budget("paper")
+    assert "of Adam" not in dmst_budget("full")
     with pytest.raises(ValueError, match="profile"):
         dmst_budget("papr")
 

@@ -263,8 +263,8 @@ def test_kd_tables_times_in_minutes_and_the_target_only_for_the_paper_profile():
                 "profile": profile, "jobs": 9, "wall_time_s": wall_s, "target_s": 900,
                 "runs": runs}
     frame = kd_tables_times([
-        bench("paper", 600.0, {"a": {"wall_time_s": 120.0}, "b": {"wall_time_s": 300.0}}),
-        bench("paper", 960.0, {"a": {"wall_time_s": 60.0}}),
+        bench("full", 600.0, {"a": {"wall_time_s": 120.0}, "b": {"wall_time_s": 300.0}}),
+        bench("full", 960.0, {"a": {"wall_time_s": 60.0}}),
         bench("smoke", 30.0, {"a": {"wall_time_s": 6.0}, "b": None})])
     assert frame["minutes"].tolist() == [10.0, 16.0, 0.5]
     assert frame["slowest_run_min"].tolist() == [5.0, 1.0, 0.1]
@@ -278,7 +278,7 @@ def test_kd_tables_times_in_minutes_and_the_target_only_for_the_paper_profile():
 def test_kd_tables_times_stopped_at_a_time_limit_is_unknown_until_past_the_target():
     def stopped(wall_s):
         return {"benchmark": "kd_tables_time", "created": "2026-12-01T10:00:00+00:00",
-                "machine": {"device": "NVIDIA H200"}, "dataset": "pemsd7m", "profile": "paper",
+                "machine": {"device": "NVIDIA H200"}, "dataset": "pemsd7m", "profile": "full",
                 "jobs": 9, "wall_time_s": wall_s, "target_s": 900, "complete": False,
                 "time_limit_s": wall_s, "runs": {"a": {"wall_time_s": 200.0}, "b": None}}
     frame = kd_tables_times([stopped(480.0), stopped(1000.0)])

@@ -58,7 +58,7 @@ def test_teacher_share_table_puts_ours_beside_the_paper_as_percent():
     paper_lord = paper_value(3, "PeMSD7", "Student LORD", "teacher_attention_pct")
     results = [fake_result("kd/pemsd7m/student-lord", seed=0, teacher_share=0.02),
                fake_result("kd/pemsd7m/student-lord", seed=1, teacher_share=0.04),
-               # a smoke run of the same row is outranked by the paper profile
+               # a smoke run of the same row is outranked by the full profile
                fake_result("kd/pemsd7m/student-lord", "smoke", teacher_share=0.5),
                # LRD(L2) records no teacher share: it fills nothing
                fake_result("kd/pemsd7m/student-lrd-l2")]
@@ -69,7 +69,7 @@ def test_teacher_share_table_puts_ours_beside_the_paper_as_percent():
     # mean of 2% and 4% = 3%; sample std of (2, 4) = sqrt(2) percentage points
     assert lord["ours_pct"] == pytest.approx(3.0)
     assert lord["ours_std"] == pytest.approx(math.sqrt(2.0))
-    assert lord["seeds"] == 2 and lord["profile"] == "paper"
+    assert lord["seeds"] == 2 and lord["profile"] == "full"
     assert lord["difference"] == pytest.approx(3.0 - paper_lord)
     assert lord["experiment"] == "kd/pemsd7m/student-lord"
     others = table[table["model"] != "Student LORD"]
@@ -149,7 +149,7 @@ def test_claim_check_compares_lstcd_with_the_student_without_kd():
     # MAE: 2.9 < 3.0 yes, 4.1 < 4.0 no, 5.0 < 5.0 no (a tie is not better); RMSE all lower
     assert list(check["lstcd_better"]) == [True, False, False, True, True, True]
     assert row_of(check, metric="RMSE", horizon_min=30.0)["student_lstcd"] == 5.9
-    assert (check["profile_no_kd"] == "paper").all() and (check["profile_lstcd"] == "paper").all()
+    assert (check["profile_no_kd"] == "full").all() and (check["profile_lstcd"] == "full").all()
     mae15 = row_of(check, metric="MAE", horizon_min=15.0)
     assert mae15["paper_no_kd"] == paper_value(4, "PeMSD7", "Student W/O KD", "MAE", 15.0)
     assert mae15["paper_lstcd"] == paper_value(4, "PeMSD7", "Student LSTCD(ours)", "MAE", 15.0)
@@ -166,11 +166,11 @@ def test_claim_check_with_a_missing_run_is_never_true():
 
 
 def test_claim_check_compares_both_students_in_one_profile():
-    results = [fake_result("kd/pemsd7m/student-no-kd", "paper", mae=(9.0, 9.0, 9.0)),
+    results = [fake_result("kd/pemsd7m/student-no-kd", "full", mae=(9.0, 9.0, 9.0)),
                fake_result("kd/pemsd7m/student-no-kd", "quick", mae=(2.0, 2.0, 2.0)),
                fake_result("kd/pemsd7m/student-lstcd", "quick", mae=(3.0, 3.0, 3.0))]
     check = report.claim_check(results)
-    # quick holds both: 3.0 against the quick 2.0, not the paper-profile 9.0
+    # quick holds both: 3.0 against the quick 2.0, not the full-profile 9.0
     mae15 = row_of(check, metric="MAE", horizon_min=15.0)
     assert mae15["student_no_kd"] == 2.0 and not mae15["lstcd_better"]
     assert (check["profile_no_kd"] == "quick").all()
@@ -237,7 +237,7 @@ def test_within_tolerance_summarises_each_model():
         # A: +5% and better; B: +10% and not run; C: not run
         "ours": [2.1, 3.0, 2.2, np.nan, np.nan, np.nan],
         "relative_difference_pct": [5.0, -25.0, 10.0, np.nan, np.nan, np.nan],
-        "profile": ["paper", "paper", "quick", "not yet run", "not yet run", "not yet run"],
+        "profile": ["full", "full", "quick", "not yet run", "not yet run", "not yet run"],
     })
     summary = report.within_tolerance(table, tolerance_pct=8.0).set_index("model")
     assert list(summary.index) == ["A", "B", "C"]

@@ -119,7 +119,7 @@ def test_channel_string_in_block_notation():
 
 def test_pruning_runs_one_row_per_pruning_run_of_the_best_profile():
     results = [
-        fake_result("prune/pemsd7m/base", "paper", parameters=48628),       # not a pruning run
+        fake_result("prune/pemsd7m/base", "full", parameters=48628),       # not a pruning run
         fake_result("prune/pemsd7m/taylor-25", "smoke", mae=(9.0, 9.0, 9.0),
                     pruning=pruning_block()),
         fake_result("prune/pemsd7m/taylor-25", "quick", mae=(3.1, 4.1, 5.1),
@@ -170,14 +170,14 @@ def test_pruning_history_frame_starts_before_the_first_step():
 
 
 def test_size_and_error_one_point_per_experiment_in_kind_order():
-    results = [fake_result("kd/pemsd7m/teacher", "paper", parameters=333604, mae=(2.0, 3, 4)),
+    results = [fake_result("kd/pemsd7m/teacher", "full", parameters=333604, mae=(2.0, 3, 4)),
                fake_result("prune/pemsd7m/kdis-lstcd-50", "smoke", seed=0, parameters=20000,
                            mae=(3.0, 4, 5)),
                fake_result("prune/pemsd7m/kdis-lstcd-50", "smoke", seed=1, parameters=20000,
                            mae=(3.5, 4, 5)),
                fake_result("prune/pemsd7m/kdis-lstcd-25", "smoke", parameters=30000),
-               fake_result("kd/pemsd7m/student-lord", "paper", parameters=10144),   # not a kind
-               fake_result("kd/losloop/teacher", "paper", parameters=331000)]       # other data
+               fake_result("kd/pemsd7m/student-lord", "full", parameters=10144),   # not a kind
+               fake_result("kd/losloop/teacher", "full", parameters=331000)]       # other data
     frame = report.size_and_error(results, "pemsd7m")
     assert frame["experiment"].tolist() == ["kd/pemsd7m/teacher", "prune/pemsd7m/kdis-lstcd-50",
                                             "prune/pemsd7m/kdis-lstcd-25"]
@@ -257,9 +257,9 @@ def test_pruning_claim_in_our_runs_and_in_the_papers_numbers():
         # 75%: Taylor only
         fake_result("prune/pemsd7m/taylor-75", "smoke"),
         # Table 7: equal at MAE 45 min (allowed: at least as accurate), lower elsewhere
-        fake_result("prune/pemsd7m/teacher-kdis-lstcd", "paper", mae=(2.9, 3.9, 5.0),
+        fake_result("prune/pemsd7m/teacher-kdis-lstcd", "full", mae=(2.9, 3.9, 5.0),
                     rmse=(4.9, 5.9, 6.9)),
-        fake_result("kd/pemsd7m/student-lstcd", "paper"),
+        fake_result("kd/pemsd7m/student-lstcd", "full"),
         fake_result("kd/pemsd7m/student-lstcd", "smoke", mae=(1, 1, 1), rmse=(1, 1, 1))]
     claim = report.pruning_claim(results, "pemsd7m")
     assert claim["table"].tolist() == ["Table 8"] * 3 + ["Table 7"]
@@ -274,7 +274,7 @@ def test_pruning_claim_in_our_runs_and_in_the_papers_numbers():
     assert third["profile"] == "prune/pemsd7m/kdis-lstcd-75 not yet run"
     assert third["verdict"] == "not compared: prune/pemsd7m/kdis-lstcd-75 not yet run"
     assert third["seeds"] == 0
-    assert (table7["better"], table7["holds"], table7["profile"]) == (6, True, "paper")
+    assert (table7["better"], table7["holds"], table7["profile"]) == (6, True, "full")
     assert table7["against"] == "kd/pemsd7m/student-lstcd"
     # The paper's PeMSD7 numbers. 25%: MAE 45 min 4.751 (LSTCD) > 4.728 (W/O KD), the
     # other five lower: 5 of 6. 50% and 75%: all six lower. Table 7: MAE 45 min equal
@@ -287,7 +287,7 @@ def test_pruning_claim_in_our_runs_and_in_the_papers_numbers():
     assert smoke.iloc[0]["holds"] is True
     assert smoke.iloc[1]["holds"] is None
     assert smoke.iloc[1]["profile"] == "prune/pemsd7m/kdis-lstcd-50 not yet run"
-    # the pruned teacher is stored in the paper profile only
+    # the pruned teacher is stored in the full profile only
     assert smoke.iloc[3]["holds"] is None
     assert smoke.iloc[3]["profile"] == "prune/pemsd7m/teacher-kdis-lstcd not yet run"
 
@@ -321,7 +321,7 @@ def test_pruning_claim_averages_each_side_over_the_seeds_both_have():
     # no seed in common: not compared, and the row says which seeds each side has
     apart = report.pruning_claim([results[0], results[3], results[4]], "pemsd7m").iloc[0]
     assert apart["holds"] is None and apart["seeds"] == 0
-    assert apart["profile"] == (f"no common seed in paper ({kdis}: seed 0, "
+    assert apart["profile"] == (f"no common seed in full ({kdis}: seed 0, "
                                 f"{taylor}: seeds 1, 2)")
     assert apart["verdict"] == f"not compared: {apart['profile']}"
 
@@ -404,7 +404,7 @@ def test_finetune_ablation_compares_each_level_after_both_fine_tunings():
         fake_result("prune/losloop/kdis-lstcd-25-ft1", mae=(3.4, 4.4, 5.4),
                     rmse=(5.4, 6.4, 7.6)),
         # 50%, one epoch: Taylor only
-        fake_result("prune/losloop/taylor-50-ft1", profile="paper"),
+        fake_result("prune/losloop/taylor-50-ft1", profile="full"),
     ]
     table = report.finetune_ablation(results, "losloop")
     assert list(table["level_pct"]) == [25, 25, 50, 50, 75, 75]
@@ -412,7 +412,7 @@ def test_finetune_ablation_compares_each_level_after_both_fine_tunings():
     long, short = table.iloc[0], table.iloc[1]
     assert (long["better"], long["holds"]) == (0, False)
     assert (short["better"], short["holds"]) == (5, False)
-    assert short["ours"] == "prune/losloop/kdis-lstcd-25-ft1" and short["profile"] == "paper"
+    assert short["ours"] == "prune/losloop/kdis-lstcd-25-ft1" and short["profile"] == "full"
     assert short["seeds"] == 1
     assert short["taylor_mae"] == "3.500 / 4.500 / 5.500"
     assert short["kdis_mae"] == "3.400 / 4.400 / 5.400"

@@ -26,17 +26,17 @@ def _profile(command):
 
 def test_student_not_yet_run_needs_its_teacher_first():
     commands = reproduce_commands(["kd/losloop/student-lstcd"], "best", {})
-    assert commands == ["stgkd run kd/losloop/teacher --profile paper --seed 0",
-                        "stgkd run kd/losloop/student-lstcd --profile paper --seed 0"]
+    assert commands == ["stgkd run kd/losloop/teacher --profile full --seed 0",
+                        "stgkd run kd/losloop/student-lstcd --profile full --seed 0"]
 
 
 def test_stored_seeds_and_best_profile_are_the_ones_shown():
-    results = [fake_result("kd/losloop/teacher", "paper", s) for s in (2, 0, 1)] + [
+    results = [fake_result("kd/losloop/teacher", "full", s) for s in (2, 0, 1)] + [
         fake_result("kd/losloop/teacher", "quick", 5),
         fake_result("kd/losloop/student-lord", "quick", 0),
         fake_result("kd/losloop/student-lord", "smoke", 3)]
     best = stored_seeds(results, "best")
-    assert best == {"kd/losloop/teacher": ("paper", [0, 1, 2]),
+    assert best == {"kd/losloop/teacher": ("full", [0, 1, 2]),
                     "kd/losloop/student-lord": ("quick", [0])}
     assert stored_seeds(results, "smoke") == {"kd/losloop/student-lord": ("smoke", [3])}
     commands = reproduce_commands(["kd/losloop/teacher", "kd/losloop/student-lord"], "best",
@@ -44,14 +44,14 @@ def test_stored_seeds_and_best_profile_are_the_ones_shown():
     # the quick student needs the quick teacher's seed 0, though the page shows the
     # teacher's paper runs
     assert [(_names(c), _profile(c), _seeds(c)) for c in commands] == [
-        (["kd/losloop/teacher"], "paper", ["0", "1", "2"]),
+        (["kd/losloop/teacher"], "full", ["0", "1", "2"]),
         (["kd/losloop/teacher"], "quick", ["0"]),
         (["kd/losloop/student-lord"], "quick", ["0"])]
 
 
 def test_calibrated_runs_come_after_the_run_they_are_calibrated_by():
     # corr1e-2 distils from the teacher and takes its weight from student-lstcd's seed 0
-    commands = reproduce_commands(["kd/losloop/student-lstcd-corr1e-2"], "paper", {})
+    commands = reproduce_commands(["kd/losloop/student-lstcd-corr1e-2"], "full", {})
     assert [_names(c) for c in commands] == [["kd/losloop/teacher"],
                                              ["kd/losloop/student-lstcd"],
                                              ["kd/losloop/student-lstcd-corr1e-2"]]
@@ -60,7 +60,7 @@ def test_calibrated_runs_come_after_the_run_they_are_calibrated_by():
 def test_pruning_runs_come_after_their_start_checkpoint_and_teacher():
     names = ["prune/losloop/taylor-25", "prune/losloop/kdis-lstcd-25",
              "prune/losloop/teacher-kdis-lstcd"]
-    commands = reproduce_commands(names, "paper", {})
+    commands = reproduce_commands(names, "full", {})
     first, second = (_names(c) for c in commands)
     assert set(first) == {"prune/losloop/base", "kd/losloop/teacher"}
     assert second == names
@@ -68,7 +68,7 @@ def test_pruning_runs_come_after_their_start_checkpoint_and_teacher():
 
 def test_long_commands_are_continued_between_names():
     names = [n for n in EXPERIMENTS if n.startswith("dmst/losloop/")]
-    (command,) = reproduce_commands(names, "paper", {})
+    (command,) = reproduce_commands(names, "full", {})
     lines = command.split("\n")
     assert len(lines) > 1
     assert all(len(line) <= LINE_WIDTH + 2 for line in lines)
@@ -77,25 +77,25 @@ def test_long_commands_are_continued_between_names():
 
 
 def test_files_one_line_per_experiment_with_seed_braces():
-    stored = {"kd/losloop/teacher": ("paper", [0, 3])}
+    stored = {"kd/losloop/teacher": ("full", [0, 3])}
     lines = reproduce_files(["kd/losloop/teacher", "kd/losloop/student-lord"], "quick",
                             stored, checkpoints=True)
     assert lines == [
-        "`results/paper/kd/losloop/teacher/seed{0,3}.json` and "
-        "`results/paper/kd/losloop/teacher/seed{0,3}.pt`",
+        "`results/full/kd/losloop/teacher/seed{0,3}.json` and "
+        "`results/full/kd/losloop/teacher/seed{0,3}.pt`",
         "`results/quick/kd/losloop/student-lord/seed0.json` and "
         "`results/quick/kd/losloop/student-lord/seed0.pt` (not yet run)"]
 
 
 def test_note_is_a_collapsed_block_with_commands_and_files():
     note = reproduce_note(["kd/pemsd7m/teacher"], "best",
-                          [fake_result("kd/pemsd7m/teacher", "paper", 1)],
+                          [fake_result("kd/pemsd7m/teacher", "full", 1)],
                           also=["results/benchmarks/x.json"], what="Table 2")
     assert note.startswith('<details class="reproduce"><summary>Reproduce Table 2</summary>')
     assert note.rstrip().endswith("</details>")
     block = re.search(r"```bash\n(.*?)\n```", note, re.S).group(1)
-    assert block == "stgkd run kd/pemsd7m/teacher --profile paper --seed 1"
-    assert "- `results/paper/kd/pemsd7m/teacher/seed1.json`" in note
+    assert block == "stgkd run kd/pemsd7m/teacher --profile full --seed 1"
+    assert "- `results/full/kd/pemsd7m/teacher/seed1.json`" in note
     assert "- `results/benchmarks/x.json`" in note
 
 
@@ -122,8 +122,8 @@ def test_table_experiments_match_the_paper_rows():
 
 
 def test_one_seed_names_the_lowest_seed_a_figure_shows():
-    results = [fake_result("kd/losloop/teacher", "paper", s) for s in (3, 1, 2)]
+    results = [fake_result("kd/losloop/teacher", "full", s) for s in (3, 1, 2)]
     note = reproduce_note(["kd/losloop/teacher"], "best", results, checkpoints=True,
                           one_seed=True)
-    assert "stgkd run kd/losloop/teacher --profile paper --seed 1\n" in note
-    assert "`results/paper/kd/losloop/teacher/seed1.pt`" in note
+    assert "stgkd run kd/losloop/teacher --profile full --seed 1\n" in note
+    assert "`results/full/kd/losloop/teacher/seed1.pt`" in note

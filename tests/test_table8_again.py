@@ -10,22 +10,22 @@ from factories import KD_HORIZONS, fake_result, metrics
 
 
 def run(experiment, seed, mae, after=None):
-    """A paper-profile run with test MAE ``mae`` at 15 / 30 / 45 min (no other metric) and,
+    """A full-profile run with test MAE ``mae`` at 15 / 30 / 45 min (no other metric) and,
     when given, MAE ``after`` right after pruning."""
     fields = {} if after is None else {
         "pruning": {"after_pruning": {"test": metrics(KD_HORIZONS, mae=after)}}}
-    return fake_result(experiment, "paper", seed, mae=mae, rmse=None, mape=None, **fields)
+    return fake_result(experiment, "full", seed, mae=mae, rmse=None, mape=None, **fields)
 
 
 def test_moment_maes_reads_each_moment_from_its_own_place():
     results = [run("prune/losloop/taylor-50", 0, (3, 4, 5), after=(6, 7, 8)),
                run("prune/losloop/taylor-50-ft1", 0, (4, 5, 6))]
     assert moment_maes(results, "prune/losloop/taylor-50", "after full fine-tuning") == \
-        {"paper": {0: [3.0, 4.0, 5.0]}}
+        {"full": {0: [3.0, 4.0, 5.0]}}
     assert moment_maes(results, "prune/losloop/taylor-50", "right after pruning") == \
-        {"paper": {0: [6.0, 7.0, 8.0]}}
+        {"full": {0: [6.0, 7.0, 8.0]}}
     assert moment_maes(results, "prune/losloop/taylor-50", "after one epoch") == \
-        {"paper": {0: [4.0, 5.0, 6.0]}}
+        {"full": {0: [4.0, 5.0, 6.0]}}
     with pytest.raises(ValueError, match="moment: expected one of"):
         moment_maes(results, "prune/losloop/taylor-50", "later")
 

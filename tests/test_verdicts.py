@@ -44,7 +44,7 @@ def test_mismatched_or_missing_values_are_refused():
         paired_difference([1.0, float("nan")], [1.0, 2.0])
 
 
-def run(experiment, seed, mae, profile="paper"):
+def run(experiment, seed, mae, profile="full"):
     """A Los-loop run with MAE ``mae`` and RMSE ``mae + 1`` at 15 min only."""
     return fake_result(experiment, profile, seed, dataset="losloop", horizons=("15min",),
                        mae=mae, rmse=mae + 1.0, mape=None)
@@ -56,7 +56,7 @@ def test_paired_verdicts_pair_by_seed_and_leave_unpaired_seeds_out():
     table = paired_verdicts(result_cells(results), "a", "b")
     mae = table[table["metric"] == "MAE"].iloc[0]
     # seeds 5 and 7 have no partner: the pairs are seeds 0, 1, 2 as in the first test
-    assert mae["seeds"] == "0, 1, 2" and mae["n"] == 3 and mae["profile"] == "paper"
+    assert mae["seeds"] == "0, 1, 2" and mae["n"] == 3 and mae["profile"] == "full"
     assert mae["claimed"] == pytest.approx(2.0) and mae["baseline"] == pytest.approx(4.0)
     assert mae["claimed_std"] == pytest.approx(1.0) and mae["baseline_std"] == pytest.approx(2.0)
     assert mae["ci_high"] == pytest.approx(0.484138, abs=1e-6)

@@ -75,7 +75,7 @@ def run_dmst(experiment, profile: str = "quick", seed: int = 0, device: str = "c
 
     Neural models train with Adam (learning rate 1e-3, batch 32) on the mean squared
     error of all 12 scaled steps, select the epoch of lowest validation MAE and stop
-    early under the paper profile (the profile's :class:`stgkd.registry.DMSTBudget`);
+    early under the full profile (the profile's :class:`stgkd.registry.DMSTBudget`);
     interrupted runs resume. ``experiment`` is a :class:`stgkd.registry.DMSTExperiment`;
     its ``options`` may name a ``scaling`` (:data:`stgkd.dmst.scaling.SCALINGS`;
     default Box-Cox with one λ) and the model's options (DMST-GNODE's ``st_module`` and

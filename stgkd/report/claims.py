@@ -17,6 +17,7 @@ import pandas as pd
 
 from stgkd.reference import kd_table, paper_datasets
 from stgkd.report.comparison import canonical_row, result_cells
+from stgkd.runs.ranking import profile_rank
 from stgkd.report.verdicts import (FAILS, HOLDS, NOT_COMPARED, TOO_FEW_SEEDS, WITHIN_NOISE,
                                    paired_verdicts)
 from stgkd.selection import DEFAULT_RULE, results_under_rule
@@ -238,9 +239,7 @@ def rule_comparison(results: Iterable[dict], experiment: str, rules: Iterable[st
     """
     results = [r for r in results if r["experiment"] == experiment]
     if results:
-        profile = min({r["profile"] for r in results},
-                      key=lambda p: ("paper", "quick", "smoke").index(p)
-                      if p in ("paper", "quick", "smoke") else 3)
+        profile = min({r["profile"] for r in results}, key=profile_rank)
         results = [r for r in results if r["profile"] == profile]
     paper = {}
     if table is not None and results:

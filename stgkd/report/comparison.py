@@ -313,7 +313,7 @@ def attach_ours(cells: pd.DataFrame, results: Iterable[dict], profile: str = "be
         cells: paper cells with at least ``our_dataset, model, setting, metric,
             horizon_min, paper_value`` (from :mod:`stgkd.reference`).
         results: run results (dicts of the result JSON form).
-        profile: ``"best"`` (paper, else quick, else smoke, per cell) or one profile.
+        profile: ``"best"`` (full, else quick, else smoke, per cell) or one profile.
 
     Returns:
         ``cells`` (same rows, same order) with :data:`OURS_COLUMNS` added:
@@ -457,7 +457,7 @@ def _table_order(cells: pd.DataFrame) -> pd.Series:
 
 
 def dashboard_summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Number of cells per table and per profile label (``paper``, ``quick``, ``smoke``,
+    """Number of cells per table and per profile label (``full``, ``quick``, ``smoke``,
     ``computed``, ``benchmark``, ``not yet run``, ...), with a total row and column."""
     labels = [p for p in PROFILE_LABELS if p in set(frame["profile"])]
     tables = list(dict.fromkeys(zip(frame["source"], frame["table"])))

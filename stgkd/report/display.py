@@ -66,9 +66,8 @@ def horizon_view(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- views for readers of the book -------------------------------------------------------
 
-# How a run profile is named to readers. The stored name stays `paper`; shown bare it
-# reads as "the paper's number", so the book calls it by what it is.
-PROFILE_DISPLAY: dict[str, str] = {"paper": "paper settings"}
+# How a run profile is named to readers: "full" alone could be any full thing.
+PROFILE_DISPLAY: dict[str, str] = {"full": "full profile"}
 
 # The pruning level of Table 8, defined once for every page that shows it: what
 # stgkd.prune.pruning_level computes (tests check the two agree).
@@ -78,8 +77,8 @@ PRUNING_LEVEL_DEFINITION = ("pruning level = the share of the prunable parameter
 
 
 def profile_label(text: object) -> str:
-    """A profile, or a comma-separated list of profiles, as readers see it: ``paper`` is
-    shown as "paper settings" (our runs with the paper's settings, not the paper's numbers);
+    """A profile, or a comma-separated list of profiles, as readers see it: ``full`` is
+    shown as "full profile" (our runs with the KD paper's training settings);
     other names and missing values ("–") are unchanged."""
     if text is None or (isinstance(text, float) and np.isnan(text)):
         return "–"
@@ -268,13 +267,13 @@ def profile_table_markdown() -> str:
     from stgkd.report.dmst_notes import dmst_budget
     meaning = {"smoke": "the pipeline works; accuracy far from the paper by design",
                "quick": "an early, under-trained view of the real result",
-               "paper": "the reproduction proper"}
+               "full": "the reproduction proper"}
     lines = ["| profile | what it runs | what its numbers mean |", "| --- | --- | --- |"]
     for name, profile in PROFILES.items():
         shown = f"`{name}`" + (f" (shown as \"{PROFILE_DISPLAY[name]}\")"
                                if name in PROFILE_DISPLAY else "")
         runs = profile.description
-        if name == "paper":
+        if name == "full":
             runs += f". {dmst_budget(name)}"
         lines.append(f"| {shown} | {runs} | {meaning.get(name, '')} |")
     return "\n".join(lines) + "\n"

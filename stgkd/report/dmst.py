@@ -85,7 +85,7 @@ def dmst_table(results: Iterable[dict], profile: str = "best",
 
     Args:
         results: run results; only ``dmst/...`` experiments are used.
-        profile: ``"best"`` (per row the best profile stored: paper, else quick, else
+        profile: ``"best"`` (per row the best profile stored: full, else quick, else
             smoke) or one profile.
         datasets: our data set names, in the order wanted.
 

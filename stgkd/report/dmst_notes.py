@@ -12,7 +12,7 @@ PAPER_EPOCHS = 600
 OPTIMISER_NAMES = {"adam": "Adam", "rmsprop": "RMSProp", "sgd": "SGD"}
 
 
-def dmst_budget(profile: str = "paper", results: Iterable[dict] = (), short: bool = False) -> str:
+def dmst_budget(profile: str = "full", results: Iterable[dict] = (), short: bool = False) -> str:
     """The training budget of the DMST comparison under ``profile``, read from
     the profile's :class:`stgkd.registry.DMSTBudget` and the run constants, beside the paper's 600
     epochs. The optimiser is the one the stored neural runs of that profile record

@@ -46,7 +46,7 @@ def dose_experiments(dataset: str, term: str = "lstcd") -> dict[str, float]:
 
 
 def dose_response_table(results: Iterable[dict], dataset: str,
-                        profile: str = "paper", term: str = "lstcd") -> pd.DataFrame:
+                        profile: str = "full", term: str = "lstcd") -> pd.DataFrame:
     """One row per target share: ``experiment, target_share, reached_share`` (mean over
     seeds of the share of the loss the correlation terms had in training), ``seeds``
     (n), and ``mae_<h>`` / ``mae_<h>_std`` (test MAE mean and standard deviation over
@@ -150,7 +150,7 @@ def reading_of(result: dict) -> dict:
             **{k: hyper[k] for k in ("lord_reduction", "normalise_over") if k in hyper}}
 
 
-def reading_table(results: Iterable[dict], profile: str = "paper") -> pd.DataFrame:
+def reading_table(results: Iterable[dict], profile: str = "full") -> pd.DataFrame:
     """One row per LORD-based experiment (seed 0): the reading it ran under and the share
     of its loss the correlation terms had (``correlation_share``; from its loss terms)."""
     rows = []

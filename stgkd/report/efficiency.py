@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from stgkd.nn import PRUNING_BASE_BLOCKS, STUDENT_BLOCKS, TEACHER_BLOCKS
+from stgkd.profiles import canonical_profile
 from stgkd.reference import kd_table
 from stgkd.runs import results_root
 
@@ -274,7 +275,7 @@ def kd_tables_times(benchmarks: Iterable[dict]) -> pd.DataFrame:
     set, profile, runs at a time (``jobs``), how many runs finished (``runs``) and whether
     all did (``complete``; a timing stopped at its ``--time-limit`` is not), minutes from
     the first run's start to the last one's result (or to the stop), the slowest finished
-    run, and whether the paper profile came in under the target (15 minutes, set
+    run, and whether the full profile came in under the target (15 minutes, set
     for one H100): None where a stopped timing cannot tell yet (stopped before the
     target), False once it ran past the target unfinished."""
     rows = []
@@ -283,14 +284,15 @@ def kd_tables_times(benchmarks: Iterable[dict]) -> pd.DataFrame:
         minutes = bench["wall_time_s"] / 60
         target = bench["target_s"] / 60
         complete = bool(bench.get("complete", True))   # older files stored complete timings only
-        if bench["profile"] != "paper":
+        if canonical_profile(bench["profile"]) != "full":
             under = False
         elif complete:
             under = minutes <= target
         else:
             under = False if minutes > target else None
         rows.append({"machine": bench["machine"]["device"], "dataset": bench["dataset"],
-                     "profile": bench["profile"], "jobs": bench["jobs"], "runs": len(runs),
+                     "profile": canonical_profile(bench["profile"]), "jobs": bench["jobs"],
+                     "runs": len(runs),
                      "complete": complete, "minutes": minutes,
                      "slowest_run_min": max(run["wall_time_s"] for run in runs) / 60
                      if runs else float("nan"),
@@ -389,8 +391,8 @@ def pareto_frame(results: Iterable[dict], benchmark: dict | None, dataset: str =
         if result.get("dataset") != dataset or horizon not in result.get("test", {}):
             continue
         architecture = _architecture(result.get("blocks", []))
-        # a compacted model's own timing is of paper-profile seed 0's channel counts
-        own = (result["experiment"] in timed and result["profile"] == "paper"
+        # a compacted model's own timing is of full-profile seed 0's channel counts
+        own = (result["experiment"] in timed and result["profile"] == "full"
                and result["seed"] == 0)
         key = result["experiment"] if own else architecture
         rows.append({"profile": result["profile"], "experiment": result["experiment"],
@@ -513,7 +515,7 @@ def lstcd_step_phases(benchmark: dict) -> pd.DataFrame:
 
 
 def dmst_epoch_costs(benchmark: dict) -> pd.DataFrame:
-    """Seconds per paper-profile Los-loop epoch of each DMST graph model
+    """Seconds per full-profile Los-loop epoch of each DMST graph model
     (``benchmarks/dmst_epoch.py``): ``model, parameters, train_step_s, epoch_s``."""
     return pd.DataFrame([{"model": name, "parameters": entry.get("parameters"),
                           "train_step_s": entry.get("train_step_s"),

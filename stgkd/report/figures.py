@@ -42,7 +42,7 @@ def distinct_colors(n: int) -> list:
 
 
 def ours(label: str, profile: str | None) -> str:
-    """A legend entry for one of our runs: "<label> (ours, paper settings)" for the paper
+    """A legend entry for one of our runs: "<label> (ours, full profile)" for the full
     profile, "<label> (ours, quick)" for another; never "(paper)", which would read as
     the paper's number."""
     from stgkd.report.display import profile_label

@@ -96,7 +96,7 @@ def teacher_share_table(results: Iterable[dict], profile: str = "best") -> pd.Da
     Args:
         results: run results; those with a ``teacher_share`` fill the cell of their
             ``dataset`` and ``paper_row`` (with or without the "(ours)" mark).
-        profile: ``"best"`` (paper, else quick, else smoke, per cell) or one profile.
+        profile: ``"best"`` (full, else quick, else smoke, per cell) or one profile.
 
     Returns:
         One row per paper cell, in the paper's order: ``dataset`` (paper name),

@@ -17,7 +17,7 @@ PROTOCOL_STEPS = (3, 4, 6, 9)
 
 
 def published_protocol_runs(results: Iterable[dict], experiments: Iterable[str],
-                            profile: str = "paper", results_dir: str | Path | None = None,
+                            profile: str = "full", results_dir: str | Path | None = None,
                             series=None) -> pd.DataFrame:
     """Every stored run of ``experiments`` (one-step STGCNs on Los-loop) evaluated under
     the published protocol.

@@ -2,9 +2,9 @@
 that produce it and the ``results/`` files it reads, generated from the experiment
 registry (:data:`stgkd.registry.EXPERIMENTS`) and the stored runs, never typed by hand.
 
->>> print(reproduce_commands(["kd/losloop/student-lstcd"], "paper", {}))  # doctest: +NORMALIZE_WHITESPACE
-['stgkd run kd/losloop/teacher --profile paper --seed 0',
- 'stgkd run kd/losloop/student-lstcd --profile paper --seed 0']
+>>> print(reproduce_commands(["kd/losloop/student-lstcd"], "full", {}))  # doctest: +NORMALIZE_WHITESPACE
+['stgkd run kd/losloop/teacher --profile full --seed 0',
+ 'stgkd run kd/losloop/student-lstcd --profile full --seed 0']
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from stgkd.report.comparison import canonical_row
 from stgkd.runs import PROFILE_PREFERENCE, profile_rank
 
 # The profile a command names for an experiment nobody has run yet.
-DEFAULT_PROFILE = "paper"
+DEFAULT_PROFILE = "full"
 # A command longer than this is continued on the next line (``\``) between names.
 LINE_WIDTH = 88
 
@@ -40,7 +40,7 @@ def table_experiments(table: int) -> list[str]:
 
 def stored_seeds(results: Iterable[dict], profile: str = "best") -> dict[str, tuple[str, list[int]]]:
     """``{experiment: (profile, seeds)}`` of the stored runs a page shows: under
-    ``profile``, or under each experiment's best stored profile (paper, else quick,
+    ``profile``, or under each experiment's best stored profile (full, else quick,
     else smoke) when ``profile`` is ``"best"``."""
     seeds: dict[str, dict[str, set[int]]] = {}
     for result in results:
@@ -83,7 +83,7 @@ def reproduce_commands(experiments: Sequence[str], profile: str,
                        stored: dict[str, tuple[str, list[int]]]) -> list[str]:
     """The ``stgkd run`` commands, in the order to run them, that produce the runs of
     ``experiments``: the seeds stored (``stored``, from :func:`stored_seeds`) under the
-    profile shown, seed 0 under ``profile`` (the paper profile for ``"best"``) for an
+    profile shown, seed 0 under ``profile`` (the full profile for ``"best"``) for an
     experiment not yet run, and seed 0, under the same profile, of every run they build
     on (a student's teacher, a pruning run's start checkpoint, a calibration run).
     A run that builds on others comes in a later command than those; one command per
@@ -111,7 +111,7 @@ def reproduce_commands(experiments: Sequence[str], profile: str,
 
 
 def _seed_files(profile: str, experiment: str, seeds: Sequence[int], suffix: str) -> str:
-    """``results/paper/kd/losloop/teacher/seed{0,1}.json`` (one path for several seeds)."""
+    """``results/full/kd/losloop/teacher/seed{0,1}.json`` (one path for several seeds)."""
     folder = PurePosixPath("results", profile, *experiment.split("/"))
     pattern = str(seeds[0]) if len(seeds) == 1 else "{" + ",".join(map(str, seeds)) + "}"
     return f"{folder}/seed{pattern}{suffix}"

@@ -5,7 +5,7 @@ shows, and the one reader of a trained model's checkpoint.
   checked on read;
 - :mod:`stgkd.runs.store`: ``results/<profile>/<experiment>/seed<S>.json`` paths,
   reading and listing results;
-- :mod:`stgkd.runs.ranking`: the profile ranking (paper, quick, smoke) and run picking;
+- :mod:`stgkd.runs.ranking`: the profile ranking (full, quick, smoke) and run picking;
 - :mod:`stgkd.runs.checkpoints`: reading a checkpoint (``weights_only``) and rebuilding
   the STGCN, pruned or DMST model of a run.
 """

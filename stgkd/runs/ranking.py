@@ -1,14 +1,14 @@
 """Which stored runs a table or figure shows: profile ranking and run selection.
 
 A figure never mixes one experiment's profiles: each experiment is shown with the
-runs of its best profile (paper, else quick, else smoke) or of one named profile.
+runs of its best profile (full, else quick, else smoke) or of one named profile.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-# Most trusted first: a paper-profile run outranks a quick one, which outranks a smoke run.
-PROFILE_PREFERENCE: tuple[str, ...] = ("paper", "quick", "smoke")
+# Most trusted first: a full-profile run outranks a quick one, which outranks a smoke run.
+PROFILE_PREFERENCE: tuple[str, ...] = ("full", "quick", "smoke")
 
 
 def profile_rank(profile: str) -> int:

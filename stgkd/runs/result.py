@@ -19,6 +19,8 @@ from pathlib import Path
 import typing
 from typing import Any
 
+from stgkd.profiles import canonical_profile
+
 
 class _Absent:
     """Marks a field the stored result does not have (``None`` is a stored value)."""
@@ -132,6 +134,8 @@ class RunResult(Mapping):
         problems = result_problems(payload)
         if problems:
             raise _invalid(path, payload, problems, remedy)
+        # a run stored under a profile's former name is read under the name it has now
+        payload = {**payload, "profile": canonical_profile(payload["profile"])}
         return cls(**payload, _order=tuple(payload))
 
     def to_dict(self) -> dict:
