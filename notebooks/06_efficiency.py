@@ -47,8 +47,8 @@ from stgkd.report import (batch_ratio, Captions, compacted_training, distillatio
                           pareto_frame, peer_comparison, per_machine, power_law_fit, pruning_steps,
                           reader_frame, rollout_by_batch, rollout_speedups,
                           same_architecture_spread, scaling_plot, scaling_table, show,
-                          single_window_latency, student_teacher_ratio, training_throughput,
-                          training_variants)
+                          single_window_latency, student_teacher_ratio, training_step_phases,
+                          training_step_profile, training_throughput, training_variants)
 from stgkd.runs import load_results
 from IPython.display import Markdown, display
 
@@ -62,6 +62,7 @@ prune_steps = load_benchmarks("prune_step", results_dir)
 train_variants = load_benchmarks("train_step_variants", results_dir)
 peers = load_benchmarks("peer_stgcn", results_dir)
 latencies = load_benchmarks("forecast_latency", results_dir)
+step_profiles = load_benchmarks("train_step_profile", results_dir)
 machines = newest_per_machine(speed)   # the newest speed benchmark of each machine
 # the one that timed the most models (the compacted pruned ones too) places the runs below
 benchmark = max(machines, key=lambda b: len(b.get("rollout_1140", {}))) if machines else None
@@ -304,10 +305,20 @@ else:
 # is therefore timed but marked not equal. This CPU has no bfloat16 instructions (no
 # AVX-512 at all; the run records it), so PyTorch emulates bfloat16 and the variant is
 # several times slower: it would only count on a CPU with AVX-512 BF16 or AMX, and then
-# only after a full-profile teacher run shows the same accuracy. What bounds the eager
-# step is visible in PyTorch's profiler (`torch.profiler` over a teacher step): the
-# temporal convolutions, whose backward pass through oneDNN costs about three times
-# their forward, take about half of it, and the graph products most of the rest.
+# only after a full-profile teacher run shows the same accuracy. The newest run adds
+# `component_blocks`: PeMSD7(M)'s graph has 11 connected components, so with the stations
+# ordered by component $\tilde L$ is block-diagonal and each graph product becomes one
+# product per component, with about a quarter of the multiplications; on this CPU the
+# slices and the concatenation cost more than the multiplications saved, and the step is
+# slower.
+#
+# What bounds the eager step is in PyTorch's profiler (`torch.profiler` over training
+# steps of the teacher and the student, the tables after the variants, from
+# `python benchmarks/train_step_profile.py --threads 2`): for the teacher, the
+# convolutions (the temporal ones and the graph convolution's channel mix), whose
+# backward pass through oneDNN costs several times their forward, then the graph
+# products. The exact variants above remove copies, padding and dispatch around these
+# kernels, not the kernels themselves, which is why none of them reaches 1.5x.
 
 # %% tags=["remove-input"]
 # every stored run of the benchmark, newest first: a later run may time new variants of
@@ -327,6 +338,27 @@ for variants_benchmark, _ in train_variants:
          names={"max_abs_output_diff": "max output diff", "rel_gradient_diff": "gradient diff"})
 if not train_variants:
     print("no training-variant benchmark stored yet: python benchmarks/train_step_variants.py")
+
+# %% tags=["remove-input"]
+if step_profiles:
+    step_profile_benchmark = step_profiles[0][0]
+    settings = step_profile_benchmark["settings"]
+    print(f"{step_profile_benchmark['machine']['device']}, {settings['threads']} threads, "
+          f"{settings['steps']} profiled steps of {settings['batch']} windows per model after "
+          f"{settings['warmup']} unprofiled ones, load average "
+          + " / ".join(f"{v:.1f}" for v in settings.get("load_average", [])))
+    display(Markdown("**An eager training step by phase** (wall time, without the profiler)"))
+    show(training_step_phases(step_profile_benchmark), index="model", digits=3,
+         names={"forward_and_loss": "forward + loss (s)", "backward": "backward (s)",
+                "optimizer_step": "optimiser step (s)", "step_s": "step (s)",
+                "windows_per_s": "windows / s"})
+    display(Markdown("**The same steps under PyTorch's profiler**: self CPU time per step by "
+                     "what the operators compute (the profiler's own cost is in every row)"))
+    show(training_step_profile(step_profile_benchmark), index=["model", "group"],
+         digits={"s_per_step": 3, "share": 3},
+         names={"s_per_step": "s per step", "largest_operator": "largest operator"})
+else:
+    print("no training-step profile stored yet: python benchmarks/train_step_profile.py --threads 2")
 
 # %% [markdown]
 # The compacted pruned models train as what they are, smaller STGCNs: training windows

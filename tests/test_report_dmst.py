@@ -138,7 +138,7 @@ def test_dmst_claim_within_one_profile_and_against_the_paper():
     assert (st["dmst_gnode"], st["rival_value"]) == (3.0, 3.5)
     assert st["difference"] == pytest.approx(-0.5) and bool(st["dmst_gnode_better"])
     assert st["profile_dmst_gnode"] == st["profile_rival"] == "full"
-    assert st["verdict"] == "DMST-GNODE beats ST-GCN (paper, 1 seed)"
+    assert st["verdict"] == "DMST-GNODE beats ST-GCN (full, 1 seed)"
     node = claim.loc["ST-NODE"]                             # only smoke holds both
     assert (node["dmst_gnode"], node["rival_value"]) == (10.0, 2.0)
     assert not node["dmst_gnode_better"] and node["profile_dmst_gnode"] == "smoke"
@@ -160,18 +160,18 @@ def test_dmst_claim_averages_each_model_over_the_seeds_both_have():
     st = claim.loc["ST-GCN"]                      # seed 0 only: 3.0 against 3.5
     assert (st["dmst_gnode"], st["rival_value"], st["seeds"]) == (3.0, 3.5, 1)
     assert bool(st["dmst_gnode_better"])
-    assert st["verdict"] == "DMST-GNODE beats ST-GCN (paper, 1 seed)"
+    assert st["verdict"] == "DMST-GNODE beats ST-GCN (full, 1 seed)"
     paper = claim.loc["DMST-GNODE (paper)"]       # against the paper: every seed, (3 + 5) / 2
     assert (paper["dmst_gnode"], paper["seeds"]) == (4.0, 2)
     results.append(dmst_result("ST-GCN", "full", 4.5, seed=1))
     st = dmst_claim(results).set_index("rival").loc["ST-GCN"]   # 4.0 against 4.0
     assert (st["dmst_gnode"], st["rival_value"], st["seeds"]) == (4.0, 4.0, 2)
     assert not st["dmst_gnode_better"]
-    assert st["verdict"] == "DMST-GNODE does not beat ST-GCN (paper, mean of 2 paired seeds)"
+    assert st["verdict"] == "DMST-GNODE does not beat ST-GCN (full, mean of 2 paired seeds)"
     apart = dmst_claim([dmst_result("DMST-GNODE", "full", 3.0, seed=0),
                         dmst_result("ST-GCN", "full", 9.0, seed=1)]).set_index("rival")
     assert not apart.loc["ST-GCN", "dmst_gnode_better"] and apart.loc["ST-GCN", "seeds"] == 0
-    assert apart.loc["ST-GCN", "verdict"].startswith("not compared: no common seed in paper")
+    assert apart.loc["ST-GCN", "verdict"].startswith("not compared: no common seed in full")
 
 
 def test_dmst_claim_missing_or_mismatched_runs_never_support_it():

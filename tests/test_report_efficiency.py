@@ -353,3 +353,41 @@ def test_lstcd_step_phases_and_dmst_epoch_costs_from_hand_made_files():
                                                     "epoch_s": 42.0}}})
     assert costs.to_dict("records") == [{"model": "ST-GCN", "parameters": 10,
                                           "train_step_s": 1.0, "epoch_s": 42.0}]
+
+
+STEP_PROFILE = {"benchmark": "train_step_profile", "settings": {"batch": 50},
+                "models": {"teacher": {
+                    "profiled_steps": 2,
+                    "phases_s": {"forward_and_loss": 0.1, "backward": 0.3, "optimizer_step": 0.1},
+                    "operators": {"aten::convolution_backward": {"self_cpu_s": 0.8, "calls": 20},
+                                  "aten::mkldnn_convolution": {"self_cpu_s": 0.2, "calls": 20},
+                                  "aten::mm": {"self_cpu_s": 0.4, "calls": 12},
+                                  "aten::bmm": {"self_cpu_s": 0.1, "calls": 4},
+                                  "aten::copy_": {"self_cpu_s": 0.3, "calls": 256},
+                                  "aten::sigmoid": {"self_cpu_s": 0.15, "calls": 8},
+                                  "Optimizer.step#RMSprop.step": {"self_cpu_s": 0.05,
+                                                                  "calls": 2}}}}}
+
+
+def test_step_profile_groups_operators_by_what_they_compute():
+    from stgkd.report.efficiency import step_operator_group, training_step_profile
+    assert step_operator_group("aten::mm") == "graph products (matrix products)"
+    assert step_operator_group("aten::sigmoid_backward").startswith("element-wise")
+    assert step_operator_group("autograd::engine::evaluate_function: MmBackward0") == "bookkeeping"
+    table = training_step_profile(STEP_PROFILE).set_index("group")
+    # total self time 2.0 s over 2 steps; by hand: conv backward 0.8, matrix products 0.5,
+    # copies 0.3, forward conv 0.2, element-wise 0.15, bookkeeping 0.05
+    assert list(table.index) == ["convolutions, backward", "graph products (matrix products)",
+                                 "copies, padding and zeroing", "convolutions, forward",
+                                 "element-wise (activations, residuals, loss, optimiser)",
+                                 "bookkeeping"]
+    products = table.loc["graph products (matrix products)"]
+    assert products["s_per_step"] == pytest.approx(0.25) and products["share"] == pytest.approx(0.25)
+    assert products["largest_operator"] == "aten::mm"
+    assert table["share"].sum() == pytest.approx(1.0)
+
+
+def test_step_phases_sum_to_the_step_and_give_windows_per_second():
+    from stgkd.report.efficiency import training_step_phases
+    row = training_step_phases(STEP_PROFILE).iloc[0]
+    assert row["step_s"] == pytest.approx(0.5) and row["windows_per_s"] == pytest.approx(100.0)

@@ -307,7 +307,7 @@ def test_pruning_claim_averages_each_side_over_the_seeds_both_have():
         fake_result(taylor, seed=2, mae=(5.0, 6.0, 7.0), rmse=(7.0, 8.0, 9.0))]
     claim = report.pruning_claim(results, "pemsd7m").iloc[0]
     assert (claim["better"], claim["holds"], claim["seeds"]) == (6, True, 2)
-    assert claim["verdict"] == "holds in all 6 cells (paper, mean of 2 paired seeds)"
+    assert claim["verdict"] == "holds in all 6 cells (full, mean of 2 paired seeds)"
     ablation = report.finetune_ablation(results, "pemsd7m").iloc[0]
     assert ablation["seeds"] == 2
     assert ablation["taylor_mae"] == "3.000 / 4.000 / 5.000"   # seeds 0 and 1, not 2

@@ -18,7 +18,7 @@ _SPEC.loader.exec_module(variants)
 
 NODES = 6
 EAGER_VARIANTS = ["channels_last", "sparse_laplacian", "time_major", "time_major_sparse",
-                  "cheb_basis", "folded_residual", "folded_residual_sparse"]
+                  "cheb_basis", "component_blocks", "folded_residual", "folded_residual_sparse"]
 
 
 def ring_weights() -> np.ndarray:
@@ -61,6 +61,27 @@ def test_variant_matches_the_eager_model_in_outputs_and_gradients(architecture, 
     with torch.no_grad():
         torch.testing.assert_close(forward(x), reference(x), atol=1e-5, rtol=0)
         assert reference(x).abs().max() > 0.1
+
+
+def test_component_blocks_keeps_the_model_on_a_graph_of_interleaved_components():
+    """Two triangles, nodes 0-2-4 and 1-3-5 (and an isolated pair of weights within each):
+    the component order moves every other station, so a wrong permutation of the input,
+    the LayerNorms' per-node parameters or the output shows."""
+    w = np.zeros((NODES, NODES))
+    for a, b, weight in ((0, 2, 1.0), (2, 4, 0.7), (0, 4, 0.4), (1, 3, 0.9), (3, 5, 0.6)):
+        w[a, b] = w[b, a] = weight
+    torch.manual_seed(0)
+    reference = STGCN(NODES, weights=w, blocks=[[1, 3, 4], [4, 2, 5]])
+    with torch.no_grad():
+        for param in reference.parameters():
+            param.add_(0.1 * torch.randn_like(param))
+    model = STGCN(NODES, weights=w, blocks=[[1, 3, 4], [4, 2, 5]])
+    model.load_state_dict(reference.state_dict())
+    forward = variants.VARIANTS["component_blocks"](model)
+    x, y = torch.randn(4, 1, 12, NODES), torch.randn(4, NODES)
+    check = variants.agreement(reference, forward, model, x, y)
+    assert check["max_abs_output_diff"] <= variants.OUTPUT_TOLERANCE
+    assert check["rel_gradient_diff"] <= variants.GRADIENT_TOLERANCE
 
 
 def test_agreement_reports_a_variant_that_computes_something_else():

@@ -161,7 +161,7 @@ class SeedPairing:
         return _means_by_cell(self.stats[self.stats["experiment"] == experiment])
 
     def describe(self) -> str:
-        """"paper, 1 seed", "paper, mean of 3 paired seeds", or the reason."""
+        """"full, 1 seed", "full, mean of 3 paired seeds", or the reason."""
         if not self.compared:
             return self.reason
         n = len(self.seeds)

@@ -491,6 +491,77 @@ def onnx_profile(benchmark: dict, model: str = "student", top: int = 8) -> pd.Da
     return frame.drop(columns="kernel_us")
 
 
+# What each ATen operator of an STGCN training step computes (stgkd.nn.STGCN on the CPU):
+# the temporal convolutions and the graph convolution's channel mix (Theta, a 1x1
+# convolution) are ATen convolutions; the Chebyshev graph products X L~ are matrix
+# products; the rest moves, pads or zeroes memory, or works element by element.
+STEP_OPERATOR_GROUPS: dict[str, tuple[str, ...]] = {
+    "convolutions, backward": ("aten::convolution_backward",),
+    "convolutions, forward": ("aten::mkldnn_convolution", "aten::convolution",
+                              "aten::_convolution", "aten::conv2d"),
+    "graph products (matrix products)": ("aten::mm", "aten::bmm", "aten::addmm", "aten::matmul"),
+    "copies, padding and zeroing": ("aten::copy_", "aten::cat", "aten::fill_", "aten::zero_",
+                                    "aten::zeros", "aten::clone", "aten::contiguous",
+                                    "aten::constant_pad_nd", "aten::empty", "aten::empty_like",
+                                    "aten::empty_strided", "aten::slice", "aten::view",
+                                    "aten::permute", "aten::reshape", "aten::as_strided",
+                                    "aten::transpose", "aten::t", "aten::expand",
+                                    "aten::narrow", "aten::select"),
+    "layer norm": ("aten::native_layer_norm", "aten::native_layer_norm_backward"),
+}
+
+
+def step_operator_group(operator: str) -> str:
+    """The group of :data:`STEP_OPERATOR_GROUPS` an operator belongs to; other ATen
+    operators are ``"element-wise (activations, residuals, loss, optimiser)"``, and the
+    profiler's own ranges (autograd nodes, ``Optimizer.step#...``) ``"bookkeeping"``."""
+    for group, operators in STEP_OPERATOR_GROUPS.items():
+        if operator in operators:
+            return group
+    if operator.startswith("aten::"):
+        return "element-wise (activations, residuals, loss, optimiser)"
+    return "bookkeeping"
+
+
+def training_step_profile(benchmark: dict) -> pd.DataFrame:
+    """Where an eager training step's CPU time goes (``benchmarks/train_step_profile.py``):
+    per model and operator group (:func:`step_operator_group`) the self CPU seconds per
+    step, its share of the step's profiled time, and the group's largest operator;
+    largest group first within each model.
+
+    Returns columns ``model, group, s_per_step, share, largest_operator``.
+    """
+    rows = []
+    for model, entry in benchmark.get("models", {}).items():
+        steps = entry["profiled_steps"]
+        groups: dict[str, dict[str, float]] = {}
+        for operator, figures in entry["operators"].items():
+            groups.setdefault(step_operator_group(operator), {})[operator] = figures["self_cpu_s"]
+        total = sum(sum(ops.values()) for ops in groups.values())
+        for group, ops in sorted(groups.items(), key=lambda kv: -sum(kv[1].values())):
+            rows.append({"model": model, "group": group, "s_per_step": sum(ops.values()) / steps,
+                         "share": sum(ops.values()) / total if total else float("nan"),
+                         "largest_operator": max(ops, key=ops.get)})
+    return pd.DataFrame(rows, columns=["model", "group", "s_per_step", "share",
+                                       "largest_operator"])
+
+
+def training_step_phases(benchmark: dict) -> pd.DataFrame:
+    """The wall time of each phase of an eager training step, measured without the
+    profiler (``benchmarks/train_step_profile.py``): one row per model with the median
+    seconds of the forward pass with the loss, the backward pass and the optimiser step,
+    their sum and the windows per second it gives at the benchmark's batch."""
+    batch = benchmark.get("settings", {}).get("batch")
+    rows = []
+    for model, entry in benchmark.get("models", {}).items():
+        phases = entry["phases_s"]
+        step = sum(phases.values())
+        rows.append({"model": model, **phases, "step_s": step,
+                     "windows_per_s": batch / step if batch and step else float("nan")})
+    return pd.DataFrame(rows, columns=["model", "forward_and_loss", "backward",
+                                       "optimizer_step", "step_s", "windows_per_s"])
+
+
 LSTCD_PHASES = ("lookup_s", "student_forward_s", "lord_s", "ltcd_s", "lscd_s", "backward_s",
                 "optimizer_s", "step_s")
 
