@@ -328,7 +328,8 @@ for variants_benchmark, _ in train_variants:
     print(f"{variants_benchmark['created'][:10]}: {settings['rounds']} rounds of "
           f"{settings['steps']} steps of {settings['batch']} windows per variant, "
           f"{variants_benchmark['machine']['threads']} threads"
-          + (f", load average {settings['load_average']}" if settings.get("load_average") else "")
+          + (", load average " + " / ".join(f"{v:.1f}" for v in settings["load_average"])
+             if settings.get("load_average") else "")
           + ("" if settings.get("cpu_bf16_instructions") is None else
              f"; bfloat16 instructions on this CPU: {settings['cpu_bf16_instructions']}"))
     variants_table = training_variants(variants_benchmark, named=True)
@@ -348,7 +349,8 @@ if step_profiles:
           f"{settings['warmup']} unprofiled ones, load average "
           + " / ".join(f"{v:.1f}" for v in settings.get("load_average", [])))
     display(Markdown("**An eager training step by phase** (wall time, without the profiler)"))
-    show(training_step_phases(step_profile_benchmark), index="model", digits=3,
+    show(training_step_phases(step_profile_benchmark), index="model",
+         digits={"windows_per_s": 0, None: 3},
          names={"forward_and_loss": "forward + loss (s)", "backward": "backward (s)",
                 "optimizer_step": "optimiser step (s)", "step_s": "step (s)",
                 "windows_per_s": "windows / s"})
