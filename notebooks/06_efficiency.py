@@ -42,10 +42,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from stgkd.report import (batch_ratio, Captions, compacted_training, distillation_steps,
-                          dmst_epoch_costs, forecast_latency, kd_tables_times, load_benchmarks,
-                          load_scaling, lstcd_step_phases, newest_per_machine, onnx_profile,
-                          pareto_frame, peer_comparison, per_machine, power_law_fit, pruning_steps,
-                          reader_frame, rollout_by_batch, rollout_speedups,
+                          dmst_epoch_costs, forecast_latency, kd_tables_times,
+                          load_average_text, load_benchmarks, load_scaling, lstcd_step_phases,
+                          newest_per_machine, onnx_profile, pareto_frame, peer_comparison,
+                          per_machine, power_law_fit, pruning_steps, reader_frame,
+                          rollout_by_batch, rollout_speedups,
                           same_architecture_spread, scaling_plot, scaling_table, show,
                           single_window_latency, student_teacher_ratio, training_step_phases,
                           training_step_profile, training_throughput, training_variants)
@@ -182,7 +183,7 @@ if latencies:
     latency_benchmark = latencies[0][0]
     print(f"{latency_benchmark['machine']['device']}, one thread, "
           f"{latency_benchmark['settings']['repeats']} forecasts per variant (the teacher a "
-          f"tenth), load average {latency_benchmark['settings'].get('load_average')}")
+          f"tenth){load_average_text(latency_benchmark)}")
     latency_table = forecast_latency(latency_benchmark)
     latency_table["max_abs_diff"] = latency_table["max_abs_diff"].map("{:.1e}".format)
     show(latency_table, index=["model", "variant"], digits={"operators": 0, None: 3},
@@ -272,8 +273,7 @@ if peers:
     settings = peer_benchmark["settings"]
     print(f"{peer_benchmark['machine']['device']}, {settings['rounds']} rounds of "
           f"{settings['train_steps']} training steps of {settings['train_batch']} windows and "
-          f"a rollout of {settings['windows']} windows; load average "
-          f"{peer_benchmark['machine'].get('load_average')}")
+          f"a rollout of {settings['windows']} windows{load_average_text(peer_benchmark)}")
     show(per_machine(peer_comparison, newest_per_machine(peers)), index=["model", "figure"],
          digits={"ours_speedup": 2, "ours": 3, "peer": 3, None: 0})
 else:
@@ -328,8 +328,7 @@ for variants_benchmark, _ in train_variants:
     print(f"{variants_benchmark['created'][:10]}: {settings['rounds']} rounds of "
           f"{settings['steps']} steps of {settings['batch']} windows per variant, "
           f"{variants_benchmark['machine']['threads']} threads"
-          + (", load average " + " / ".join(f"{v:.1f}" for v in settings["load_average"])
-             if settings.get("load_average") else "")
+          + load_average_text(variants_benchmark)
           + ("" if settings.get("cpu_bf16_instructions") is None else
              f"; bfloat16 instructions on this CPU: {settings['cpu_bf16_instructions']}"))
     variants_table = training_variants(variants_benchmark, named=True)
@@ -346,8 +345,7 @@ if step_profiles:
     settings = step_profile_benchmark["settings"]
     print(f"{step_profile_benchmark['machine']['device']}, {settings['threads']} threads, "
           f"{settings['steps']} profiled steps of {settings['batch']} windows per model after "
-          f"{settings['warmup']} unprofiled ones, load average "
-          + " / ".join(f"{v:.1f}" for v in settings.get("load_average", [])))
+          f"{settings['warmup']} unprofiled ones{load_average_text(step_profile_benchmark)}")
     display(Markdown("**An eager training step by phase** (wall time, without the profiler)"))
     show(training_step_phases(step_profile_benchmark), index="model",
          digits={"windows_per_s": 0, None: 3},

@@ -391,3 +391,12 @@ def test_step_phases_sum_to_the_step_and_give_windows_per_second():
     from stgkd.report.efficiency import training_step_phases
     row = training_step_phases(STEP_PROFILE).iloc[0]
     assert row["step_s"] == pytest.approx(0.5) and row["windows_per_s"] == pytest.approx(100.0)
+
+
+def test_load_average_text_reads_settings_or_machine_and_rounds():
+    from stgkd.report.efficiency import load_average_text
+    assert load_average_text({"settings": {"load_average": [2.06, 2.734, 2.35]}}) == \
+        ", load average 2.1 / 2.7 / 2.4"
+    assert load_average_text({"machine": {"load_average": [7.0, 1.25, 0.0]}}) == \
+        ", load average 7.0 / 1.2 / 0.0"
+    assert load_average_text({"settings": {}, "machine": {}}) == ""

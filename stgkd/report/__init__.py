@@ -46,8 +46,9 @@ from stgkd.report.dose_response import (dose_experiments, dose_response_table, d
                                         plot_dose_response, reading_table, share_floors)
 from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,
                                      dmst_epoch_costs, forecast_latency, kd_tables_times,
-                                     load_benchmarks, lstcd_step_phases, newest_per_machine,
-                                     onnx_profile, pareto_frame, peer_comparison, per_machine,
+                                     load_average_text, load_benchmarks, lstcd_step_phases,
+                                     newest_per_machine, onnx_profile, pareto_frame,
+                                     peer_comparison, per_machine,
                                      pruning_steps, rollout_by_batch, rollout_speedups,
                                      same_architecture_spread, single_window_latency,
                                      student_teacher_ratio, training_step_phases,

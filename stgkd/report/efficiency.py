@@ -37,6 +37,14 @@ def load_benchmarks(kind: str, root: str | Path | None = None) -> list[tuple[dic
     return sorted(loaded, key=lambda item: item[0].get("created", ""), reverse=True)
 
 
+def load_average_text(benchmark: dict) -> str:
+    """The machine's load average a benchmark recorded (in ``settings`` or ``machine``;
+    1, 5 and 15 minutes), as ", load average 2.1 / 2.7 / 2.4"; "" when none was stored."""
+    values = (benchmark.get("settings", {}).get("load_average")
+              or benchmark.get("machine", {}).get("load_average"))
+    return ", load average " + " / ".join(f"{v:.1f}" for v in values) if values else ""
+
+
 def newest_per_machine(loaded: Iterable[tuple[dict, Path]]) -> list[dict]:
     """The newest benchmark of each machine (its ``machine.device``) among ``loaded``
     (``(benchmark, path)`` pairs as :func:`load_benchmarks` gives, in any order), newest
