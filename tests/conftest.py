@@ -7,9 +7,20 @@ import torch
 from stgkd.data import make_windows, synthetic_series
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _two_threads_from_the_start():
+    # Module- and session-scoped fixtures (a smoke run shared by a file's tests) are set up
+    # before any function-scoped one: without this they would train with torch's default
+    # thread count (e.g. 1 under OMP_NUM_THREADS=1) and the tests with 2.
+    torch.set_num_threads(2)
+
+
 @pytest.fixture(autouse=True)
 def _two_threads():
-    # Fixed thread count: identical numbers from run to run on the CPU.
+    # Fixed thread count: identical numbers from run to run on the CPU, before each test
+    # and after it (a test may set its own), so that the next file's shared fixtures too.
+    torch.set_num_threads(2)
+    yield
     torch.set_num_threads(2)
 
 
