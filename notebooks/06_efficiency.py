@@ -45,7 +45,8 @@ from stgkd.report import (batch_ratio, Captions, compacted_training, distillatio
                           dmst_epoch_costs, forecast_latency, kd_tables_times,
                           load_average_text, load_benchmarks, load_scaling, lstcd_step_phases,
                           newest_per_machine, onnx_profile, pareto_frame, peer_comparison,
-                          per_machine, power_law_fit, pruning_steps, reader_frame,
+                          per_machine, power_law_fit, pruned_channels_kernel, pruning_steps,
+                          reader_frame,
                           rollout_by_batch, rollout_speedups,
                           same_architecture_spread, scaling_plot, scaling_table, show,
                           single_window_latency, student_teacher_ratio, training_step_phases,
@@ -410,6 +411,26 @@ if lstcd_steps:
                 "step_s": "step (s)", "speedup_step": "step speed-up"})
 else:
     print("not measured yet: python benchmarks/lstcd_step.py --threads 1")
+
+# %% [markdown]
+# The same kernel inside Algorithm 1, where every pruning step removes channels: compiled
+# once per channel count, it passed dynamo's recompile limit (8 shapes) early in a
+# pruning run and ran the rest of it eagerly. The channel count is now a dynamic
+# dimension of the one compiled kernel (`python benchmarks/pruned_channels_kernel.py
+# --threads 1`: seven shrinking channel counts at a spatial and a temporal shape, each
+# mode in a fresh process).
+
+# %% tags=["remove-input"]
+channel_kernels = load_benchmarks("pruned_channels_kernel", results_dir)
+if channel_kernels:
+    bench = channel_kernels[0][0]
+    print(f"{bench['created'][:10]}, {bench['machine']['device']}")
+    show(pruned_channels_kernel(bench), index="mode",
+         digits={"shapes": 0, "speedup_over_eager": 2, None: 3},
+         names={"calls_s": "timed calls (s)", "first_calls_s": "first calls (s)",
+                "speedup_over_eager": "speed-up over eager"})
+else:
+    print("not measured yet: python benchmarks/pruned_channels_kernel.py --threads 1")
 
 # %% [markdown]
 # ## Cost against graph size

@@ -400,3 +400,17 @@ def test_load_average_text_reads_settings_or_machine_and_rounds():
     assert load_average_text({"machine": {"load_average": [7.0, 1.25, 0.0]}}) == \
         ", load average 7.0 / 1.2 / 0.0"
     assert load_average_text({"settings": {}, "machine": {}}) == ""
+
+
+def test_pruned_channels_kernel_sums_the_calls_and_compares_with_eager():
+    from stgkd.report.efficiency import pruned_channels_kernel
+    bench = {"modes": {
+        "per_shape": [{"call_s": 0.2, "first_call_s": 3.0}, {"call_s": 0.6, "first_call_s": 0.0}],
+        "dynamic_channels": [{"call_s": 0.1, "first_call_s": 2.0}, {"call_s": 0.1, "first_call_s": 1.0}],
+        "eager": [{"call_s": 0.5, "first_call_s": 0.5}, {"call_s": 0.7, "first_call_s": 0.7}]}}
+    table = pruned_channels_kernel(bench).set_index("mode")
+    assert table.loc["per_shape", "calls_s"] == pytest.approx(0.8)
+    assert table.loc["dynamic_channels", "first_calls_s"] == pytest.approx(3.0)
+    assert table.loc["dynamic_channels", "speedup_over_eager"] == pytest.approx(1.2 / 0.2)
+    assert table.loc["eager", "speedup_over_eager"] == pytest.approx(1.0)
+    assert (table["shapes"] == 2).all()

@@ -188,3 +188,25 @@ def test_fused_pairwise_mse_matches_the_definition(monkeypatch, compiled, k, cyc
     (2.5 * expected).backward()
     assert loss.item() == pytest.approx(expected.item(), rel=1e-10)
     assert torch.allclose(ours.grad, reference.grad, atol=1e-12)
+
+
+def test_fused_pairwise_mse_compiled_follows_pruned_channel_counts(monkeypatch):
+    """Algorithm 1 shrinks the channel count C step by step: the compiled kernel gives
+    the definition's loss and gradient at every C, down to one channel."""
+    import stgkd.distill.pairwise as pairwise
+    monkeypatch.setenv("STGKD_FUSED_COMPILE", "1")
+    monkeypatch.setattr(pairwise, "_COMPILE_FROM_ELEMENTS", 0)
+    torch.manual_seed(5)
+    k = 6
+    triangles = torch.rand(2, 2, k * (k - 1) // 2, dtype=torch.float64)
+    for channels in (5, 4, 3, 2, 1):
+        x = torch.randn(2, 2, k, channels, dtype=torch.float64)
+        ours = x.clone().requires_grad_()
+        pairwise.pairwise_l1_mse(ours, triangles).backward()
+        reference = x.clone().requires_grad_()
+        expected = ((upper_triangle(broadcast_l1_mean(reference)) - triangles) ** 2).mean()
+        expected.backward()
+        assert "failed" not in pairwise._compiled
+        assert pairwise.pairwise_l1_mse(x, triangles).item() == pytest.approx(expected.item(),
+                                                                              rel=1e-10)
+        assert torch.allclose(ours.grad, reference.grad, atol=1e-12)

@@ -112,6 +112,9 @@ ELEMENTS_PER_CHUNK = 1 << 20   # bounds the [chunk, K//2, 2K] buffer of a chunk 
 # 0.18-26 M, and runs about 4x faster compiled than eagerly; small calls (tests, tiny
 # graphs) skip the compile
 _COMPILE_FROM_ELEMENTS = 1 << 17
+# the channel count C is a dynamic dimension of the compiled kernel (see _kernel); False
+# compiles one kernel per (K, C) as before (benchmarks/pruned_channels_kernel.py)
+DYNAMIC_CHANNELS = True
 _compiled = {}
 
 
@@ -143,9 +146,12 @@ def _kernel(use_compile: bool):
     if not use_compile:
         return _loss_and_grad
     if "fn" not in _compiled:
-        # one compiled kernel per (K, C) (past dynamo's recompile limit, e.g. many
-        # pruned channel counts, it runs eagerly); the number of matrices M varies
-        # (chunks, the last batch), so that dimension is dynamic
+        # one compiled kernel per K (the nodes, or a layer's time steps: a few values).
+        # The number of matrices M varies (chunks, the last batch) and so does the
+        # channel count C (Algorithm 1 removes channels at every pruning step), so both
+        # dimensions are marked dynamic (_fused_sum): compiled per (K, C), a pruning run
+        # passed dynamo's recompile limit after 8 shapes and ran the rest eagerly, 4-8x
+        # slower per call
         _compiled["fn"] = torch.compile(_loss_and_grad, dynamic=False)
     return _compiled["fn"]
 
@@ -180,6 +186,9 @@ def _fused_sum(x: torch.Tensor, teacher: torch.Tensor) -> tuple[torch.Tensor, to
         if kernel is not _loss_and_grad:
             for part in parts:
                 torch._dynamo.mark_dynamic(part, 0)
+            if DYNAMIC_CHANNELS and c > 1:   # a dimension of size 1 is always specialised
+                for part in parts[:2]:
+                    torch._dynamo.mark_dynamic(part, 1)
         try:
             part, grad[start:start + chunk] = kernel(*parts, weight)
         except Exception as error:  # noqa: BLE001 - torch.compile may lack a compiler

@@ -48,7 +48,7 @@ from stgkd.report.efficiency import (batch_ratio, compacted_training, distillati
                                      dmst_epoch_costs, forecast_latency, kd_tables_times,
                                      load_average_text, load_benchmarks, lstcd_step_phases,
                                      newest_per_machine, onnx_profile, pareto_frame,
-                                     peer_comparison, per_machine,
+                                     peer_comparison, per_machine, pruned_channels_kernel,
                                      pruning_steps, rollout_by_batch, rollout_speedups,
                                      same_architecture_spread, single_window_latency,
                                      student_teacher_ratio, training_step_phases,

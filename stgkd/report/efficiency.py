@@ -570,6 +570,24 @@ def training_step_phases(benchmark: dict) -> pd.DataFrame:
                                        "optimizer_step", "step_s", "windows_per_s"])
 
 
+def pruned_channels_kernel(benchmark: dict) -> pd.DataFrame:
+    """The fused correlation kernel over a pruning run's shrinking channel counts
+    (``benchmarks/pruned_channels_kernel.py``): per mode the seconds of all timed calls
+    (the fastest of three per shape, summed over shapes), of all first calls (compiling),
+    the shapes timed and the calls' speed-up over the eager kernel.
+
+    Returns columns ``mode, shapes, calls_s, first_calls_s, speedup_over_eager``.
+    """
+    modes = benchmark.get("modes", {})
+    eager = sum(row["call_s"] for row in modes.get("eager", [])) or float("nan")
+    rows = [{"mode": mode, "shapes": len(timed), "calls_s": sum(r["call_s"] for r in timed),
+             "first_calls_s": sum(r["first_call_s"] for r in timed)} for mode, timed in modes.items()]
+    for row in rows:
+        row["speedup_over_eager"] = eager / row["calls_s"] if row["calls_s"] else float("nan")
+    return pd.DataFrame(rows, columns=["mode", "shapes", "calls_s", "first_calls_s",
+                                       "speedup_over_eager"])
+
+
 LSTCD_PHASES = ("lookup_s", "student_forward_s", "lord_s", "ltcd_s", "lscd_s", "backward_s",
                 "optimizer_s", "step_s")
 
