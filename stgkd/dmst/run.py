@@ -26,7 +26,7 @@ from stgkd.train import TrainConfig, fit
 
 
 # The training budget of each profile (epochs, early stopping, windows per epoch) is the
-# profile's DMSTBudget (stgkd.registry.PROFILES); the rest is fixed for every profile.
+# profile's DMSTBudget (stgkd.profiles.PROFILES); the rest is fixed for every profile.
 BATCH_SIZE = 32
 LEARNING_RATE = 1e-3
 # Adam at a constant learning rate, as STGODE; early stopping ends the run instead of a
@@ -75,7 +75,7 @@ def run_dmst(experiment, profile: str = "quick", seed: int = 0, device: str = "c
 
     Neural models train with Adam (learning rate 1e-3, batch 32) on the mean squared
     error of all 12 scaled steps, select the epoch of lowest validation MAE and stop
-    early under the full profile (the profile's :class:`stgkd.registry.DMSTBudget`);
+    early under the full profile (the profile's :class:`stgkd.profiles.DMSTBudget`);
     interrupted runs resume. ``experiment`` is a :class:`stgkd.registry.DMSTExperiment`;
     its ``options`` may name a ``scaling`` (:data:`stgkd.dmst.scaling.SCALINGS`;
     default Box-Cox with one λ) and the model's options (DMST-GNODE's ``st_module`` and

@@ -260,7 +260,7 @@ def show(frame: pd.DataFrame, index: str | list | None = None, digits: int | dic
 
 def profile_table_markdown() -> str:
     """The introduction's table of run profiles, from the code that defines them
-    (:data:`stgkd.registry.PROFILES` and the DMST comparison's budget,
+    (:data:`stgkd.profiles.PROFILES` and the DMST comparison's budget,
     :func:`stgkd.report.dmst_notes.dmst_budget`), so that the book never states a
     profile's settings by hand."""
     from stgkd.registry import PROFILES

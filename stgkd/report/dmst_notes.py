@@ -14,7 +14,7 @@ OPTIMISER_NAMES = {"adam": "Adam", "rmsprop": "RMSProp", "sgd": "SGD"}
 
 def dmst_budget(profile: str = "full", results: Iterable[dict] = (), short: bool = False) -> str:
     """The training budget of the DMST comparison under ``profile``, read from
-    the profile's :class:`stgkd.registry.DMSTBudget` and the run constants, beside the paper's 600
+    the profile's :class:`stgkd.profiles.DMSTBudget` and the run constants, beside the paper's 600
     epochs. The optimiser is the one the stored neural runs of that profile record
     (``train_config.optimizer``); it is left out while none is stored.
 

@@ -2,7 +2,7 @@
 ``results/<profile>/<experiment>/seed<S>.json``; profiles are never mixed.
 
 A store written before a profile was renamed (``results/paper/`` for the ``full``
-profile, :data:`stgkd.registry.LEGACY_PROFILE_NAMES`) keeps working as it is: while it
+profile, :data:`stgkd.profiles.LEGACY_PROFILE_NAMES`) keeps working as it is: while it
 has no folder under the new name, the old folder is read and written in its place.
 """
 from __future__ import annotations
