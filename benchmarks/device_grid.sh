@@ -12,11 +12,13 @@
 # the same `stgkd run <experiment> --seed <S> --profile full` (its resume state came back).
 #
 # GRID (default: the rows the claims compare, in the order the seeds are most needed,
-# then the DMST comparison's readings and ablations on Los-loop) is a list of
+# PeMSD7(M)'s points of the correlation dose-response (share 0 and the two shares that
+# stgkd.report.promising_shares picks from Los-loop's sweep by validation MAE), then the
+# DMST comparison's readings and ablations on Los-loop) is a list of
 # "experiment:seeds" words; DEVICE (cuda), PROFILE (full) may be set, e.g.
 #   DEVICE=cpu PROFILE=smoke JOBS=2 RUN_LIMIT_S=60 GRID="kd/losloop/student-lord:0" \
 #     OUT=/tmp/grid bash benchmarks/device_grid.sh
-# checks this script on a CPU.
+# checks this script on a CPU, and PRINT_GRID=1 prints the grid it would run.
 set -uo pipefail
 OUT=${OUT:?"set OUT to the folder the results go to"}
 PYTHON=${PYTHON:-python3}
@@ -39,9 +41,12 @@ for option in boxcox-station zscore boxcox-mph-loss st-stgcn-glorot st-mst-gcn n
 done
 GRID=${GRID:-"$K/teacher:1,2 $K/student-no-kd:1,2 $K/student-lord:1,2 $K/student-lstcd:1,2 \
 $P/base:1,2 $P/taylor-25:2 $P/kdis-lstcd-25:2 $P/taylor-50:2 $P/kdis-lstcd-50:2 \
-$P/taylor-75:2 $P/kdis-lstcd-75:2 $L/student-lstcd-corr5e-1:0,1,2 $L/student-lstcd-corr1e-1:0,1,2 \
-$K/student-lstcd-corr0:0,1,2 $K/student-lrd-l2:1,2 $K/student-lrd-kl:1,2 $K/student-lskd:1,2 \
+$P/taylor-75:2 $P/kdis-lstcd-75:2 \
+$K/student-lstcd-corr0:0,1,2 $K/student-lstcd-corr1e-2:0,1,2 $K/student-lstcd-corr1e-1:0,1,2 \
+$K/student-lrd-l2:1,2 $K/student-lrd-kl:1,2 $K/student-lskd:1,2 \
 $K/student-ltcd:1,2 $K/student-lscd:1,2 $DMST"}
+# PRINT_GRID=1: print the grid, one "experiment:seeds" word a line, and stop
+if [ "${PRINT_GRID:-0}" = 1 ]; then printf '%s\n' $GRID; exit 0; fi
 mkdir -p "$OUT"
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 export STGKD_DATA="${STGKD_DATA:-$PWD/data}"

@@ -37,7 +37,8 @@ from IPython.display import Markdown
 
 from stgkd.reference import kd_table
 from stgkd.report import (dose_experiments, dose_response_table, dose_verdicts, plot_dose_response,
-                          reading_table, share_floors, show_reproduce, verdict_counts)
+                          promising_shares, reading_table, share_floors, show_reproduce,
+                          verdict_counts)
 from stgkd.runs import load_results
 
 pd.set_option("display.max_colwidth", 70)
@@ -144,6 +145,34 @@ compared = verdicts[verdicts["n"] > 0]
 
 # %% tags=["remove-input"]
 Markdown("Verdicts so far: " + (verdict_counts(compared) if len(compared) else "none") + ".")
+
+# %% [markdown]
+# ## Which shares PeMSD7(M) runs
+#
+# A PeMSD7(M) LSTCD run costs about seven Los-loop runs, so PeMSD7(M) runs the zero
+# share and the two most promising points of Los-loop's sweep, three seeds each. The
+# rule, fixed before any PeMSD7(M) point ran, reads validation data only: a share's score
+# is its Los-loop runs' validation MAE at their selected epoch, averaged over the three
+# horizons and the seeds (at least three seeds); the two lowest are chosen.
+
+# %% tags=["remove-input"]
+# NBVAL_CHECK_OUTPUT
+promising = promising_shares(results, "losloop")
+(promising.assign(experiment=promising["experiment"].str.replace("kd/", "", regex=False),
+                  val_mae=promising["val_mae"].map(lambda v: "–" if pd.isna(v) else f"{v:.3f}"),
+                  rank=promising["rank"].map(lambda v: "–" if pd.isna(v) else f"{v:.0f}"),
+                  chosen=promising["chosen"].map({True: "yes", False: ""}))
+ .rename(columns={"target_share": "share", "val_mae": "validation MAE (mean)"})
+ .set_index("experiment"))
+
+# %% tags=["remove-input"]
+chosen = promising.loc[promising["chosen"], "target_share"].tolist()
+pemsd7m_points = [name for name, share in dose_experiments("pemsd7m").items()
+                  if share == 0 or share in chosen]
+Markdown("The shares chosen: " + ", ".join(f"{share:g}" for share in chosen) + ". PeMSD7(M)'s "
+         "points of the sweep, three seeds each (they distil from the seed-0 teacher and take "
+         "their weight from the seed-0 LSTCD run):\n\n```\nstgkd run "
+         + " \\\n    ".join(pemsd7m_points) + " \\\n    --profile full --seed 0 1 2\n```")
 
 # %% [markdown]
 # ## One term alone

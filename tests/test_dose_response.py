@@ -63,3 +63,29 @@ def test_one_term_alone_has_its_own_axis_sharing_the_zero_share_run():
     assert (point["verdict"] == "within noise").all()
     table = dose_response_table(results, "losloop", term="lscd").set_index("experiment")
     assert table.loc["kd/losloop/student-lscd-corr1e-1", "seeds"] == 3
+
+
+def test_the_promising_shares_are_ranked_on_validation_not_test():
+    from factories import KD_HORIZONS, metrics
+    from stgkd.report.dose_response import promising_shares
+
+    def scored(share_tag, seed, val_mae, test_mae):
+        return run(f"kd/losloop/student-lstcd-corr{share_tag}", seed, test_mae,
+                   val=metrics(KD_HORIZONS, mae=val_mae, rmse=None, mape=None))
+
+    # validation (mean over seeds): 1e-3 -> 4.3, 1e-2 -> 4.1, 1e-1 -> 4.2, 0.5 -> 4.1 but
+    # only two seeds; test MAE says the opposite order, and share 0 is never a candidate
+    results = [scored(tag, s, val + d, test) for tag, val, test in
+               [("1e-3", 4.3, 3.0), ("1e-2", 4.1, 5.0), ("1e-1", 4.2, 4.0), ("0", 3.0, 3.0)]
+               for s, d in enumerate([-0.1, 0.0, 0.1])]
+    results += [scored("5e-1", s, 4.1, 2.0) for s in range(2)]
+    table = promising_shares(results).set_index("target_share")
+    assert list(table.index) == [1e-3, 1e-2, 1e-1, 0.5]
+    assert table["val_mae"].tolist()[:3] == pytest.approx([4.3, 4.1, 4.2])
+    assert math.isnan(table.loc[0.5, "val_mae"]) and table.loc[0.5, "seeds"] == 2
+    assert table.index[table["chosen"]].tolist() == [1e-2, 1e-1]
+    assert table.loc[1e-2, "rank"] == 1 and table.loc[1e-1, "rank"] == 2
+    # with the two-seed share allowed it ties 1e-2 at 4.1: the smaller share ranks first
+    loose = promising_shares(results, min_seeds=2).set_index("target_share")
+    assert loose.index[loose["chosen"]].tolist() == [1e-2, 0.5]
+    assert loose.loc[1e-2, "rank"] == 1

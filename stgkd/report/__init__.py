@@ -43,7 +43,8 @@ from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learn
                                        measure_runs)
 from stgkd.report.dmst_notes import (accuracy_rmse_consistency, dmst_budget, floor_forecasts)
 from stgkd.report.dose_response import (dose_experiments, dose_response_table, dose_verdicts,
-                                        plot_dose_response, reading_table, share_floors)
+                                        plot_dose_response, promising_shares, reading_table,
+                                        share_floors)
 from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,
                                      dmst_epoch_costs, forecast_latency, kd_tables_times,
                                      load_average_text, load_benchmarks, lstcd_step_phases,

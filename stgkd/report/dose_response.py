@@ -102,6 +102,42 @@ def dose_verdicts(results: Iterable[dict], dataset: str,
     return pd.concat(frames, ignore_index=True)
 
 
+# The rule, fixed before any PeMSD7(M) point ran, that picks the shares PeMSD7(M) runs:
+# Los-loop's nonzero shares with at least this many seeds, ranked by validation MAE.
+PROMISING_MIN_SEEDS = 3
+
+
+def promising_shares(results: Iterable[dict], dataset: str = "losloop", count: int = 2,
+                     profile: str = "full",
+                     min_seeds: int = PROMISING_MIN_SEEDS) -> pd.DataFrame:
+    """Which correlation shares to run on the next data set: the ``count`` nonzero shares
+    of ``dataset``'s LSTCD dose-response with the lowest **validation** MAE.
+
+    The issue asks for PeMSD7(M) "at the two most promising points" of Los-loop's sweep;
+    the rule that decides them reads validation data only, never test data: a share's
+    score is its runs' validation MAE at their selected epoch, averaged over the three
+    horizons and then over the seeds. Shares with fewer than ``min_seeds`` stored seeds
+    are not ranked (too few to compare). Ties keep the smaller share.
+
+    Returns one row per nonzero share: ``experiment, target_share, seeds, val_mae`` (NaN
+    when unranked), ``rank`` (1 is the lowest; NaN when unranked) and ``chosen`` (rank <=
+    ``count``), by share.
+    """
+    results = [r for r in results if r.get("profile") == profile]
+    rows = []
+    for name, share in dose_experiments(dataset).items():
+        if not share:
+            continue
+        runs = [r for r in results if r["experiment"] == name]
+        scores = [float(np.mean([cell["mae"] for cell in r["val"].values()])) for r in runs]
+        rows.append({"experiment": name, "target_share": share, "seeds": len(runs),
+                     "val_mae": float(np.mean(scores)) if len(runs) >= min_seeds else np.nan})
+    table = pd.DataFrame(rows)
+    table["rank"] = table["val_mae"].rank(method="first")
+    table["chosen"] = table["rank"].le(count)
+    return table
+
+
 def plot_dose_response(table: pd.DataFrame, axes, title: str = "") -> None:
     """Test MAE against the correlation share reached, one panel per horizon (``axes``:
     three matplotlib axes); mean ± std over seeds as points with error bars, the
