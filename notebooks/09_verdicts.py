@@ -50,7 +50,8 @@ import pandas as pd
 from IPython.display import Markdown
 
 from stgkd.report import (claim_verdicts, CLAIMS, convergence_verdicts, interval_text,
-                          profile_table_markdown, rule_comparison, show_reproduce,
+                          profile_table_markdown, rule_comparison, seeds_needed,
+                          settle_commands, show_reproduce, total_cpu_hours,
                           teacher_share_intervals, teacher_share_table, verdict_markdown,
                           verdicts_by_rule)
 from stgkd.runs import load_results
@@ -128,6 +129,39 @@ figures.rename(columns={"dataset": "data set", "paper_figures": "paper (proposed
 summary = (verdicts.groupby(["paper", "verdict"]).size().unstack(fill_value=0)
            .rename_axis(columns=None))
 summary
+
+# %% [markdown]
+# ## What would settle the open verdicts
+#
+# Every claim with fewer than three paired seeds, and the runs that would bring it to
+# three: seeds both sides already have come first, then seeds one side has, then new
+# ones. The CPU hours are the sum, over the runs to add, of the median wall time of the
+# experiment's stored runs on this project's 2-core CPU (one or two threads, often beside
+# another run; runs on a GPU are left out), so a rough guide only; "–" where no CPU run of
+# an experiment is stored.
+
+# %% tags=["remove-input"]
+# NBVAL_CHECK_OUTPUT
+needed = seeds_needed(results)
+(needed.assign(claim=needed["source"] + ": " + needed["statement"],
+               cpu_hours=needed["cpu_hours"].map(lambda v: "–" if pd.isna(v) else f"{v:.1f}"))
+ [["claim", "dataset", "paired", "target", "to_add", "cpu_hours"]]
+ .rename(columns={"dataset": "data set", "paired": "paired seeds now",
+                  "target": "seeds to reach", "to_add": "runs to add",
+                  "cpu_hours": "CPU hours"})
+ .set_index(["claim", "data set"]) if len(needed) else
+ Markdown("Every claim has at least three paired seeds."))
+
+# %% tags=["remove-input"]
+if len(needed):
+    hours, unknown = total_cpu_hours(needed, results)
+    runs = len({run for runs in needed["runs"] for run in runs})
+    display(Markdown(
+        f"In all {runs} runs, about {hours:.0f} CPU hours for the {runs - unknown} with a "
+        f"stored CPU time" + (f" (and {unknown} without one)" if unknown else "")
+        + ". Each run is resumable; on a GPU the same commands take `--device cuda` "
+        "(`benchmarks/device_grid.sh` runs them side by side). The commands:\n\n```\n"
+        + "\n".join(settle_commands(needed)) + "\n```"))
 
 # %% [markdown]
 # ## Figure 3: does LSTCD converge better?

@@ -65,7 +65,7 @@ def _level(name: str, memo: dict[str, int]) -> int:
     return memo[name]
 
 
-def _command(names: list[str], profile: str, seeds: list[int]) -> str:
+def run_command(names: list[str], profile: str, seeds: list[int]) -> str:
     """``stgkd run <names> --profile <p> --seed <seeds>``, continued with ``\\`` between
     names past :data:`LINE_WIDTH`."""
     tail = f"--profile {profile} --seed {' '.join(map(str, seeds))}"
@@ -107,7 +107,7 @@ def reproduce_commands(experiments: Sequence[str], profile: str,
         key = (_level(name, levels), run_profile, tuple(sorted(seeds)))
         groups.setdefault(key, []).append(name)
     order = sorted(groups, key=lambda key: (key[0], profile_rank(key[1])))
-    return [_command(groups[key], key[1], list(key[2])) for key in order]
+    return [run_command(groups[key], key[1], list(key[2])) for key in order]
 
 
 def _seed_files(profile: str, experiment: str, seeds: Sequence[int], suffix: str) -> str:

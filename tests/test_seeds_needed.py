@@ -1,0 +1,83 @@
+"""What would settle the open verdicts: the seeds each claim should reach, the runs to add
+and their CPU cost, on hand-made results."""
+import math
+
+import pytest
+
+from stgkd.report.seeds_needed import (cpu_hours_per_run, seeds_needed, settle_commands,
+                                       target_seeds, total_cpu_hours)
+
+from factories import fake_result
+
+LSTCD, NO_KD = "kd/losloop/student-lstcd", "kd/losloop/student-no-kd"
+
+
+def cpu_run(experiment, seed, hours, device="AMD EPYC (1 threads of 2 CPUs)"):
+    result = fake_result(experiment, "full", seed, wall_time_s=hours * 3600)
+    result["provenance"]["device"] = device
+    return result
+
+
+def test_target_seeds_prefer_shared_then_one_sided_then_new():
+    assert target_seeds({0}, {0}, 3) == [0, 1, 2]
+    assert target_seeds({0, 4}, {0, 1, 2, 3}, 3) == [0, 1, 2]      # one-sided, smallest
+    assert target_seeds({0, 3}, {0, 3, 4}, 3) == [0, 3, 4]          # shared, then one-sided 4
+    assert target_seeds(set(), set(), 2) == [0, 1]
+    assert target_seeds({5}, set(), 3) == [0, 1, 5]                 # the stored seed counts
+    with pytest.raises(ValueError, match="target"):
+        target_seeds({0}, {0}, 0)
+
+
+def test_cpu_hours_are_medians_of_cpu_runs_only():
+    results = [cpu_run(LSTCD, 0, 1.0), cpu_run(LSTCD, 1, 3.0), cpu_run(LSTCD, 2, 2.5),
+               cpu_run(NO_KD, 0, 0.1, device="NVIDIA H200")]
+    assert cpu_hours_per_run(results) == {LSTCD: pytest.approx(2.5)}
+
+
+def test_a_claim_below_three_paired_seeds_lists_the_runs_that_settle_it():
+    # LSTCD has seeds 0 and 3, the student without KD 0, 1, 2: paired only on seed 0.
+    # Target [0, 1, 2] (one-sided seeds 1, 2 before 3): LSTCD needs 1 and 2, no-KD nothing.
+    results = [cpu_run(LSTCD, 0, 1.0), cpu_run(LSTCD, 3, 2.0)]
+    results += [cpu_run(NO_KD, s, 0.25) for s in range(3)]
+    needed = seeds_needed(results)
+    row = needed[(needed["statement"] == "LSTCD beats the student without distillation")
+                 & (needed["dataset"] == "losloop")].iloc[0]
+    assert row["paired"] == "0" and row["target"] == "0, 1, 2"
+    assert row["runs"] == [(LSTCD, 1), (LSTCD, 2)]
+    assert row["to_add"] == f"{LSTCD} seeds 1, 2"
+    assert row["cpu_hours"] == pytest.approx(2 * 1.5)                # median of 1 and 2 h
+    # a claim no run of which is stored needs seeds 0-2 of both sides, cost unknown
+    lord = needed[(needed["statement"] == "LORD beats the student without distillation")
+                  & (needed["dataset"] == "losloop")].iloc[0]
+    assert lord["runs"] == [("kd/losloop/student-lord", s) for s in range(3)]
+    assert math.isnan(lord["cpu_hours"])
+
+
+def test_a_claim_with_three_paired_seeds_is_not_listed():
+    results = [cpu_run(name, s, 0.5) for name in (LSTCD, NO_KD) for s in range(3)]
+    needed = seeds_needed(results)
+    assert not ((needed["statement"] == "LSTCD beats the student without distillation")
+                & (needed["dataset"] == "losloop")).any()
+
+
+def test_commands_and_total_count_each_run_once():
+    # LORD seeds 1, 2 settle two claims (against no-KD and against LRD(KL)): one command
+    # names them and the total counts them once
+    results = [cpu_run(LSTCD, 0, 1.0), cpu_run(NO_KD, 0, 0.5), cpu_run(NO_KD, 1, 0.5),
+               cpu_run(NO_KD, 2, 0.5), cpu_run("kd/losloop/student-lord", 0, 0.2)]
+    needed = seeds_needed(results)
+    needed = needed[needed["dataset"] == "losloop"].head(3)   # LORD/no-KD, LORD/KL, LSTCD/no-KD
+    assert needed["runs"].map(len).tolist() == [2, 2 + 3, 2]
+    assert settle_commands(needed) == [
+        f"stgkd run kd/losloop/student-lord {LSTCD} --profile full --seed 1 2",
+        "stgkd run kd/losloop/student-lrd-kl --profile full --seed 0 1 2"]
+    # one command per family and data set; a long one continues on the next line
+    results += [cpu_run("dmst/losloop/mst-gcn", 0, 0.5), cpu_run("kd/pemsd7m/student-lord", 0, 1)]
+    commands = settle_commands(seeds_needed(results))
+    assert not any("kd/" in c and "dmst/" in c for c in commands)
+    assert not any("losloop" in c and "pemsd7m" in c for c in commands)
+    assert all(len(line) <= 90 for c in commands for line in c.splitlines())
+    assert any(c.count("\n") >= 1 for c in commands)
+    hours, unknown = total_cpu_hours(needed, results)
+    # LORD 1, 2 (0.2 h each) + LSTCD 1, 2 (1 h each); LRD(KL) 0, 1, 2 have no stored time
+    assert hours == pytest.approx(2 * 0.2 + 2 * 1.0) and unknown == 3
