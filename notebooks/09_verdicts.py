@@ -50,7 +50,7 @@ import pandas as pd
 from IPython.display import Markdown
 
 from stgkd.report import (claim_verdicts, CLAIMS, convergence_verdicts, interval_text,
-                          profile_table_markdown, rule_comparison, seeds_needed,
+                          profile_table_markdown, rows_needed, rule_comparison, seeds_needed,
                           settle_commands, show_reproduce, total_cpu_hours,
                           teacher_share_intervals, teacher_share_table, verdict_markdown,
                           verdicts_by_rule)
@@ -142,9 +142,14 @@ summary
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
+def hours_text(hours):
+    """CPU hours as the tables show them: "–" unknown, "< 0.1", else one decimal."""
+    return "–" if pd.isna(hours) else "< 0.1" if hours < 0.05 else f"{hours:.1f}"
+
+
 needed = seeds_needed(results)
 (needed.assign(claim=needed["source"] + ": " + needed["statement"],
-               cpu_hours=needed["cpu_hours"].map(lambda v: "–" if pd.isna(v) else f"{v:.1f}"))
+               cpu_hours=needed["cpu_hours"].map(hours_text))
  [["claim", "dataset", "paired", "target", "to_add", "cpu_hours"]]
  .rename(columns={"dataset": "data set", "paired": "paired seeds now",
                   "target": "seeds to reach", "to_add": "runs to add",
@@ -152,7 +157,20 @@ needed = seeds_needed(results)
  .set_index(["claim", "data set"]) if len(needed) else
  Markdown("Every claim has at least three paired seeds."))
 
+# %% [markdown]
+# Rows of the paper's tables that no claim compares (the teacher, LRD(L2), the pruning
+# base), below three seeds:
+
 # %% tags=["remove-input"]
+# NBVAL_CHECK_OUTPUT
+unclaimed = rows_needed(results)
+(unclaimed.assign(cpu_hours=unclaimed["cpu_hours"].map(hours_text))
+ [["experiment", "stored", "to_add", "cpu_hours"]]
+ .rename(columns={"stored": "seeds stored", "to_add": "runs to add", "cpu_hours": "CPU hours"})
+ .set_index("experiment") if len(unclaimed) else Markdown("Each of them has three seeds."))
+
+# %% tags=["remove-input"]
+needed = pd.concat([needed[["runs"]], unclaimed[["runs"]]], ignore_index=True)
 if len(needed):
     hours, unknown = total_cpu_hours(needed, results)
     runs = len({run for runs in needed["runs"] for run in runs})

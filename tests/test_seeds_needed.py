@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from stgkd.report.seeds_needed import (cpu_hours_per_run, seeds_needed, settle_commands,
-                                       target_seeds, total_cpu_hours)
+from stgkd.report.seeds_needed import (cpu_hours_per_run, rows_needed, seeds_needed,
+                                       settle_commands, target_seeds, total_cpu_hours)
 
 from factories import fake_result
 
@@ -81,3 +81,19 @@ def test_commands_and_total_count_each_run_once():
     hours, unknown = total_cpu_hours(needed, results)
     # LORD 1, 2 (0.2 h each) + LSTCD 1, 2 (1 h each); LRD(KL) 0, 1, 2 have no stored time
     assert hours == pytest.approx(2 * 0.2 + 2 * 1.0) and unknown == 3
+
+
+def test_rows_no_claim_compares_are_listed_below_three_seeds():
+    teacher, base = "kd/losloop/teacher", "prune/losloop/base"
+    results = [cpu_run(teacher, 0, 0.5), cpu_run(teacher, 2, 1.5)]
+    results += [cpu_run(base, s, 0.1) for s in range(3)]
+    needed = rows_needed(results, [teacher, base, "kd/losloop/student-lrd-l2"])
+    assert needed["experiment"].tolist() == [teacher, "kd/losloop/student-lrd-l2"]
+    first = needed.iloc[0]
+    assert first["stored"] == "0, 2" and first["runs"] == [(teacher, 1)]
+    assert first["cpu_hours"] == pytest.approx(1.0)                  # median of 0.5 and 1.5
+    assert needed.iloc[1]["runs"] == [("kd/losloop/student-lrd-l2", s) for s in range(3)]
+    assert settle_commands(needed)[0] == f"stgkd run {teacher} --profile full --seed 1"
+    assert set(rows_needed([])["experiment"]) == {
+        f"{family}/{d}/{row}" for d in ("losloop", "pemsd7m")
+        for family, row in (("kd", "teacher"), ("kd", "student-lrd-l2"), ("prune", "base"))}

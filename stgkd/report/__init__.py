@@ -45,7 +45,8 @@ from stgkd.report.dmst_notes import (accuracy_rmse_consistency, dmst_budget, flo
 from stgkd.report.dose_response import (dose_experiments, dose_response_table, dose_verdicts,
                                         plot_dose_response, promising_shares, reading_table,
                                         share_floors)
-from stgkd.report.seeds_needed import (seeds_needed, settle_commands, total_cpu_hours)
+from stgkd.report.seeds_needed import (rows_needed, seeds_needed, settle_commands,
+                                       total_cpu_hours)
 from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,
                                      dmst_epoch_costs, forecast_latency, kd_tables_times,
                                      load_average_text, load_benchmarks, lstcd_step_phases,

@@ -91,6 +91,34 @@ def seeds_needed(results: Iterable[dict], profile: str = "full",
                                        "target", "runs", "to_add", "cpu_hours"])
 
 
+# Rows of the KD paper's tables that no claim compares but whose figures the book shows
+# beside the paper's: each should have TARGET_SEEDS seeds too
+UNCLAIMED_ROWS = ("kd/{dataset}/teacher", "kd/{dataset}/student-lrd-l2", "prune/{dataset}/base")
+
+
+def rows_needed(results: Iterable[dict], experiments: Iterable[str] | None = None,
+                profile: str = "full", target: int = TARGET_SEEDS) -> pd.DataFrame:
+    """One row per experiment of ``experiments`` (default :data:`UNCLAIMED_ROWS` on
+    Los-loop and PeMSD7(M)) with fewer than ``target`` seeds under ``profile``:
+    ``experiment, stored`` ("0, 1" or "none"), ``runs`` (the smallest missing seeds),
+    ``to_add`` and ``cpu_hours`` (as :func:`seeds_needed`)."""
+    if experiments is None:
+        experiments = [row.format(dataset=d) for d in ("losloop", "pemsd7m")
+                       for row in UNCLAIMED_ROWS]
+    results = [r for r in results if r.get("profile") == profile]
+    hours = cpu_hours_per_run(results, profile)
+    rows = []
+    for name in experiments:
+        have = {int(r["seed"]) for r in results if r["experiment"] == name}
+        if len(have) >= target:
+            continue
+        runs = [(name, s) for s in target_seeds(have, have, target) if s not in have]
+        rows.append({"experiment": name, "stored": ", ".join(map(str, sorted(have))) or "none",
+                     "runs": runs, "to_add": runs_text(runs),
+                     "cpu_hours": len(runs) * hours.get(name, math.nan)})
+    return pd.DataFrame(rows, columns=["experiment", "stored", "runs", "to_add", "cpu_hours"])
+
+
 def runs_text(runs: Iterable[tuple[str, int]]) -> str:
     """``"kd/losloop/student-lstcd seeds 1, 2; kd/losloop/student-lord seed 2"``."""
     by_name: dict[str, list[int]] = {}
