@@ -148,14 +148,15 @@ def hours_text(hours):
 
 
 needed = seeds_needed(results)
-(needed.assign(claim=needed["source"] + ": " + needed["statement"],
-               cpu_hours=needed["cpu_hours"].map(hours_text))
- [["claim", "dataset", "paired", "target", "to_add", "cpu_hours"]]
- .rename(columns={"dataset": "data set", "paired": "paired seeds now",
-                  "target": "seeds to reach", "to_add": "runs to add",
-                  "cpu_hours": "CPU hours"})
- .set_index(["claim", "data set"]) if len(needed) else
- Markdown("Every claim has at least three paired seeds."))
+with pd.option_context("display.max_colwidth", None):     # the runs to add, uncut
+    display(needed.assign(claim=needed["source"] + ": " + needed["statement"],
+                          cpu_hours=needed["cpu_hours"].map(hours_text))
+            [["claim", "dataset", "paired", "target", "to_add", "cpu_hours"]]
+            .rename(columns={"dataset": "data set", "paired": "paired seeds now",
+                             "target": "seeds to reach", "to_add": "runs to add",
+                             "cpu_hours": "CPU hours"})
+            .set_index(["claim", "data set"]) if len(needed) else
+            Markdown("Every claim has at least three paired seeds."))
 
 # %% [markdown]
 # Rows of the paper's tables that no claim compares (the teacher, LRD(L2), the pruning
@@ -178,7 +179,7 @@ if len(needed):
         f"In all {runs} runs, about {hours:.0f} CPU hours for the {runs - unknown} with a "
         f"stored CPU time" + (f" (and {unknown} without one)" if unknown else "")
         + ". Each run is resumable; on a GPU the same commands take `--device cuda` "
-        "(`benchmarks/device_grid.sh` runs them side by side). The commands:\n\n```\n"
+        "(`benchmarks/device_grid.sh` runs them side by side). The commands:\n\n```bash\n"
         + "\n".join(settle_commands(needed)) + "\n```"))
 
 # %% [markdown]

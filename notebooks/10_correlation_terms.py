@@ -171,7 +171,7 @@ pemsd7m_points = [name for name, share in dose_experiments("pemsd7m").items()
                   if share == 0 or share in chosen]
 Markdown("The shares chosen: " + ", ".join(f"{share:g}" for share in chosen) + ". PeMSD7(M)'s "
          "points of the sweep, three seeds each (they distil from the seed-0 teacher and take "
-         "their weight from the seed-0 LSTCD run):\n\n```\nstgkd run "
+         "their weight from the seed-0 LSTCD run):\n\n```bash\nstgkd run "
          + " \\\n    ".join(pemsd7m_points) + " \\\n    --profile full --seed 0 1 2\n```")
 
 # %% [markdown]
