@@ -178,7 +178,8 @@ if len(needed):
     display(Markdown(
         f"In all {runs} runs, about {hours:.0f} CPU hours for the {runs - unknown} with a "
         f"stored CPU time" + (f" (and {unknown} without one)" if unknown else "")
-        + ". Each run is resumable; on a GPU the same commands take `--device cuda` "
+        + ". `stgkd list --needed` prints the same. Each run is resumable; on a GPU the same "
+        "commands take `--device cuda` "
         "(`benchmarks/device_grid.sh` runs them side by side). The commands:\n\n```bash\n"
         + "\n".join(settle_commands(needed)) + "\n```"))
 

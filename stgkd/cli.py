@@ -19,6 +19,8 @@ from stgkd.runlock import RunLockedError
 
 
 def _cmd_list(args) -> int:
+    if args.needed:
+        return _list_needed(args)
     profiles = [args.profile] if args.profile else list(PROFILES)
     print(f"{'experiment':34} {'dataset':9} " + " ".join(f"{p:>7}" for p in profiles))
     unreadable = []
@@ -35,6 +37,37 @@ def _cmd_list(args) -> int:
           "profiles: " + "; ".join(f"{p.name} = {p.description}" for p in PROFILES.values()))
     for path in unreadable:
         print(f"unreadable: {path}", file=sys.stderr)
+    return 0
+
+
+def _list_needed(args) -> int:
+    """``stgkd list --needed``: the runs that would bring every claim of the verdicts page
+    (and the table rows no claim compares) to three paired seeds, with the commands."""
+    import pandas as pd
+
+    from stgkd.report.seeds_needed import (TARGET_SEEDS, rows_needed, seeds_needed,
+                                           settle_commands, total_cpu_hours)
+    from stgkd.runs import load_results
+
+    profile = args.profile or "full"
+    results = load_results(args.results_dir, profile)
+    claims, rows = seeds_needed(results, profile), rows_needed(results, profile=profile)
+    for _, claim in claims.iterrows():
+        print(f"{claim['source']}: {claim['statement']} ({claim['dataset']}): paired seeds "
+              f"{claim['paired']}; add {claim['to_add']}")
+    for _, row in rows.iterrows():
+        print(f"{row['experiment']}: seeds {row['stored']}; add {row['to_add']}")
+    needed = pd.concat([claims[["runs"]], rows[["runs"]]], ignore_index=True)
+    if not len(needed):
+        print(f"every claim and table row has at least {TARGET_SEEDS} seeds under the "
+              f"{profile} profile")
+        return 0
+    hours, unknown = total_cpu_hours(needed, results, profile)
+    runs = len({run for runs in needed["runs"] for run in runs})
+    print(f"\n{runs} runs to reach {TARGET_SEEDS} seeds; about {hours:.0f} CPU hours for the "
+          f"{runs - unknown} with a stored CPU time (the median of each experiment's stored "
+          f"CPU runs)" + (f", {unknown} without one" if unknown else "") + ". Commands:\n")
+    print("\n".join(settle_commands(needed, profile)))
     return 0
 
 
@@ -325,7 +358,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("list", help="list experiments and how many seeds each profile has stored")
-    p.add_argument("--profile", type=_profile_name, choices=list(PROFILES))
+    p.add_argument("--profile", type=_profile_name, choices=list(PROFILES),
+                   help="show this profile only (default: every profile)")
+    p.add_argument("--needed", action="store_true",
+                   help="instead, list the runs each claim of the verdicts page still needs "
+                   "for three paired seeds (under --profile, default full), with their CPU "
+                   "hours and the `stgkd run` commands")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("show", help="describe an experiment and print its stored test metrics")

@@ -67,6 +67,20 @@ def test_cli_list_names_every_experiment(capsys, tmp_path):
     assert all(name in out for name in EXPERIMENTS)
 
 
+def test_cli_list_needed_names_the_runs_and_commands_of_the_open_claims(smoke_run, capsys):
+    # the smoke store has one smoke run of the student without KD on Los-loop: under the
+    # smoke profile that claim side has seed 0, so LSTCD needs 0, 1, 2 and no-KD 1, 2
+    root, _ = smoke_run
+    assert main(["--results-dir", str(root), "list", "--needed", "--profile", "smoke"]) == 0
+    out = capsys.readouterr().out
+    assert ("Table 4: LSTCD beats the student without distillation (losloop): paired seeds "
+            "none; add kd/losloop/student-lstcd seeds 0, 1, 2; kd/losloop/student-no-kd "
+            "seeds 1, 2") in out
+    assert "kd/losloop/teacher: seeds none; add kd/losloop/teacher seeds 0, 1, 2" in out
+    commands = out.split("Commands:")[1].strip().splitlines()
+    assert "stgkd run kd/losloop/student-no-kd --profile smoke --seed 1 2" in commands
+
+
 def test_cli_show_prints_stored_metrics(smoke_run, capsys):
     root, result = smoke_run
     assert main(["--results-dir", str(root), "show", "kd/losloop/student-no-kd", "--profile", "smoke"]) == 0
