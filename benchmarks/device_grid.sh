@@ -13,7 +13,8 @@
 #
 # GRID (default: the rows the claims compare, in the order the seeds are most needed,
 # PeMSD7(M)'s points of the correlation dose-response (share 0 and the two shares that
-# stgkd.report.promising_shares picks from Los-loop's sweep by validation MAE), then the
+# stgkd.report.promising_shares picks from Los-loop's sweep by validation MAE), Table 5's
+# rows with alpha1 from Table 3 (student-<loss>-t3), then the
 # DMST comparison's readings and ablations on Los-loop) is a list of
 # "experiment:seeds" words; DEVICE (cuda), PROFILE (full) may be set, e.g.
 #   DEVICE=cpu PROFILE=smoke JOBS=2 RUN_LIMIT_S=60 GRID="kd/losloop/student-lord:0" \
@@ -43,6 +44,8 @@ GRID=${GRID:-"$K/teacher:1,2 $K/student-no-kd:1,2 $K/student-lord:1,2 $K/student
 $P/base:1,2 $P/taylor-25:2 $P/kdis-lstcd-25:2 $P/taylor-50:2 $P/kdis-lstcd-50:2 \
 $P/taylor-75:2 $P/kdis-lstcd-75:2 \
 $K/student-lstcd-corr0:0,1,2 $K/student-lstcd-corr1e-2:0,1,2 $K/student-lstcd-corr1e-1:0,1,2 \
+$L/student-lord-t3:0,1,2 $L/student-ltcd-t3:0,1,2 $L/student-lscd-t3:0,1,2 \
+$K/student-lord-t3:0,1,2 $K/student-ltcd-t3:0,1,2 $K/student-lscd-t3:0,1,2 \
 $K/student-lrd-l2:1,2 $K/student-lrd-kl:1,2 $K/student-lskd:1,2 \
 $K/student-ltcd:1,2 $K/student-lscd:1,2 $DMST"}
 # PRINT_GRID=1: print the grid, one "experiment:seeds" word a line, and stop
