@@ -26,7 +26,7 @@
 # layer, for 50 test windows, teacher against students.
 #
 # Every run comes from the committed results, in the best profile available for each
-# experiment (paper, else quick, else smoke); a model not yet run is named in a printed
+# experiment (full, else quick, else smoke); a model not yet run is named in a printed
 # line and left out of the figure.
 
 # %% tags=["parameters", "remove-cell"]

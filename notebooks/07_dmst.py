@@ -66,7 +66,7 @@
 #
 # Every number labelled "ours" is read from the committed results
 # (`results/<profile>/dmst/<dataset>/<model>/`). Each row uses the best profile stored
-# (paper, else quick, else smoke), named in its `profile` column. A row nobody has run
+# (full, else quick, else smoke), named in its `profile` column. A row nobody has run
 # says **not yet run**, and a figure without its runs says so instead of drawing.
 
 # %% tags=["parameters", "remove-cell"]
