@@ -89,6 +89,8 @@ from matplotlib.ticker import MaxNLocator
 warnings.filterwarnings("ignore", message="IProgress not found")   # tqdm: no widgets here
 from stgkd.data import DEFAULT_SPLITS, load_series
 from stgkd.dmst.run import BATCH_SIZE, LEARNING_RATE, LR_DECAY
+from stgkd.dmst.scaling import SCALINGS
+from stgkd.dmst.variants import SCALING_MODELS, dmst_variants
 from stgkd.registry import PROFILES
 from stgkd.report import (accuracy_rmse_consistency, Captions, CLAIM_RIVALS, display_frame,
                           dmst_budget, dmst_claim, DMST_DATASETS, dmst_experiment,
@@ -307,7 +309,9 @@ if len(plain):
               zip(plain["val_mae"], plain["rmse_20min"], plain["seeds"])])
     display(Markdown("**Validation MAE / test RMSE at 20 min (mph), mean over seeds**"))
     display(options.pivot_table(index="model", columns="scaling", values="cell",
-                                aggfunc="first", sort=False).fillna("–"))
+                                aggfunc="first", sort=False)
+            .reindex(index=list(SCALING_MODELS), columns=list(SCALINGS))
+            .fillna("not yet run"))
 else:
     display(Markdown("No run of the scaling options is stored yet."))
 show_reproduce([f"dmst/losloop/{m}-{o}" for m in ("st-gcn", "mst-gcn", "st-node", "dmst-gnode")
@@ -324,11 +328,17 @@ show_reproduce([f"dmst/losloop/{m}-{o}" for m in ("st-gcn", "mst-gcn", "st-node"
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
 ablation = readings[(readings["model"] == "DMST-GNODE") & (readings["scaling"] == "boxcox")]
-(show(ablation[["experiment", "seeds", "val_mae", "rmse_20min", "rmse_60min", "parameters"]]
-      .assign(experiment=ablation["experiment"].str.split("/").str[-1]), index="experiment",
-      digits=3, names={"val_mae": "validation MAE", "rmse_20min": "RMSE 20 min",
-                       "rmse_60min": "RMSE 60 min"})
- if len(ablation) else Markdown("No DMST-GNODE run is stored yet."))
+ablation = ablation.assign(experiment=ablation["experiment"].str.split("/").str[-1])
+# every ST module and ablation, the ones nobody has run yet with 0 seeds
+ablation = ablation.set_index("experiment").reindex(
+    ["dmst-gnode", *(f"dmst-gnode-{suffix}" for suffix, model, options, _ in dmst_variants()
+                     if model == "DMST-GNODE" and "scaling" not in options)]).reset_index()
+ablation = ablation.assign(seeds=ablation["seeds"].fillna(0).astype(int),
+                           parameters=ablation["parameters"].astype(float))
+(show(ablation[["experiment", "seeds", "val_mae", "rmse_20min", "rmse_60min", "parameters"]],
+      index="experiment", digits=3,
+      names={"val_mae": "validation MAE", "rmse_20min": "RMSE 20 min",
+             "rmse_60min": "RMSE 60 min"}))
 
 # %% tags=["remove-input"]
 show_reproduce([f"dmst/losloop/dmst-gnode-{v}" for v in
