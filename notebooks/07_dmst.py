@@ -99,7 +99,7 @@ from stgkd.report import (accuracy_rmse_consistency, Captions, CLAIM_RIVALS, dis
                           learned_parts_note, learned_parts_view, legend_outside, measure_runs,
                           model_overview, network_snapshot, ours, paper_figures, pick_trace_nodes,
                           prediction_traces, profile_label, provenance_table, show, show_reproduce,
-                          trace_mae, TRACE_MODELS)
+                          trace_mae, TRACE_MODELS, variant_parameters)
 from IPython.display import Markdown, display
 
 
@@ -333,8 +333,10 @@ ablation = ablation.assign(experiment=ablation["experiment"].str.split("/").str[
 ablation = ablation.set_index("experiment").reindex(
     ["dmst-gnode", *(f"dmst-gnode-{suffix}" for suffix, model, options, _ in dmst_variants()
                      if model == "DMST-GNODE" and "scaling" not in options)]).reset_index()
+# a variant's size is known before it runs
+sizes = variant_parameters(load_series("losloop").n_nodes)
 ablation = ablation.assign(seeds=ablation["seeds"].fillna(0).astype(int),
-                           parameters=ablation["parameters"].astype(float))
+                           parameters=ablation["experiment"].map(sizes))
 (show(ablation[["experiment", "seeds", "val_mae", "rmse_20min", "rmse_60min", "parameters"]],
       index="experiment", digits=3,
       names={"val_mae": "validation MAE", "rmse_20min": "RMSE 20 min",

@@ -15,7 +15,7 @@ from stgkd.report.dmst import (DMST_HORIZONS, METRIC_COLUMNS, dmst_claim, dmst_t
                                dmst_view, graph_matrices, graph_summary,
                                model_overview, pick_trace_nodes,
                                paper_figures, prediction_traces, station_layout, target_clock,
-                               training_curves)
+                               training_curves, variant_parameters)
 
 from factories import PROVENANCE, fake_result
 
@@ -258,6 +258,25 @@ def test_model_overview_counts_and_order():
     assert counts["DMST-GNODE"] == 214_080 + 562 * 12            # the model's documented count
     assert overview.set_index("model").loc["SVR", "kind"] == "machine learning"
     assert overview["description"].str.len().gt(20).all()
+
+
+@pytest.mark.parametrize("n", [207, 228])
+def test_variant_parameters_follow_the_documented_counts(n):
+    # DMST-GNODE: 214,080 + 562 N; a GODE branch 17,208 + 130 N; the dynamic graph 20 N;
+    # the fusion 12 N per module; the stgcn ST module 9,996 + 128 N, MST-GCN's
+    # 195,008 + 652 N (stgkd.nn.dmst_gnode.DMSTGNODE's docstring)
+    full, branch, st, mst = 214_080 + 562 * n, 17_208 + 130 * n, 9_996 + 128 * n, 195_008 + 652 * n
+    assert variant_parameters(n) == {
+        "dmst-gnode": full,
+        "dmst-gnode-st-stgcn-glorot": full,
+        "dmst-gnode-st-mst-gcn": full - st + mst,
+        "dmst-gnode-no-dynamic": full - branch - 20 * n,
+        "dmst-gnode-no-pattern": full - branch,
+        "dmst-gnode-no-ode": st + 12 * n,
+        "dmst-gnode-no-st": full - st - 12 * n}
+    if n == 207:   # the counts the Los-loop epoch benchmark measured on the real graphs
+        assert variant_parameters(n)["dmst-gnode-no-ode"] == 38_976
+        assert variant_parameters(n)["dmst-gnode-st-mst-gcn"] == 623_894
 
 
 @pytest.fixture(scope="module")

@@ -37,7 +37,8 @@ from stgkd.report.display import (display_frame, profile_label, profile_table_ma
 from stgkd.report.dmst import (CLAIM_RIVALS, dmst_claim, DMST_DATASETS, dmst_experiment,
                                dmst_readings_table, dmst_table, dmst_view, graph_matrices,
                                graph_summary, model_overview, network_snapshot, paper_figures,
-                               pick_trace_nodes, prediction_traces, TRACE_MODELS)
+                               pick_trace_nodes, prediction_traces, TRACE_MODELS,
+                               variant_parameters)
 from stgkd.report.dmst import training_curves as dmst_training_curves
 from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learned_parts_view,
                                        measure_runs)

@@ -594,6 +594,26 @@ def pick_trace_nodes(result: dict, start: int = 0, n_windows: int = 120,
 # ----------------------------------------------------------------------------- the models
 
 
+def variant_parameters(n_nodes: int = 207) -> dict[str, int]:
+    """Trainable parameters of DMST-GNODE and of each of its ST-module and ablation
+    variants (:func:`stgkd.dmst.variants.dmst_variants`) for ``n_nodes`` nodes, keyed by
+    experiment suffix (``"dmst-gnode"``, ``"dmst-gnode-no-ode"``, ...), so a table can
+    show a variant's size before anyone has run it. No count depends on the graphs' weights,
+    so a ring graph stands in for both."""
+    from stgkd.data.graph import ring_graph
+    from stgkd.dmst.models import build_model
+    from stgkd.dmst.variants import dmst_variants
+    w = ring_graph(n_nodes)
+    graphs = {"distance": w, "pattern": w}
+    options = {"dmst-gnode": {}}
+    options |= {f"dmst-gnode-{suffix}": opts for suffix, model, opts, _ in dmst_variants()
+                if model == "DMST-GNODE" and "scaling" not in opts}
+    with torch.random.fork_rng():
+        return {name: count_parameters(build_model("DMST-GNODE", n_nodes, graphs, N_HIS, N_PRED,
+                                                   **opts))
+                for name, opts in options.items()}
+
+
 def model_overview(n_nodes: int = 207, distance_weights: np.ndarray | None = None) -> pd.DataFrame:
     """The ten models of the comparison: kind, trainable parameters and a one-line
     description (:data:`stgkd.dmst.MODEL_DESCRIPTIONS`).
