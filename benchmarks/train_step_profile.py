@@ -15,13 +15,11 @@ results/benchmarks/train-step-profile-<machine>.json.
 from __future__ import annotations
 
 import os
-import statistics
-import time
 
 import torch
-from torch.profiler import ProfilerActivity, profile
 
-from stgkd.benchmarking import MODELS, cpu_benchmark_parser, seeded_pemsd7m, store_cpu_report
+from stgkd.benchmarking import (MODELS, cpu_benchmark_parser, profile_training_steps,
+                                seeded_pemsd7m, store_cpu_report)
 from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, make_windows
 from stgkd.nn import STGCN
@@ -36,48 +34,14 @@ def batches(windows: torch.Tensor, n_his: int, count: int) -> list[tuple[torch.T
              windows[i * BATCH:(i + 1) * BATCH, n_his]) for i in range(count)]
 
 
-def phase_times(model: STGCN, optimizer, data) -> dict[str, float]:
-    """Median seconds of each phase of a training step over ``data``'s batches."""
-    phases = {"forward_and_loss": [], "backward": [], "optimizer_step": []}
-    for x, y in data:
-        began = time.perf_counter()
-        loss = torch.mean((model(x) - y) ** 2)
-        forward_done = time.perf_counter()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        backward_done = time.perf_counter()
-        optimizer.step()
-        phases["forward_and_loss"].append(forward_done - began)
-        phases["backward"].append(backward_done - forward_done)
-        phases["optimizer_step"].append(time.perf_counter() - backward_done)
-    return {name: statistics.median(times) for name, times in phases.items()}
-
-
 def profile_model(blocks, series, data, warmup: int, steps: int) -> dict:
     """The operator profile and phase times of ``steps`` training steps of one model on
-    the windowed ``data`` of ``series``."""
+    the windowed ``data`` of ``series`` (:func:`stgkd.benchmarking.profile_training_steps`)."""
     model = STGCN(series.n_nodes, blocks, n_his=data.n_his, weights=series.weights)
-    model.train()
     optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9)
-    data = batches(data.train, data.n_his, warmup + steps)
-
-    def step(x, y):
-        loss = torch.mean((model(x) - y) ** 2)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-
-    for x, y in data[:warmup]:
-        step(x, y)
-    phases = phase_times(model, optimizer, data[warmup:])
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
-        for x, y in data[warmup:]:
-            step(x, y)
-    operators = {event.key: {"self_cpu_s": event.self_cpu_time_total / 1e6,
-                             "calls": event.count}
-                 for event in prof.key_averages() if event.self_cpu_time_total > 0}
-    return {"parameters": count_parameters(model), "phases_s": phases,
-            "profiled_steps": steps, "operators": operators}
+    figures = profile_training_steps(model, optimizer,
+                                     batches(data.train, data.n_his, warmup + steps), warmup)
+    return {"parameters": count_parameters(model), **figures}
 
 
 def main(argv=None) -> int:

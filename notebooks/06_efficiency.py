@@ -42,7 +42,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from stgkd.report import (batch_ratio, Captions, compacted_training, distillation_steps,
-                          dmst_epoch_costs, forecast_latency, kd_tables_times,
+                          dmst_epoch_costs, dmst_sparse_products, forecast_latency,
+                          kd_tables_times,
                           load_average_text, load_benchmarks, load_scaling, lstcd_step_phases,
                           newest_per_machine, onnx_profile, pareto_frame, peer_comparison,
                           per_machine, power_law_fit, pruned_channels_kernel, pruning_steps,
@@ -477,6 +478,59 @@ if dmst_epochs:
          digits={"train_step_s": 2, "epoch_s": 0})
 else:
     print("not measured yet: python benchmarks/dmst_epoch.py --threads 1")
+
+# %% [markdown]
+# Where a DMST-GNODE step goes, in PyTorch's profiler (`python
+# benchmarks/dmst_step_profile.py --threads 1`, Los-loop, batch 32), beside ST-NODE, the
+# other model built on the graph ODE. The matrix products are mostly the ODE's: each of
+# the six ODE blocks (three graphs, two blocks each) multiplies its [B C T, N] state by an
+# [N, N] graph at each of 4 Euler steps, and the backward pass does it again, twice for
+# the learned graph. The distance and pattern graphs are fixed and sparse (the densities
+# below), so the last table times their products as CSR products; the dynamic graph
+# stays dense.
+
+# %% tags=["remove-input"]
+dmst_profiles = load_benchmarks("dmst_step_profile", results_dir)
+if dmst_profiles:
+    dmst_profile = dmst_profiles[0][0]
+    settings = dmst_profile["settings"]
+    print(f"{dmst_profile['machine']['device']}, {settings['threads']} thread(s), "
+          f"{settings['steps']} profiled steps of {settings['batch']} windows per model after "
+          f"{settings['warmup']} unprofiled one(s); graph density: "
+          + ", ".join(f"{g} {100 * d:.1f}%" for g, d in settings["graph_density"].items())
+          + load_average_text(dmst_profile))
+    display(Markdown("**A training step by phase** (wall time, without the profiler)"))
+    show(training_step_phases(dmst_profile), index="model",
+         digits={"windows_per_s": 1, None: 3},
+         names={"forward_and_loss": "forward + loss (s)", "backward": "backward (s)",
+                "optimizer_step": "optimiser step (s)", "step_s": "step (s)",
+                "windows_per_s": "windows / s"})
+    display(Markdown("**The same steps under PyTorch's profiler**: self CPU time per step by "
+                     "what the operators compute"))
+    show(training_step_profile(dmst_profile), index=["model", "group"],
+         digits={"s_per_step": 3, "share": 3},
+         names={"s_per_step": "s per step", "largest_operator": "largest operator"})
+    display(Markdown("**The fixed graphs' products as sparse CSR products** (median of "
+                     "interleaved rounds; the loss difference after the same steps)"))
+    sparse_products = dmst_sparse_products(dmst_profile)
+    sparse_products["loss_relative_difference"] = sparse_products[
+        "loss_relative_difference"].map("{:.1e}".format)
+    show(sparse_products, index="model", digits=2,
+         names={"dense_step_s": "dense step (s)", "sparse_step_s": "sparse step (s)",
+                "loss_relative_difference": "loss difference (relative)"})
+else:
+    print("not measured yet: python benchmarks/dmst_step_profile.py --threads 1")
+
+# %% [markdown]
+# The matrix products, most of them the ODE's, are most of both steps, and each runs at
+# the speed of a dense matrix product on this CPU: the step is bound by arithmetic, not by
+# dispatch or copies. Sparse products for the two fixed graphs shorten it by the speed-up
+# in the last table, less than the products' share suggests, because the learned graph's
+# products, the feature and time mixing (`bmm`) and the backward pass through the
+# temporal convolutions stay as they are. The runs keep the dense products: a sparse
+# product adds in another order, so a run's numbers would agree with the stored ones only
+# to float32 rounding at first and then drift apart over thousands of steps, and this
+# speed-up does not pay for runs that no longer reproduce the stored seeds exactly.
 
 # %% [markdown]
 # ## A pruning step of Table 7

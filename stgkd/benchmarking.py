@@ -224,3 +224,55 @@ def store_cpu_report(kind: str, out: str | None, settings: dict, figures: dict) 
     write_json(path, report)
     print(f"wrote {path}")
     return path
+
+
+def profile_training_steps(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
+                           batches: list[tuple[torch.Tensor, torch.Tensor]], warmup: int) -> dict:
+    """Where the time of eager training steps goes: ``warmup`` unprofiled steps of
+    forward, mean squared error, backward and optimiser step over the first batches, then
+    the rest of ``batches`` twice: once timed by phase without the profiler, once under
+    ``torch.profiler``.
+
+    Args:
+        model: maps a batch's inputs to outputs shaped like its targets.
+        batches: ``(inputs, targets)`` pairs; ``warmup`` of them warm up, the rest are
+            timed and profiled.
+
+    Returns:
+        ``phases_s`` (median seconds of ``forward_and_loss``, ``backward`` and
+        ``optimizer_step``), ``profiled_steps`` and ``operators``: every operator's self
+        CPU seconds summed over the profiled steps and its call count (the profiler's
+        ``key_averages``).
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    if len(batches) <= warmup:
+        raise ValueError(f"batches: expected more than warmup={warmup} batches, found "
+                         f"{len(batches)}")
+    model.train()
+
+    def step(x, y, clock=None):
+        began = time.perf_counter()
+        loss = torch.mean((model(x) - y) ** 2)
+        forward_done = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        backward_done = time.perf_counter()
+        optimizer.step()
+        if clock is not None:
+            clock["forward_and_loss"].append(forward_done - began)
+            clock["backward"].append(backward_done - forward_done)
+            clock["optimizer_step"].append(time.perf_counter() - backward_done)
+
+    for x, y in batches[:warmup]:
+        step(x, y)
+    clock = {"forward_and_loss": [], "backward": [], "optimizer_step": []}
+    for x, y in batches[warmup:]:
+        step(x, y, clock)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for x, y in batches[warmup:]:
+            step(x, y)
+    operators = {event.key: {"self_cpu_s": event.self_cpu_time_total / 1e6, "calls": event.count}
+                 for event in prof.key_averages() if event.self_cpu_time_total > 0}
+    return {"phases_s": {name: statistics.median(times) for name, times in clock.items()},
+            "profiled_steps": len(batches) - warmup, "operators": operators}

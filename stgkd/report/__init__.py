@@ -50,7 +50,8 @@ from stgkd.report.seeds_needed import (rows_needed, seeds_needed, settle_command
                                        total_cpu_hours)
 from stgkd.report.table3_alpha import table3_alpha_table, table3_alpha_verdicts
 from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,
-                                     dmst_epoch_costs, forecast_latency, kd_tables_times,
+                                     dmst_epoch_costs, dmst_sparse_products, forecast_latency,
+                                     kd_tables_times,
                                      load_average_text, load_benchmarks, lstcd_step_phases,
                                      newest_per_machine, onnx_profile, pareto_frame,
                                      peer_comparison, per_machine, pruned_channels_kernel,

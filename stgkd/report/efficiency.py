@@ -570,6 +570,21 @@ def training_step_phases(benchmark: dict) -> pd.DataFrame:
                                        "optimizer_step", "step_s", "windows_per_s"])
 
 
+def dmst_sparse_products(benchmark: dict) -> pd.DataFrame:
+    """The graph ODE's fixed-graph products done as sparse CSR products against the dense
+    ones (``benchmarks/dmst_step_profile.py``): per model the median seconds of a training
+    step each way over interleaved rounds, the speed-up, and the relative difference of the
+    losses after the same steps (float32 rounding: sparse products add in another order).
+
+    Returns columns ``model, dense_step_s, sparse_step_s, speedup, loss_relative_difference``.
+    """
+    rows = [{"model": model, **{k: entry[k] for k in ("dense_step_s", "sparse_step_s",
+                                                      "speedup", "loss_relative_difference")}}
+            for model, entry in benchmark.get("sparse_graph_products", {}).items()]
+    return pd.DataFrame(rows, columns=["model", "dense_step_s", "sparse_step_s", "speedup",
+                                       "loss_relative_difference"])
+
+
 def pruned_channels_kernel(benchmark: dict) -> pd.DataFrame:
     """The fused correlation kernel over a pruning run's shrinking channel counts
     (``benchmarks/pruned_channels_kernel.py``): per mode the seconds of all timed calls
