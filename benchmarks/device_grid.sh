@@ -14,7 +14,8 @@
 # GRID (default: the rows the claims compare, in the order the seeds are most needed,
 # PeMSD7(M)'s points of the correlation dose-response (share 0 and the two shares that
 # stgkd.report.promising_shares picks from Los-loop's sweep by validation MAE), Table 5's
-# rows with alpha1 from Table 3 (student-<loss>-t3), then the
+# rows with alpha1 from Table 3 (student-<loss>-t3), Table 8's Algorithm 1 arm with the
+# correlation terms at that best share (kdis-lstcd-<level>-corr1e-1), then the
 # DMST comparison's readings and ablations on Los-loop) is a list of
 # "experiment:seeds" words; DEVICE (cuda), PROFILE (full) may be set, e.g.
 #   DEVICE=cpu PROFILE=smoke JOBS=2 RUN_LIMIT_S=60 GRID="kd/losloop/student-lord:0" \
@@ -45,6 +46,9 @@ $P/base:1,2 $P/taylor-25:2 $P/kdis-lstcd-25:2 $P/taylor-50:2 $P/kdis-lstcd-50:2 
 $P/taylor-75:2 $P/kdis-lstcd-75:2 \
 $K/student-lstcd-corr0:0,1,2 $K/student-lstcd-corr1e-2:0,1,2 $K/student-lstcd-corr1e-1:0,1,2 \
 $L/student-lord-t3:0,1,2 $L/student-ltcd-t3:0,1,2 $L/student-lscd-t3:0,1,2 \
+prune/losloop/kdis-lstcd-25-corr1e-1:0,1 prune/losloop/kdis-lstcd-50-corr1e-1:0,1 \
+prune/losloop/kdis-lstcd-75-corr1e-1:0,1 $P/kdis-lstcd-25-corr1e-1:0,1 \
+$P/kdis-lstcd-50-corr1e-1:0,1 $P/kdis-lstcd-75-corr1e-1:0,1 \
 $K/student-lord-t3:0,1,2 $K/student-ltcd-t3:0,1,2 $K/student-lscd-t3:0,1,2 \
 $K/student-lrd-l2:1,2 $K/student-lrd-kl:1,2 $K/student-lskd:1,2 \
 $K/student-ltcd:1,2 $K/student-lscd:1,2 $DMST"}

@@ -121,7 +121,9 @@ def _resolve_reading(experiment: Experiment, hyper: dict, teacher, data, profile
     hyper = dict(hyper)
     normalise_over = hyper.get("normalise_over", "sample")
     reading = {"lord_reduction": hyper.get("lord_reduction", "sum"),
-               "normalise_over": normalise_over, "alpha1_from": "Table 6"}
+               "normalise_over": normalise_over,
+               # a pruning loss takes Table 9's weights, a distilled student Table 6's
+               "alpha1_from": "Table 9" if experiment.pruning is not None else "Table 6"}
     targets = None
     if normalise_over == "dataset" or "alpha1_share" in hyper:
         targets = _teacher_training_outputs(teacher, data, device)
@@ -140,6 +142,15 @@ def _resolve_reading(experiment: Experiment, hyper: dict, teacher, data, profile
     if "correlation_share" in hyper:
         share = hyper.pop("correlation_share")
         scale, basis = 0.0, None
+        if share and experiment.calibrated_by is None:
+            if experiment.pruning is None:
+                raise ValueError(f"{experiment.name}: a correlation share needs calibrated_by "
+                                 f"(the run whose loss terms set its weight), found none")
+            # a pruning loss is calibrated on the start model by prune_model, before pruning
+            reading |= {"correlation_target_share": share,
+                        "correlation_scale_from": START_MODEL_CALIBRATION,
+                        "alpha1": hyper.get("alpha1"), "correlation_scale": 1.0}
+            return {**hyper, "correlation_scale": 1.0}, reading
         if share:
             basis = _trained_result(experiment, experiment.calibrated_by, profile, results_dir)
             scale = correlation_scale_for_share(
@@ -152,6 +163,54 @@ def _resolve_reading(experiment: Experiment, hyper: dict, teacher, data, profile
     reading |= {"alpha1": hyper.get("alpha1"),
                 "correlation_scale": hyper.get("correlation_scale", 1.0)}
     return hyper, reading
+
+
+# How a pruning loss's correlation weight is set when no run calibrates it
+START_MODEL_CALIBRATION = "the start model's first training minibatches"
+# minibatches the start-model calibration averages the loss terms over
+CALIBRATION_BATCHES = 20
+
+
+def calibrate_correlation(loss_fn, model: torch.nn.Module, data, batch_size: int,
+                          device: str = "cpu", batches: int = CALIBRATION_BATCHES) -> float:
+    """Set ``loss_fn``'s correlation weight k so its correlation terms are the target share
+    (``loss_fn.reading["correlation_target_share"]``) of the loss on ``model`` before
+    training: the mean LORD term L and weighted correlation terms C at k = 1 over the
+    first ``batches`` training minibatches (seed 0's order, no gradient), then ``k = share
+    / (1 - share) · L / C`` (:func:`stgkd.distill.readings.correlation_scale_for_share`).
+
+    The same start model and minibatches give every seed the same k. The loss's step
+    counters are reset afterwards, so its ``teacher_share`` and ``term_means`` describe
+    pruning alone; the calibration's figures go into ``loss_fn.reading``. Returns k.
+    """
+    from stgkd.distill.readings import correlation_scale_for_share
+    from stgkd.prune.algorithm import minibatches
+
+    reading = loss_fn.reading
+    share = reading["correlation_target_share"]
+    loss_fn.correlation_scale = 1.0
+    stream = minibatches(data, batch_size, seed=TEACHER_SEED, device=device)
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for _ in range(batches):
+            x, y, index = next(stream)
+            if getattr(loss_fn, "takes_sample_index", False):
+                loss_fn(model, x, y, index=index)
+            else:
+                loss_fn(model, x, y)
+    model.train(was_training)
+    terms = loss_fn.term_means
+    at_unit_scale = terms.get("weighted_lscd", 0.0) + terms.get("weighted_ltcd", 0.0)
+    scale = correlation_scale_for_share(share, terms["lord"], at_unit_scale)
+    for counter in (loss_fn.teacher_targets, loss_fn.all_targets, loss_fn.term_sums,
+                    loss_fn.steps):
+        counter.zero_()
+    loss_fn.correlation_scale = scale
+    reading |= {"correlation_scale": scale,
+                "correlation_calibration": {"minibatches": batches, "lord": terms["lord"],
+                                            "correlation_at_unit_scale": at_unit_scale}}
+    return scale
 
 
 def _correlation_weight_at_unit_scale(kind: str, hyper: dict, terms: dict) -> float:
@@ -447,6 +506,9 @@ def prune_model(experiment: Experiment, profile: str, seed: int, device: str, re
     if plan.target_blocks is not None:
         target["target_parameters"] = count_parameters(
             STGCN(series.n_nodes, [list(b) for b in plan.target_blocks], n_his=data.n_his))
+    if (getattr(prune_loss, "reading", None) or {}).get("correlation_scale_from") \
+            == START_MODEL_CALIBRATION:
+        calibrate_correlation(prune_loss, model, data, experiment.batch_size, device)
     state_path = result_path(profile, experiment.name, seed, results_dir, ".prune.pt")
     start_parameters = count_parameters(model)
     say = print if progress else None
@@ -469,6 +531,9 @@ def prune_model(experiment: Experiment, profile: str, seed: int, device: str, re
             "wall_time_s": pruned.wall_time_s, "session_time_s": pruned.session_time_s}
     if hasattr(prune_loss, "teacher_share") and prune_loss is not finetune_loss:
         info["teacher_share"] = prune_loss.teacher_share
+        # the pruning loss's terms over the pruning steps, and the reading it ran under
+        info |= {key: value for key, value in result_extras(prune_loss, None, None).items()
+                 if key in ("loss_terms", "correlation_share", "reading")}
     if teacher_info is not None and teacher_info["cache"] is not None:
         teacher_info["cache"]["bytes"] = prune_loss.cache.nbytes   # None: not built this session
     return pruned.model.to(device), info, teacher_info

@@ -124,3 +124,45 @@ def test_one_term_alone_is_weighed_to_the_target_share_from_the_lstcd_runs_terms
                                     _correlation_weight_at_unit_scale("ltcd", ltcd.hyper, terms))
     reached = k * alpha3 * 0.05
     assert reached / (terms["lord"] + reached) == pytest.approx(0.1)
+
+
+def test_a_pruning_loss_is_calibrated_on_its_start_model_to_the_target_share(
+        synthetic, synthetic_windows):
+    """calibrate_correlation: on the calibration minibatches themselves, the loss at the
+    weight it sets has its correlation terms at exactly the target share (k C / (L + k C)
+    with L and C measured at k = 1); the counters start afresh; every seed gets the same k."""
+    from stgkd.distill import make_kd_loss
+    from stgkd.nn import STGCN
+    from stgkd.prune.algorithm import minibatches
+    from stgkd.registry import EXPERIMENTS
+    from stgkd.runner import START_MODEL_CALIBRATION, calibrate_correlation
+
+    variant = EXPERIMENTS["prune/losloop/kdis-lstcd-50-corr1e-1"]
+    assert variant.hyper["correlation_share"] == 0.1 and variant.calibrated_by is None
+    torch.manual_seed(0)
+    teacher = STGCN(synthetic.n_nodes, [[1, 4, 8], [8, 4, 8]], n_his=12, weights=synthetic.weights)
+    student = STGCN(synthetic.n_nodes, [[1, 2, 4], [4, 2, 4]], n_his=12, weights=synthetic.weights)
+
+    def calibrated():
+        loss_fn = make_kd_loss("lstcd", teacher, alpha1=0.935, alpha2=0.981, alpha3=0.129)
+        loss_fn.reading = {"correlation_target_share": 0.1,
+                           "correlation_scale_from": START_MODEL_CALIBRATION}
+        return loss_fn, calibrate_correlation(loss_fn, student, synthetic_windows, 8, batches=3)
+
+    loss_fn, k = calibrated()
+    assert k > 0 and loss_fn.correlation_scale == k and loss_fn.reading["correlation_scale"] == k
+    assert int(loss_fn.steps) == 0 and int(loss_fn.all_targets) == 0
+    calibration = loss_fn.reading["correlation_calibration"]
+    assert calibration["minibatches"] == 3
+    # the same three minibatches at weight k: the correlation terms are 10% of the loss
+    stream = minibatches(synthetic_windows, 8, seed=0)
+    student.eval()
+    with torch.no_grad():
+        for _ in range(3):
+            x, y, _ = next(stream)
+            loss_fn(student, x, y)
+    terms = loss_fn.term_means
+    reached = terms["weighted_lscd"] + terms["weighted_ltcd"]
+    assert reached / (terms["lord"] + reached) == pytest.approx(0.1, rel=1e-6)
+    assert terms["lord"] == pytest.approx(calibration["lord"])
+    assert calibrated()[1] == pytest.approx(k, rel=1e-12)     # the same k, run to run

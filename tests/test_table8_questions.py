@@ -56,3 +56,37 @@ def test_a_pruned_run_stores_its_errors_right_after_pruning(base_root):
     assert result["pruning"]["level"] >= 0.5 and result["pruning"]["scope"] == "network"
     # one fine-tuning epoch (smoke) moves the test error away from the pruned model's
     assert result["history"][0]["test"] != after["test"]
+
+
+def test_the_correlation_variant_weighs_the_best_share_of_the_dose_response():
+    from pathlib import Path
+
+    from stgkd.registry import TABLE8_CORRELATION_SHARE
+    from stgkd.report import promising_shares
+    from stgkd.runs import load_results
+
+    kdis = EXPERIMENTS["prune/pemsd7m/kdis-lstcd-75"]
+    corr = EXPERIMENTS["prune/pemsd7m/kdis-lstcd-75-corr1e-1"]
+    assert corr.pruning == kdis.pruning and corr.loss == kdis.loss == "supervised"
+    assert corr.hyper == {**kdis.hyper, "correlation_share": TABLE8_CORRELATION_SHARE}
+    # the share is the one Los-loop's stored sweep ranks first on validation MAE
+    stored = load_results(Path(__file__).resolve().parents[1] / "results", "full")
+    ranked = promising_shares(stored, "losloop")
+    assert ranked.loc[ranked["rank"] == 1, "target_share"].item() == TABLE8_CORRELATION_SHARE
+
+
+def test_the_correlation_variant_calibrates_its_pruning_loss_on_the_start_model(base_root):
+    from stgkd.runner import START_MODEL_CALIBRATION
+    run_experiment("kd/losloop/teacher", "smoke", 0, results_dir=base_root, progress=False)
+    result = run_experiment("prune/losloop/kdis-lstcd-25-corr1e-1", "smoke", 0,
+                            results_dir=base_root, progress=False)
+    pruning = result["pruning"]
+    reading = pruning["reading"]
+    assert reading["correlation_target_share"] == 0.1
+    assert reading["correlation_scale_from"] == START_MODEL_CALIBRATION
+    assert reading["alpha1_from"] == "Table 9" and reading["alpha1"] == 0.971
+    # at Table 9's weights the terms are about 1e-5 of the loss, so k is in the thousands;
+    # over the pruning steps they stay near the calibrated tenth
+    assert reading["correlation_scale"] > 100
+    assert 0.03 < pruning["correlation_share"] < 0.3
+    assert set(pruning["loss_terms"]) >= {"lord", "lscd", "ltcd"}

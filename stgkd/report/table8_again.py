@@ -6,8 +6,10 @@ channels, so the question is asked again with variants (experiments registered i
 ``stgkd.registry._table8_questions``):
 
 - **arms**: Taylor ranked per layer (Table 8 as run), Taylor ranked over the whole
-  network (as the Taylor-pruning paper does), Algorithm 1, and Algorithm 1 fine-tuned
-  with its distillation loss;
+  network (as the Taylor-pruning paper does), Algorithm 1, Algorithm 1 fine-tuned
+  with its distillation loss, and Algorithm 1 whose LSTCD scores weigh the correlation
+  terms to the dose-response's best share (under Table 9's weights they are about 1e-5
+  of the loss);
 - **moments**: right after pruning (``pruning.after_pruning``, no fine-tuning), after one
   epoch of fine-tuning (the ``-ft1`` runs) and after the full fine-tuning (the stored
   test metrics).
@@ -27,11 +29,13 @@ import numpy as np
 import pandas as pd
 
 from stgkd.reference import kd_table, paper_datasets
+from stgkd.registry import TABLE8_CORRELATION_SHARE, correlation_share_tag
 from stgkd.report.claims import interval_text, overall_verdict
 from stgkd.runs import profile_rank
 from stgkd.report.verdicts import NOT_COMPARED, best_common_seeds, paired_difference
 
 HORIZONS = ("15min", "30min", "45min")
+CORRELATION_TAG = correlation_share_tag(TABLE8_CORRELATION_SHARE)
 LEVELS = (25, 50, 75)
 # arm label -> (experiment pattern, the paper's Table 8 row it stands for)
 ARMS: dict[str, tuple[str, str]] = {
@@ -40,6 +44,8 @@ ARMS: dict[str, tuple[str, str]] = {
     "Algorithm 1": ("prune/{dataset}/kdis-lstcd-{level}", "Pruned W LSTCD(ours)"),
     "Algorithm 1, KD fine-tuning": ("prune/{dataset}/kdis-lstcd-{level}-ftkd",
                                     "Pruned W LSTCD(ours)"),
+    f"Algorithm 1, correlation share {TABLE8_CORRELATION_SHARE:g}": (
+        f"prune/{{dataset}}/kdis-lstcd-{{level}}-corr{CORRELATION_TAG}", "Pruned W LSTCD(ours)"),
 }
 MOMENTS = ("right after pruning", "after one epoch", "after full fine-tuning")
 # the arm comparisons the variants ask: (Algorithm 1 side, Taylor side)
@@ -47,6 +53,7 @@ QUESTIONS: tuple[tuple[str, str], ...] = (
     ("Algorithm 1", "Taylor, per layer"),
     ("Algorithm 1", "Taylor, whole network"),
     ("Algorithm 1, KD fine-tuning", "Taylor, per layer"),
+    (f"Algorithm 1, correlation share {TABLE8_CORRELATION_SHARE:g}", "Taylor, per layer"),
 )
 
 
