@@ -36,9 +36,10 @@ import pandas as pd
 from IPython.display import Markdown
 
 from stgkd.reference import kd_table
-from stgkd.report import (dose_experiments, dose_response_table, dose_verdicts, plot_dose_response,
-                          promising_shares, reading_table, share_floors, show_reproduce,
-                          table3_alpha_table, table3_alpha_verdicts, verdict_counts)
+from stgkd.report import (dose_experiments, dose_response_table, dose_summary, dose_verdicts,
+                          plot_dose_response, promising_shares, reading_table, share_floors,
+                          show_reproduce, table3_alpha_table, table3_alpha_verdicts,
+                          verdict_counts)
 from stgkd.runs import load_results
 
 pd.set_option("display.max_colwidth", 70)
@@ -144,7 +145,16 @@ compared = verdicts[verdicts["n"] > 0]
  if len(compared) else Markdown("No share has a paired seed with its baseline yet."))
 
 # %% tags=["remove-input"]
-Markdown("Verdicts so far: " + (verdict_counts(compared) if len(compared) else "none") + ".")
+# NBVAL_CHECK_OUTPUT
+AGAINST = {"corr0": "the zero share (the same loss without the correlation terms)",
+           "no-kd": "the student without distillation"}
+lines = [f"**{DATASETS[d]}.** " + " ".join(
+             text for against, label in AGAINST.items()
+             if (text := dose_summary(verdicts[(verdicts["dataset"] == DATASETS[d])
+                                               & (verdicts["against"] == against)], label)))
+         for d in DATASETS]
+Markdown("\n\n".join(line for line in lines if not line.endswith("** ")) if len(compared)
+         else "No share has a paired seed with its baseline yet.")
 
 # %% [markdown]
 # ## Which shares PeMSD7(M) runs

@@ -89,3 +89,21 @@ def test_the_promising_shares_are_ranked_on_validation_not_test():
     loose = promising_shares(results, min_seeds=2).set_index("target_share")
     assert loose.index[loose["chosen"]].tolist() == [1e-2, 0.5]
     assert loose.loc[1e-2, "rank"] == 1
+
+
+def test_the_summary_counts_cells_and_names_the_lowest_difference():
+    from stgkd.report.dose_response import dose_summary
+    # share 0.1 lower by 0.2 on all three seeds (holds at each horizon); share 0.5 higher by
+    # 0.1, 0.1, 0.3 (mean +0.167, half width 0.287: within noise)
+    results = [run("kd/losloop/student-lstcd-corr0", s, 4.0) for s in range(3)]
+    results += [run("kd/losloop/student-lstcd-corr1e-1", s, 3.8) for s in range(3)]
+    results += [run("kd/losloop/student-lstcd-corr5e-1", s, 4.0 + g)
+                for s, g in enumerate([0.1, 0.1, 0.3])]
+    text = dose_summary(dose_verdicts(results, "losloop"), "the zero share")
+    assert text.startswith("Against the zero share, over 6 cells (share × horizon, 3 paired "
+                           "seeds): 3 holds, 3 within noise.")
+    assert "The lowest mean difference is -0.200 mph [-0.200, -0.200] at share 0.1, 15 min." \
+        in text
+    assert "lower beyond the noise at share 0.1, 15 min (-0.200); share 0.1, 30 min" in text
+    assert "higher beyond" not in text
+    assert dose_summary(dose_verdicts([], "losloop"), "the zero share") == ""

@@ -138,6 +138,35 @@ def promising_shares(results: Iterable[dict], dataset: str = "losloop", count: i
     return table
 
 
+def dose_summary(verdicts: pd.DataFrame, against: str) -> str:
+    """One sentence on what a data set's dose-response verdicts (:func:`dose_verdicts` rows)
+    show against one baseline: how many share-and-horizon cells hold, fail or are within
+    noise (and with how many seeds), and the lowest mean difference with its interval;
+    the cells that hold or fail are named. ``against`` names the baseline in the sentence.
+    "" when no cell was compared."""
+    compared = verdicts[verdicts["n"] > 0]
+    if compared.empty:
+        return ""
+    counts = compared["verdict"].value_counts()
+    seeds = sorted(set(compared["n"]))
+    seed_text = (f"{seeds[0]} paired seeds" if len(seeds) == 1
+                 else f"{seeds[0]}-{seeds[-1]} paired seeds")
+    parts = [f"{int(counts.get(word, 0))} {word}" for word in ("holds", "fails", "within noise")
+             if counts.get(word, 0)]
+    best = compared.loc[compared["difference"].idxmin()]
+    text = (f"Against {against}, over {len(compared)} cells (share × horizon, {seed_text}): "
+            f"{', '.join(parts)}. The lowest mean difference is {best['difference']:+.3f} mph "
+            f"[{best['ci_low']:+.3f}, {best['ci_high']:+.3f}] at share {best['target_share']:g}, "
+            f"{best['horizon_min']:g} min.")
+    for word, meaning in (("holds", "lower"), ("fails", "higher")):
+        hits = compared[compared["verdict"] == word]
+        if len(hits):
+            text += (f" The error is {meaning} beyond the noise at " + "; ".join(
+                f"share {r.target_share:g}, {r.horizon_min:g} min ({r.difference:+.3f})"
+                for r in hits.itertuples()) + ".")
+    return text
+
+
 def plot_dose_response(table: pd.DataFrame, axes, title: str = "") -> None:
     """Test MAE against the correlation share reached, one panel per horizon (``axes``:
     three matplotlib axes); mean ± std over seeds as points with error bars, the
