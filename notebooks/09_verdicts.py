@@ -51,7 +51,7 @@ from IPython.display import Markdown
 
 from stgkd.report import (claim_verdicts, CLAIMS, convergence_verdicts, interval_text,
                           profile_table_markdown, rows_needed, rule_comparison, seeds_needed,
-                          settle_commands, show_reproduce, total_cpu_hours,
+                          settle_commands, show_reproduce, total_cpu_hours, tried_table,
                           teacher_share_intervals, teacher_share_table, verdict_markdown,
                           verdicts_by_rule)
 from stgkd.runs import load_results
@@ -129,6 +129,25 @@ figures.rename(columns={"dataset": "data set", "paper_figures": "paper (proposed
 summary = (verdicts.groupby(["paper", "verdict"]).size().unstack(fill_value=0)
            .rename_axis(columns=None))
 summary
+
+# %% [markdown]
+# ## What was tried
+#
+# For each claim: the seeds its verdict pairs, the verdict, whether the two other epoch
+# rules (the last epoch; the original STGCN code's last epoch at which any validation
+# metric improved) change it, and the other readings of the paper it was asked under,
+# with the runs stored for each. The readings are set out on the pages of the claims:
+# the correlation terms and α1 in the correlation chapter, Table 8's arms in the pruning
+# chapter, the target scaling, ST module and ablations in the DMST chapter.
+
+# %% tags=["remove-input"]
+# NBVAL_CHECK_OUTPUT
+tried = tried_table(results)
+with pd.option_context("display.max_colwidth", None):
+    display(tried.assign(claim=tried["source"] + ": " + tried["statement"])
+            .rename(columns={"dataset": "data set", "other rules": "other epoch rules"})
+            .set_index(["claim", "data set"])
+            [["seeds", "verdict", "other epoch rules", "other readings"]])
 
 # %% [markdown]
 # ## What would settle the open verdicts
