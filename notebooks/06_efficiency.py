@@ -494,11 +494,12 @@ dmst_profiles = load_benchmarks("dmst_step_profile", results_dir)
 if dmst_profiles:
     dmst_profile = dmst_profiles[0][0]
     settings = dmst_profile["settings"]
-    print(f"{dmst_profile['machine']['device']}, {settings['threads']} thread(s), "
-          f"{settings['steps']} profiled steps of {settings['batch']} windows per model after "
-          f"{settings['warmup']} unprofiled one(s); graph density: "
-          + ", ".join(f"{g} {100 * d:.1f}%" for g, d in settings["graph_density"].items())
-          + load_average_text(dmst_profile))
+    display(Markdown(
+        f"Measured on {dmst_profile['machine']['device']} with {settings['threads']} "
+        f"thread(s): {settings['steps']} profiled steps of {settings['batch']} windows per "
+        f"model after {settings['warmup']} unprofiled one(s). Graph density: "
+        + ", ".join(f"{g} {100 * d:.1f}%" for g, d in settings["graph_density"].items())
+        + load_average_text(dmst_profile) + "."))
     display(Markdown("**A training step by phase** (wall time, without the profiler)"))
     show(training_step_phases(dmst_profile), index="model",
          digits={"windows_per_s": 1, None: 3},
@@ -522,15 +523,15 @@ else:
     print("not measured yet: python benchmarks/dmst_step_profile.py --threads 1")
 
 # %% [markdown]
-# The matrix products, most of them the ODE's, are most of both steps, and each runs at
-# the speed of a dense matrix product on this CPU: the step is bound by arithmetic, not by
-# dispatch or copies. Sparse products for the two fixed graphs shorten it by the speed-up
-# in the last table, less than the products' share suggests, because the learned graph's
+# The matrix products, most of them the ODE's, are most of both steps, and copies and
+# padding are a small part: the step is bound by the arithmetic of those products, not by
+# dispatch. Sparse products for the two fixed graphs shorten it by the speed-up in the
+# last table, less than the products' share suggests, because the learned graph's
 # products, the feature and time mixing (`bmm`) and the backward pass through the
 # temporal convolutions stay as they are. The runs keep the dense products: a sparse
-# product adds in another order, so a run's numbers would agree with the stored ones only
-# to float32 rounding at first and then drift apart over thousands of steps, and this
-# speed-up does not pay for runs that no longer reproduce the stored seeds exactly.
+# product adds in another order, so its results differ from the dense product's in the
+# last bits (the losses above still agree after the timed steps), a run would no longer
+# reproduce the stored seeds bit for bit, and this speed-up does not pay for that.
 
 # %% [markdown]
 # ## A pruning step of Table 7

@@ -36,7 +36,8 @@ import pandas as pd
 from IPython.display import Markdown
 
 from stgkd.reference import kd_table
-from stgkd.report import (dose_experiments, dose_response_table, dose_summary, dose_verdicts,
+from stgkd.report import (dose_experiments, dose_response_table, dose_summary,
+                          dose_verdict_view, dose_verdicts,
                           plot_dose_response, promising_shares, reading_table, share_floors,
                           show_reproduce, table3_alpha_table, table3_alpha_verdicts,
                           verdict_counts)
@@ -138,10 +139,9 @@ for dataset in DATASETS:
         frames.append(v.assign(dataset=DATASETS[dataset], against=against))
 verdicts = pd.concat(frames, ignore_index=True)
 compared = verdicts[verdicts["n"] > 0]
-(compared.assign(interval=compared["ci_low"].round(3).astype(str) + " to "
-                 + compared["ci_high"].round(3).astype(str))
- [["dataset", "against", "target_share", "horizon_min", "n", "difference", "interval",
-   "verdict"]].round({"difference": 3}).set_index(["dataset", "against", "target_share"])
+(dose_verdict_view(verdicts.replace({"against": {"corr0": "zero share",
+                                                  "no-kd": "student without KD"}}))
+ .set_index(["data set", "against", "share"])
  if len(compared) else Markdown("No share has a paired seed with its baseline yet."))
 
 # %% tags=["remove-input"]

@@ -107,3 +107,15 @@ def test_the_summary_counts_cells_and_names_the_lowest_difference():
     assert "lower beyond the noise at share 0.1, 15 min (-0.200); share 0.1, 30 min" in text
     assert "higher beyond" not in text
     assert dose_summary(dose_verdicts([], "losloop"), "the zero share") == ""
+
+
+def test_the_verdict_view_puts_horizons_side_by_side():
+    from stgkd.report.dose_response import dose_verdict_view
+    results = [run("kd/losloop/student-lstcd-corr0", s, 4.0) for s in range(3)]
+    results += [run("kd/losloop/student-lstcd-corr1e-1", s, 3.8) for s in range(3)]
+    verdicts = dose_verdicts(results, "losloop").assign(dataset="Los-loop", against="corr0")
+    view = dose_verdict_view(verdicts)
+    assert view.to_dict("records") == [{
+        "data set": "Los-loop", "against": "corr0", "share": 0.1,
+        "Δ MAE 15 min": "-0.200 [-0.200, -0.200]", "Δ MAE 30 min": "-0.200 [-0.200, -0.200]",
+        "Δ MAE 45 min": "-0.200 [-0.200, -0.200]", "n": 3, "verdict": "holds"}]

@@ -44,7 +44,7 @@ from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learn
                                        measure_runs)
 from stgkd.report.dmst_notes import (accuracy_rmse_consistency, dmst_budget, floor_forecasts)
 from stgkd.report.dose_response import (dose_experiments, dose_response_table, dose_summary,
-                                        dose_verdicts,
+                                        dose_verdict_view, dose_verdicts,
                                         plot_dose_response, promising_shares, reading_table,
                                         share_floors)
 from stgkd.report.seeds_needed import (rows_needed, seeds_needed, settle_commands,

@@ -138,6 +138,26 @@ def promising_shares(results: Iterable[dict], dataset: str = "losloop", count: i
     return table
 
 
+def dose_verdict_view(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`dose_verdicts` rows (with ``dataset`` and ``against`` columns added) as a
+    reader's table: one row per data set, baseline and share, the mean MAE difference
+    with its 95% interval at each horizon ("-0.012 [-0.050, +0.026]"), the paired seeds
+    ``n`` and one verdict over the horizons
+    (:func:`~stgkd.report.claims.overall_verdict`); shares with no paired seed left out."""
+    from stgkd.report.claims import interval_text, overall_verdict
+    compared = verdicts[verdicts["n"] > 0]
+    rows = []
+    for (dataset, against, share), group in compared.groupby(
+            ["dataset", "against", "target_share"], sort=False):
+        row = {"data set": dataset, "against": against, "share": share}
+        for cell in group.itertuples():
+            row[f"Δ MAE {cell.horizon_min:g} min"] = interval_text(cell.difference, cell.ci_low,
+                                                                   cell.ci_high)
+        row |= {"n": int(group["n"].max()), "verdict": overall_verdict(group["verdict"])}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def dose_summary(verdicts: pd.DataFrame, against: str) -> str:
     """One sentence on what a data set's dose-response verdicts (:func:`dose_verdicts` rows)
     show against one baseline: how many share-and-horizon cells hold, fail or are within
