@@ -252,13 +252,11 @@ t3_verdicts = pd.concat([table3_alpha_verdicts(results, d).assign(dataset=label)
                          for d, label in DATASETS.items()], ignore_index=True)
 t3_compared = t3_verdicts[t3_verdicts["n"] > 0]
 if len(t3_compared):
-    display(t3_compared.assign(
-        comparison=t3_compared["claimed_row"].str.split(",").str[0] + " against "
-        + t3_compared["baseline_row"].str.split(",").str[0],
-        interval=t3_compared["ci_low"].round(3).astype(str) + " to "
-        + t3_compared["ci_high"].round(3).astype(str))
-        [["dataset", "comparison", "horizon_min", "n", "difference", "interval", "verdict"]]
-        .round({"difference": 3}).set_index(["dataset", "comparison"]))
+    display(dose_verdict_view(
+        t3_verdicts.assign(comparison=t3_verdicts["claimed_row"].str.split(",").str[0]
+                           + " against " + t3_verdicts["baseline_row"].str.split(",").str[0]),
+        by={"dataset": "data set", "comparison": "comparison (α1 from Table 3)"})
+        .set_index(["data set", "comparison (α1 from Table 3)"]))
 else:
     display(Markdown("No Table 3 α1 row is stored yet: `stgkd run kd/losloop/student-lord-t3 "
                      "kd/losloop/student-ltcd-t3 kd/losloop/student-lscd-t3 --profile full "

@@ -54,3 +54,14 @@ def test_verdicts_pair_each_term_with_lord_at_its_table3_alpha():
     assert (verdicts[verdicts["claimed_row"].str.startswith("Student LSCD")]["verdict"]
             == "not compared").all()
     assert len(verdicts) == 5 * 3
+
+
+def test_the_verdicts_read_as_one_row_per_comparison():
+    from stgkd.report.dose_response import dose_verdict_view
+    results = [run("kd/losloop/student-lord-t3", s, 4.0) for s in range(3)]
+    results += [run("kd/losloop/student-ltcd-t3", s, 3.8) for s in range(3)]
+    verdicts = table3_alpha_verdicts(results, "losloop").assign(dataset="Los-loop")
+    view = dose_verdict_view(verdicts, by={"dataset": "data set", "claimed_row": "claimed"})
+    assert view["claimed"].tolist() == ["Student LTCD, alpha1 from Table 3 (not in the paper)"]
+    assert view.loc[0, "Δ MAE 45 min"] == "-0.200 [-0.200, -0.200]"
+    assert view.loc[0, "verdict"] == "holds" and view.loc[0, "n"] == 3

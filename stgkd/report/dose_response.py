@@ -138,18 +138,20 @@ def promising_shares(results: Iterable[dict], dataset: str = "losloop", count: i
     return table
 
 
-def dose_verdict_view(verdicts: pd.DataFrame) -> pd.DataFrame:
-    """:func:`dose_verdicts` rows (with ``dataset`` and ``against`` columns added) as a
-    reader's table: one row per data set, baseline and share, the mean MAE difference
-    with its 95% interval at each horizon ("-0.012 [-0.050, +0.026]"), the paired seeds
-    ``n`` and one verdict over the horizons
-    (:func:`~stgkd.report.claims.overall_verdict`); shares with no paired seed left out."""
+def dose_verdict_view(verdicts: pd.DataFrame,
+                      by: dict[str, str] | None = None) -> pd.DataFrame:
+    """Paired MAE verdict rows (:func:`dose_verdicts`, with ``dataset`` and ``against``
+    columns added, or any :func:`~stgkd.report.verdicts.paired_verdicts` rows) as a
+    reader's table: one row per group of ``by`` (``{column: heading}``; default data set,
+    baseline and share), the mean MAE difference with its 95% interval at each horizon
+    ("-0.012 [-0.050, +0.026]"), the paired seeds ``n`` and one verdict over the horizons
+    (:func:`~stgkd.report.claims.overall_verdict`); groups with no paired seed left out."""
     from stgkd.report.claims import interval_text, overall_verdict
+    by = by or {"dataset": "data set", "against": "against", "target_share": "share"}
     compared = verdicts[verdicts["n"] > 0]
     rows = []
-    for (dataset, against, share), group in compared.groupby(
-            ["dataset", "against", "target_share"], sort=False):
-        row = {"data set": dataset, "against": against, "share": share}
+    for values, group in compared.groupby(list(by), sort=False):
+        row = dict(zip(by.values(), values))
         for cell in group.itertuples():
             row[f"Δ MAE {cell.horizon_min:g} min"] = interval_text(cell.difference, cell.ci_low,
                                                                    cell.ci_high)
