@@ -24,11 +24,10 @@ import torch
 from torchdiffeq import odeint
 
 import stgkd.nn.graph_ode as graph_ode
-from stgkd.benchmarking import cpu_benchmark_parser, store_cpu_report
+from stgkd.benchmarking import cpu_benchmark_parser, dmst_benchmark_data, store_cpu_report
 from stgkd.complexity import count_parameters
-from stgkd.data import DEFAULT_SPLITS, load_series
 from stgkd.data.multigraph import pattern_graph
-from stgkd.dmst import build_model, make_multistep_windows
+from stgkd.dmst import build_model
 from stgkd.dmst.graph_cache import cached_pattern_graph
 from stgkd.dmst.run import BATCH_SIZE, predict_windows
 from stgkd.registry import PROFILES
@@ -78,10 +77,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    series = load_series("losloop")
-    split = DEFAULT_SPLITS["losloop"]
-    data = make_multistep_windows(series, split)
-    train = series.values[: split[0] * series.steps_per_day]
+    series, data, train = dmst_benchmark_data("losloop")
     start = time.perf_counter()
     pattern = pattern_graph(train, series.steps_per_day)
     dtw_cold_s = time.perf_counter() - start

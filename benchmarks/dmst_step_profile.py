@@ -29,10 +29,10 @@ from contextlib import contextmanager
 import torch
 
 import stgkd.nn.graph_ode as graph_ode
-from stgkd.benchmarking import cpu_benchmark_parser, profile_training_steps, store_cpu_report
+from stgkd.benchmarking import (cpu_benchmark_parser, dmst_benchmark_data, profile_training_steps,
+                                store_cpu_report)
 from stgkd.complexity import count_parameters
-from stgkd.data import DEFAULT_SPLITS, load_series
-from stgkd.dmst import build_model, make_multistep_windows
+from stgkd.dmst import build_model
 from stgkd.dmst.graph_cache import cached_pattern_graph
 from stgkd.dmst.run import BATCH_SIZE
 
@@ -101,10 +101,7 @@ def main(argv=None) -> int:
     warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
     if args.threads:
         torch.set_num_threads(args.threads)
-    series = load_series("losloop")
-    split = DEFAULT_SPLITS["losloop"]
-    data = make_multistep_windows(series, split)
-    train = series.values[: split[0] * series.steps_per_day]
+    series, data, train = dmst_benchmark_data("losloop")
     graphs = {"distance": series.weights,
               "pattern": cached_pattern_graph(train, series.steps_per_day)}
     n_his = 12

@@ -50,8 +50,8 @@ from stgkd.report import (batch_ratio, Captions, compacted_training, distillatio
                           reader_frame,
                           rollout_by_batch, rollout_speedups,
                           same_architecture_spread, scaling_plot, scaling_table, show,
-                          single_window_latency, student_teacher_ratio, training_step_phases,
-                          training_step_profile, training_throughput, training_variants)
+                          show_step_profile, single_window_latency, student_teacher_ratio,
+                          training_throughput, training_variants)
 from stgkd.runs import load_results
 from IPython.display import Markdown, display
 
@@ -348,17 +348,8 @@ if step_profiles:
     print(f"{step_profile_benchmark['machine']['device']}, {settings['threads']} threads, "
           f"{settings['steps']} profiled steps of {settings['batch']} windows per model after "
           f"{settings['warmup']} unprofiled ones{load_average_text(step_profile_benchmark)}")
-    display(Markdown("**An eager training step by phase** (wall time, without the profiler)"))
-    show(training_step_phases(step_profile_benchmark), index="model",
-         digits={"windows_per_s": 0, None: 3},
-         names={"forward_and_loss": "forward + loss (s)", "backward": "backward (s)",
-                "optimizer_step": "optimiser step (s)", "step_s": "step (s)",
-                "windows_per_s": "windows / s"})
-    display(Markdown("**The same steps under PyTorch's profiler**: self CPU time per step by "
-                     "what the operators compute (the profiler's own cost is in every row)"))
-    show(training_step_profile(step_profile_benchmark), index=["model", "group"],
-         digits={"s_per_step": 3, "share": 3},
-         names={"s_per_step": "s per step", "largest_operator": "largest operator"})
+    show_step_profile(step_profile_benchmark, windows_digits=0,
+                      profiler_note=" (the profiler's own cost is in every row)")
 else:
     print("no training-step profile stored yet: python benchmarks/train_step_profile.py --threads 2")
 
@@ -500,17 +491,7 @@ if dmst_profiles:
         f"model after {settings['warmup']} unprofiled one(s). Graph density: "
         + ", ".join(f"{g} {100 * d:.1f}%" for g, d in settings["graph_density"].items())
         + load_average_text(dmst_profile) + "."))
-    display(Markdown("**A training step by phase** (wall time, without the profiler)"))
-    show(training_step_phases(dmst_profile), index="model",
-         digits={"windows_per_s": 1, None: 3},
-         names={"forward_and_loss": "forward + loss (s)", "backward": "backward (s)",
-                "optimizer_step": "optimiser step (s)", "step_s": "step (s)",
-                "windows_per_s": "windows / s"})
-    display(Markdown("**The same steps under PyTorch's profiler**: self CPU time per step by "
-                     "what the operators compute"))
-    show(training_step_profile(dmst_profile), index=["model", "group"],
-         digits={"s_per_step": 3, "share": 3},
-         names={"s_per_step": "s per step", "largest_operator": "largest operator"})
+    show_step_profile(dmst_profile, windows_digits=1)
     display(Markdown("**The fixed graphs' products as sparse CSR products** (median of "
                      "interleaved rounds; the loss difference after the same steps)"))
     sparse_products = dmst_sparse_products(dmst_profile)

@@ -276,3 +276,16 @@ def profile_training_steps(model: torch.nn.Module, optimizer: torch.optim.Optimi
                  for event in prof.key_averages() if event.self_cpu_time_total > 0}
     return {"phases_s": {name: statistics.median(times) for name, times in clock.items()},
             "profiled_steps": len(batches) - warmup, "operators": operators}
+
+
+def dmst_benchmark_data(dataset: str = "losloop"):
+    """What the DMST benchmarks train on: ``(series, windows, train_readings)``: the data
+    set, its multi-step windows (12 in, 12 out) over the default day split, and the
+    training days' readings [steps, N] the pattern graph is built from."""
+    from stgkd.data import DEFAULT_SPLITS
+    from stgkd.dmst import make_multistep_windows
+
+    series = load_series(dataset)
+    split = DEFAULT_SPLITS[dataset]
+    windows = make_multistep_windows(series, split)
+    return series, windows, series.values[: split[0] * series.steps_per_day]

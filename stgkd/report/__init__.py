@@ -59,8 +59,8 @@ from stgkd.report.efficiency import (batch_ratio, compacted_training, distillati
                                      peer_comparison, per_machine, pruned_channels_kernel,
                                      pruning_steps, rollout_by_batch, rollout_speedups,
                                      same_architecture_spread, single_window_latency,
-                                     student_teacher_ratio, training_step_phases,
-                                     training_step_profile, training_throughput, training_variants)
+                                     show_step_profile, student_teacher_ratio,
+                                     training_throughput, training_variants)
 from stgkd.report.figures import (Captions, distinct_colors, legend_outside, ours)
 from stgkd.report.graph_scaling import (load_scaling, power_law_fit, scaling_plot, scaling_table)
 from stgkd.report.kd import (claim_check, hyperparameter_table, hyperparameter_view, kd_experiments,

@@ -585,6 +585,29 @@ def dmst_sparse_products(benchmark: dict) -> pd.DataFrame:
                                        "loss_relative_difference"])
 
 
+def show_step_profile(benchmark: dict, windows_digits: int = 0,
+                      profiler_note: str = "") -> None:
+    """Display a step-profile benchmark (``train_step_profile.py``,
+    ``dmst_step_profile.py``) in a notebook: the training step by phase
+    (:func:`training_step_phases`), then the profiler's time by operator group
+    (:func:`training_step_profile`), each under a bold heading; ``profiler_note`` is added
+    to the second heading."""
+    from IPython.display import Markdown, display
+
+    from stgkd.report.display import show
+    display(Markdown("**A training step by phase** (wall time, without the profiler)"))
+    show(training_step_phases(benchmark), index="model",
+         digits={"windows_per_s": windows_digits, None: 3},
+         names={"forward_and_loss": "forward + loss (s)", "backward": "backward (s)",
+                "optimizer_step": "optimiser step (s)", "step_s": "step (s)",
+                "windows_per_s": "windows / s"})
+    display(Markdown("**The same steps under PyTorch's profiler**: self CPU time per step by "
+                     "what the operators compute" + profiler_note))
+    show(training_step_profile(benchmark), index=["model", "group"],
+         digits={"s_per_step": 3, "share": 3},
+         names={"s_per_step": "s per step", "largest_operator": "largest operator"})
+
+
 def pruned_channels_kernel(benchmark: dict) -> pd.DataFrame:
     """The fused correlation kernel over a pruning run's shrinking channel counts
     (``benchmarks/pruned_channels_kernel.py``): per mode the seconds of all timed calls
