@@ -288,7 +288,7 @@ def verdict_markdown(verdicts: pd.DataFrame, convergence: pd.DataFrame | None = 
     dmst = verdicts[verdicts["paper"] != "KD paper"]
     for dataset, group in dmst.groupby("dataset", sort=False):
         counts = group["verdict"].value_counts()
-        words = ", ".join(f"{word} {count}" for word, count in counts.items())
+        words = ", ".join(f"{word} ({count} of {len(group)})" for word, count in counts.items())
         lines.append(f"| DMST-GNODE beats each of its {len(group)} baselines | {dataset} | "
                      f"{int(group['n'].max())} | {words} |")
     return "\n".join(lines) + "\n"
