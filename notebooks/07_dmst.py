@@ -311,7 +311,7 @@ if len(plain):
     display(options.pivot_table(index="model", columns="scaling", values="cell",
                                 aggfunc="first", sort=False)
             .reindex(index=list(SCALING_MODELS), columns=list(SCALINGS))
-            .fillna("not yet run"))
+            .astype(object).where(lambda t: t.notna(), "not yet run"))
 else:
     display(Markdown("No run of the scaling options is stored yet."))
 show_reproduce([f"dmst/losloop/{m}-{o}" for m in ("st-gcn", "mst-gcn", "st-node", "dmst-gnode")
