@@ -203,9 +203,7 @@ def calibrate_correlation(loss_fn, model: torch.nn.Module, data, batch_size: int
     terms = loss_fn.term_means
     at_unit_scale = terms.get("weighted_lscd", 0.0) + terms.get("weighted_ltcd", 0.0)
     scale = correlation_scale_for_share(share, terms["lord"], at_unit_scale)
-    for counter in (loss_fn.teacher_targets, loss_fn.all_targets, loss_fn.term_sums,
-                    loss_fn.steps):
-        counter.zero_()
+    loss_fn.reset_statistics()
     loss_fn.correlation_scale = scale
     reading |= {"correlation_scale": scale,
                 "correlation_calibration": {"minibatches": batches, "lord": terms["lord"],

@@ -157,6 +157,12 @@ class LSTCDLoss(DistillationLoss):
         self.register_buffer("term_sums", torch.zeros(3, dtype=torch.float64))
         self.register_buffer("steps", torch.zeros((), dtype=torch.long))
 
+    def reset_statistics(self) -> None:
+        """Forget the calls so far: the teacher-target counts (``teacher_share``) and the
+        term sums (``term_means``) start again from zero."""
+        for counter in (self.teacher_targets, self.all_targets, self.term_sums, self.steps):
+            counter.zero_()
+
     @property
     def teacher_share(self) -> float:
         """Share (0..1) of the (sample, node) targets so far that used the teacher's
