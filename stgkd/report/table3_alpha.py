@@ -19,7 +19,7 @@ import pandas as pd
 
 from stgkd.registry import EXPERIMENTS, KD_ROWS
 from stgkd.report.comparison import result_cells
-from stgkd.report.dose_response import HORIZONS, reading_of
+from stgkd.report.dose_response import HORIZONS, mae_over_seeds, reading_of
 from stgkd.report.verdicts import paired_verdicts
 
 KINDS = ("lord", "ltcd", "lscd")
@@ -44,15 +44,10 @@ def table3_alpha_table(results: Iterable[dict], dataset: str,
             runs = [r for r in results if r["experiment"] == name]
             alphas = [reading_of(r).get("alpha1") for r in runs]
             shares = [r.get("teacher_share") for r in runs]
-            row = {"row": KD_ROWS[kind], "alpha1 from": source, "experiment": name,
-                   "target share": EXPERIMENTS[name].hyper.get("alpha1_share", np.nan),
-                   "alpha1": _mean(alphas), "teacher share": _mean(shares), "seeds": len(runs)}
-            for horizon in HORIZONS:
-                values = [r["test"][f"{horizon:g}min"]["mae"] for r in runs]
-                row[f"mae_{horizon:g}"] = float(np.mean(values)) if values else np.nan
-                row[f"mae_{horizon:g}_std"] = (float(np.std(values, ddof=1)) if len(values) > 1
-                                               else np.nan)
-            rows.append(row)
+            rows.append({"row": KD_ROWS[kind], "alpha1 from": source, "experiment": name,
+                         "target share": EXPERIMENTS[name].hyper.get("alpha1_share", np.nan),
+                         "alpha1": _mean(alphas), "teacher share": _mean(shares),
+                         "seeds": len(runs), **mae_over_seeds(runs)})
     return pd.DataFrame(rows)
 
 
