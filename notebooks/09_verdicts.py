@@ -51,7 +51,7 @@ from IPython.display import Markdown
 
 from stgkd.report import (claim_verdicts, CLAIMS, convergence_verdicts, interval_text,
                           profile_table_markdown, rows_needed, rule_comparison, seeds_needed,
-                          settle_commands, show_reproduce, total_cpu_hours, tried_table,
+                          settle_plan, show_reproduce, tried_table,
                           teacher_share_intervals, teacher_share_table, verdict_markdown,
                           verdicts_by_rule)
 from stgkd.runs import load_results
@@ -142,7 +142,8 @@ summary
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-tried = tried_table(results)
+by_rule_all = verdicts_by_rule(results, RULES)    # also the "by rule" table below
+tried = tried_table(results, verdicts=verdicts, by_rule=by_rule_all)
 with pd.option_context("display.max_colwidth", None):
     display(tried.assign(claim=tried["source"] + ": " + tried["statement"])
             .rename(columns={"dataset": "data set", "other rules": "other epoch rules"})
@@ -190,17 +191,16 @@ unclaimed = rows_needed(results)
  .set_index("experiment") if len(unclaimed) else Markdown("Each of them has three seeds."))
 
 # %% tags=["remove-input"]
-needed = pd.concat([needed[["runs"]], unclaimed[["runs"]]], ignore_index=True)
-if len(needed):
-    hours, unknown = total_cpu_hours(needed, results)
-    runs = len({run for runs in needed["runs"] for run in runs})
+plan = settle_plan(needed, unclaimed, results)
+if plan["runs"]:
+    runs, unknown = plan["runs"], plan["unknown"]
     display(Markdown(
-        f"In all {runs} runs, about {hours:.0f} CPU hours for the {runs - unknown} with a "
+        f"In all {runs} runs, about {plan['hours']:.0f} CPU hours for the {runs - unknown} with a "
         f"stored CPU time" + (f" (and {unknown} without one)" if unknown else "")
         + ". `stgkd list --needed` prints the same. Each run is resumable; on a GPU the same "
         "commands take `--device cuda` "
         "(`benchmarks/device_grid.sh` runs them side by side). The commands:\n\n```bash\n"
-        + "\n".join(settle_commands(needed)) + "\n```"))
+        + "\n".join(plan["commands"]) + "\n```"))
 
 # %% [markdown]
 # ## Figure 3: does LSTCD converge better?
@@ -263,8 +263,7 @@ show_reproduce(list(shares["experiment"].unique()), "full", results, what="this 
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-by_rule = verdicts_by_rule(results, RULES)
-by_rule = by_rule[by_rule[list(RULES)].ne("not compared (n=0)").any(axis=1)]
+by_rule = by_rule_all[by_rule_all[list(RULES)].ne("not compared (n=0)").any(axis=1)]
 by_rule.assign(claim=by_rule["source"] + ": " + by_rule["statement"]).set_index(
     ["claim", "dataset"])[list(RULES)]
 

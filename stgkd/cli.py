@@ -43,10 +43,7 @@ def _cmd_list(args) -> int:
 def _list_needed(args) -> int:
     """``stgkd list --needed``: the runs that would bring every claim of the verdicts page
     (and the table rows no claim compares) to three paired seeds, with the commands."""
-    import pandas as pd
-
-    from stgkd.report.seeds_needed import (TARGET_SEEDS, rows_needed, seeds_needed,
-                                           settle_commands, total_cpu_hours)
+    from stgkd.report.seeds_needed import TARGET_SEEDS, rows_needed, seeds_needed, settle_plan
     from stgkd.runs import load_results
 
     profile = args.profile or "full"
@@ -57,17 +54,16 @@ def _list_needed(args) -> int:
               f"{claim['paired']}; add {claim['to_add']}")
     for _, row in rows.iterrows():
         print(f"{row['experiment']}: seeds {row['stored']}; add {row['to_add']}")
-    needed = pd.concat([claims[["runs"]], rows[["runs"]]], ignore_index=True)
-    if not len(needed):
+    plan = settle_plan(claims, rows, results, profile)
+    if not plan["runs"]:
         print(f"every claim and table row has at least {TARGET_SEEDS} seeds under the "
               f"{profile} profile")
         return 0
-    hours, unknown = total_cpu_hours(needed, results, profile)
-    runs = len({run for runs in needed["runs"] for run in runs})
-    print(f"\n{runs} runs to reach {TARGET_SEEDS} seeds; about {hours:.0f} CPU hours for the "
-          f"{runs - unknown} with a stored CPU time (the median of each experiment's stored "
-          f"CPU runs)" + (f", {unknown} without one" if unknown else "") + ". Commands:\n")
-    print("\n".join(settle_commands(needed, profile)))
+    runs, unknown = plan["runs"], plan["unknown"]
+    print(f"\n{runs} runs to reach {TARGET_SEEDS} seeds; about {plan['hours']:.0f} CPU hours "
+          f"for the {runs - unknown} with a stored CPU time (the median of each experiment's "
+          f"stored CPU runs)" + (f", {unknown} without one" if unknown else "") + ". Commands:\n")
+    print("\n".join(plan["commands"]))
     return 0
 
 

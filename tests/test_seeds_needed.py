@@ -2,10 +2,12 @@
 and their CPU cost, on hand-made results."""
 import math
 
+import pandas as pd
 import pytest
 
 from stgkd.report.seeds_needed import (cpu_hours_per_run, rows_needed, seeds_needed,
-                                       settle_commands, target_seeds, total_cpu_hours)
+                                       settle_commands, settle_plan, target_seeds,
+                                       total_cpu_hours)
 
 from factories import fake_result
 
@@ -97,3 +99,19 @@ def test_rows_no_claim_compares_are_listed_below_three_seeds():
     assert set(rows_needed([])["experiment"]) == {
         f"{family}/{d}/{row}" for d in ("losloop", "pemsd7m")
         for family, row in (("kd", "teacher"), ("kd", "student-lrd-l2"), ("prune", "base"))}
+
+
+def test_settle_plan_counts_a_run_both_tables_ask_for_once():
+    # the teacher's seed 1 is asked for by a row table (teacher below three seeds) and, by
+    # hand here, by a claim table too: the plan counts it once, with its 1 h median
+    teacher = "kd/losloop/teacher"
+    results = [cpu_run(teacher, 0, 1.0), cpu_run(teacher, 2, 1.0)]
+    rows = rows_needed(results, [teacher])
+    claims = pd.DataFrame({"runs": [[(teacher, 1), (LSTCD, 0)]]})
+    plan = settle_plan(claims, rows, results)
+    assert plan["runs"] == 2 and plan["unknown"] == 1               # LSTCD has no stored time
+    assert plan["hours"] == pytest.approx(1.0)
+    assert plan["commands"] == [f"stgkd run {teacher} --profile full --seed 1",
+                                f"stgkd run {LSTCD} --profile full --seed 0"]
+    empty = settle_plan(claims.iloc[:0], rows.iloc[:0], results)
+    assert empty == {"runs": 0, "hours": 0.0, "unknown": 0, "commands": []}

@@ -151,3 +151,18 @@ def total_cpu_hours(needed: pd.DataFrame, results: Iterable[dict],
     runs = {run for runs in needed["runs"] for run in runs}
     known = [hours[name] for name, _ in runs if name in hours]
     return float(sum(known)), len(runs) - len(known)
+
+
+def settle_plan(claims: pd.DataFrame, rows: pd.DataFrame, results: Iterable[dict],
+                profile: str = "full") -> dict:
+    """Everything :func:`seeds_needed` (``claims``) and :func:`rows_needed` (``rows``) ask
+    for, counted once: ``runs`` (distinct runs to add), ``hours`` (their CPU hours by
+    :func:`total_cpu_hours`), ``unknown`` (runs with no stored CPU time) and ``commands``
+    (:func:`settle_commands`). ``runs`` is 0 and ``commands`` empty when nothing is
+    needed."""
+    needed = pd.concat([claims[["runs"]], rows[["runs"]]], ignore_index=True)
+    if not len(needed):
+        return {"runs": 0, "hours": 0.0, "unknown": 0, "commands": []}
+    hours, unknown = total_cpu_hours(needed, results, profile)
+    return {"runs": len({run for runs in needed["runs"] for run in runs}), "hours": hours,
+            "unknown": unknown, "commands": settle_commands(needed, profile)}

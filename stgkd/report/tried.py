@@ -112,14 +112,23 @@ def other_rules_text(cells: pd.Series) -> str:
     return text + (f"; {', '.join(missing)} untested" if missing else "")
 
 
-def tried_table(results: Iterable[dict], profile: str = "full") -> pd.DataFrame:
+def tried_table(results: Iterable[dict], profile: str = "full",
+                verdicts: pd.DataFrame | None = None,
+                by_rule: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per claim and data set: ``paper, source, statement, dataset``, ``seeds``
     (the paired seeds of the verdict), ``verdict`` (best validation MAE, our default),
     ``other rules`` (the verdict under each other selection rule, or "same verdict" when
-    none differs) and ``other readings`` (:func:`tried_text`)."""
+    none differs) and ``other readings`` (:func:`tried_text`).
+
+    ``verdicts`` (:func:`~stgkd.report.claims.claim_verdicts` under the default rule) and
+    ``by_rule`` (:func:`~stgkd.report.claims.verdicts_by_rule` over :data:`RULES`) are
+    computed from ``results`` unless a caller that already holds them passes them."""
     results = list(results)
-    verdicts = claim_verdicts(results)
-    by_rule = verdicts_by_rule(results, RULES).set_index(["source", "statement", "dataset"])
+    if verdicts is None:
+        verdicts = claim_verdicts(results)
+    if by_rule is None:
+        by_rule = verdicts_by_rule(results, RULES)
+    by_rule = by_rule.set_index(["source", "statement", "dataset"])
     rows = []
     for row in verdicts.itertuples():
         key = (row.source, row.statement, row.dataset)
