@@ -306,3 +306,13 @@ def test_svr_rows_stay_within_days_and_subsample_is_seeded():
     assert model.n_rows_ == 50
     np.testing.assert_array_equal(a, same)
     assert not np.array_equal(a, other)
+
+
+def test_a_classical_run_passes_its_seed_to_the_forecaster_that_draws_rows():
+    from stgkd.dmst.models import build_classical
+    # SVR subsamples its rows, so each run seed draws its own; ARIMA has nothing to draw
+    assert build_classical("SVR", seed=2).seed == 2
+    assert build_classical("SVR").seed == 0
+    assert isinstance(build_classical("ARIMA", seed=2), ARIMAForecaster)
+    with pytest.raises(ValueError, match="model: expected one of"):
+        build_classical("FC-LSTM")

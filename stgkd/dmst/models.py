@@ -6,6 +6,7 @@ predict windows in the same scale (:mod:`stgkd.baselines.classical`).
 """
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 import numpy as np
@@ -30,6 +31,19 @@ def _dmst_gnode(n_nodes: int, graphs: dict[str, np.ndarray], n_his: int = 12, n_
 NEURAL_MODELS: dict[str, Callable[..., nn.Module]] = {**BASELINES, "ST-NODE": _stnode,
                                                        "DMST-GNODE": _dmst_gnode}
 CLASSICAL_MODELS = dict(CLASSICAL)
+
+
+def build_classical(name: str, seed: int = 0):
+    """The unfitted classical forecaster ``name`` ("ARIMA" or "SVR") for the run of ``seed``.
+
+    SVR subsamples its training rows at random, so the run's seed draws them: seeds of an
+    SVR run differ as seeds of a neural run do. ARIMA has nothing random (each node's
+    order and coefficients are a deterministic fit), so every seed gives the same forecast.
+    """
+    if name not in CLASSICAL_MODELS:
+        raise ValueError(f"model: expected one of {sorted(CLASSICAL_MODELS)}, found {name!r}")
+    factory = CLASSICAL_MODELS[name]
+    return factory(seed=seed) if "seed" in inspect.signature(factory).parameters else factory()
 # the paper's table order: statistical, machine learning, deep baselines, then its model
 MODELS: tuple[str, ...] = ("ARIMA", "SVR", "FC-LSTM", "TGC-LSTM", "AST-GCN", "MAST-GCN",
                            "ST-GCN", "MST-GCN", "ST-NODE", "DMST-GNODE")

@@ -14,7 +14,7 @@ from torch import nn
 from stgkd.complexity import count_parameters
 from stgkd.data import DEFAULT_SPLITS, load_series
 from stgkd.dmst.data import HORIZON_STEPS, MultiStepData, build_graphs, make_multistep_windows
-from stgkd.dmst.models import CLASSICAL_MODELS, build_model, model_options
+from stgkd.dmst.models import CLASSICAL_MODELS, build_classical, build_model, model_options
 from stgkd.dmst.scaling import (DEFAULT_SCALING, LOSS_IN_ORIGINAL_UNITS, check_scaling,
                                 scaler_to_dict, training_loss)
 from stgkd.io import save_torch, write_json
@@ -115,12 +115,12 @@ def _run_dmst(experiment, profile: str, seed: int, device: str, results_dir, for
     data = make_multistep_windows(series, split, scaling=scaling)
     about, fitted, checkpoint = {"model": experiment.model}, None, None
     if experiment.model in CLASSICAL_MODELS:
-        forecaster = CLASSICAL_MODELS[experiment.model]()
+        forecaster = build_classical(experiment.model, seed)
         train_scaled = np.asarray(data.scaler.transform(series.values[: split[0] * data.steps_per_day]))
         forecaster.fit(train_scaled, data.steps_per_day)
         pred = forecaster.predict(data.test[:, :data.n_his].numpy())
         test = evaluate_multistep(pred, data.test, data)
-        about["parameters"], train_config = None, {"classical": True}
+        about["parameters"], train_config = None, {"classical": True, "seed": seed}
         fit_time = 0.0
     else:
         # the DTW pattern graph takes tens of seconds: only the neural models use graphs
