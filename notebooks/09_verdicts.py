@@ -49,7 +49,7 @@ results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 import pandas as pd
 from IPython.display import Markdown
 
-from stgkd.report import (claim_verdicts, CLAIMS, convergence_verdicts, interval_text,
+from stgkd.report import (claim_verdicts, claim_view, CLAIMS, convergence_verdicts, interval_text,
                           profile_table_markdown, rows_needed, rule_comparison, seeds_needed,
                           settle_plan, show_reproduce, tried_table,
                           teacher_share_intervals, teacher_share_table, verdict_markdown,
@@ -87,21 +87,6 @@ Path("../book/_generated/profiles.md").write_text(profile_table_markdown())
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-def claim_view(frame):
-    """The verdict table of one paper, indexed by claim and data set, no empty columns."""
-    view = frame.assign(claim=frame["source"] + ": " + frame["statement"],
-                        cells=frame["holds"].astype(str) + " / " + frame["fails"].astype(str)
-                        + " / " + frame["within_noise"].astype(str))
-    differences = [c for c in view.columns if c.startswith("MAE difference")
-                   and view[c].ne("").any()]
-    view = view[["claim", "dataset", "paper_holds", "n", *differences, "cells", "verdict"]]
-    view = view.rename(columns={"paper_holds": "paper: lower in", "dataset": "data set",
-                                "cells": "holds / fails / noise",
-                                **{c: c.replace("MAE difference ", "Δ MAE, ")
-                                   for c in differences}})
-    return view.replace("", "–").set_index(["claim", "data set"])
-
-
 for paper_name, group in verdicts.groupby("paper", sort=False):
     display(Markdown(f"**{paper_name}**"))
     display(claim_view(group))

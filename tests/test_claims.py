@@ -96,3 +96,21 @@ def test_the_introductions_table_carries_figure_3_rows_when_given():
     table = verdict_markdown(claim_verdicts(results), convergence).splitlines()
     assert ("| Figure 3: LSTCD converges better than student-no-kd (mean validation MAE over "
             "the epochs) | losloop | 3 | holds |") in table
+
+
+def test_the_book_view_of_a_claim_keeps_only_the_horizons_some_row_fills():
+    from stgkd.report.claims import claim_view
+    results = [run("kd/losloop/student-no-kd", s, 4.0 + s) for s in range(3)]
+    results += [run("kd/losloop/student-lstcd", s, 4.0 + s - d)
+                for s, d in enumerate((0.10, 0.12, 0.11))]
+    table = claim_verdicts(results)
+    view = claim_view(table[table["paper"] == "KD paper"])
+    # KD claims fill 15/30/45 min only; the DMST horizons' empty columns are dropped
+    assert [c for c in view.columns if c.startswith("Δ MAE")] == [
+        "Δ MAE, 15 min", "Δ MAE, 30 min", "Δ MAE, 45 min"]
+    cell = view.loc[("Table 4: LSTCD beats the student without distillation", "losloop")]
+    assert cell["holds / fails / noise"] == "6 / 0 / 0" and cell["verdict"] == "holds"
+    assert cell["n"] == 3
+    # a claim with no run compared shows "–" for its differences
+    empty = view.loc[("Table 4: LSTCD beats the student without distillation", "pemsd7m")]
+    assert empty["Δ MAE, 15 min"] == "–"

@@ -190,6 +190,25 @@ def claim_verdicts(results: Iterable[dict], rule: str = DEFAULT_RULE) -> pd.Data
                                                             if c.startswith("MAE difference")})
 
 
+def claim_view(verdicts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`claim_verdicts` rows as the book shows them: indexed by ``claim`` ("Table 4:
+    LSTCD beats ...") and ``data set``, with ``paper: lower in``, ``n``, one ``Δ MAE, <h>
+    min`` column per horizon some row fills, ``holds / fails / noise`` (counts of the
+    cells) and ``verdict``; "–" where a row has nothing."""
+    view = verdicts.assign(claim=verdicts["source"] + ": " + verdicts["statement"],
+                           cells=verdicts["holds"].astype(str) + " / "
+                           + verdicts["fails"].astype(str) + " / "
+                           + verdicts["within_noise"].astype(str))
+    differences = [c for c in view.columns if c.startswith("MAE difference")
+                   and view[c].ne("").any()]
+    view = view[["claim", "dataset", "paper_holds", "n", *differences, "cells", "verdict"]]
+    view = view.rename(columns={"paper_holds": "paper: lower in", "dataset": "data set",
+                                "cells": "holds / fails / noise",
+                                **{c: c.replace("MAE difference ", "Δ MAE, ")
+                                   for c in differences}})
+    return view.replace("", "–").set_index(["claim", "data set"])
+
+
 def _triple(values: pd.Series) -> str:
     return "" if values.isna().all() else " / ".join(
         "–" if np.isnan(v) else f"{v:.3f}" for v in values)
