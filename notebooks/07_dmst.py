@@ -307,7 +307,8 @@ full_results = [r for r in load_results(results_dir, "full")
                 if r["experiment"].startswith("dmst/")]
 dmst_verdicts = claim_verdicts(full_results)
 display(claim_view(dmst_verdicts[dmst_verdicts["paper"] == "DMST-GNODE paper"])
-        .drop(columns="paper: lower in"))
+        .drop(columns="paper: lower in")
+        .rename(index=lambda claim: claim.removeprefix("comparison: "), level="claim"))
 show_reproduce([dmst_experiment(d, m) for d in ("losloop", "pemsd7m") for m in MODELS],
                "full", full_results, what="this table")
 
