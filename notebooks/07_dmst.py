@@ -102,7 +102,8 @@ from stgkd.report import (accuracy_rmse_consistency, Captions, CLAIM_RIVALS, cla
                           floor_forecasts, gradients_view, graph_matrices, graph_summary,
                           learned_parts_note, learned_parts_view, legend_outside, measure_runs,
                           model_overview, network_snapshot, ours, paper_figures, pick_trace_nodes,
-                          prediction_traces, profile_label, provenance_table, show, show_reproduce,
+                          prediction_traces, profile_label, provenance_table, scaling_choice,
+                          scaling_choice_text, show, show_reproduce,
                           trace_mae, TRACE_MODELS, variant_parameters)
 from IPython.display import Markdown, display
 
@@ -339,6 +340,7 @@ if len(plain):
                                 aggfunc="first", sort=False)
             .reindex(index=list(SCALING_MODELS), columns=list(SCALINGS))
             .astype(object).where(lambda t: t.notna(), "not yet run"))
+    display(Markdown(scaling_choice_text(scaling_choice(readings))))
 else:
     display(Markdown("No run of the scaling options is stored yet."))
 show_reproduce([f"dmst/losloop/{m}-{o}" for m in ("st-gcn", "mst-gcn", "st-node", "dmst-gnode")

@@ -1,0 +1,77 @@
+"""Which target scaling serves each graph model of the DMST comparison best, read from the
+option comparison (:func:`stgkd.report.dmst.dmst_readings_table`).
+
+The rule is fixed in advance and uses no test data: the scaling with the lowest mean
+validation MAE (over 20/40/60 min, in mph) among those run for the model. The test RMSE
+at 20 min is carried along for the reader, never used to choose.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from stgkd.dmst.scaling import DEFAULT_SCALING
+from stgkd.dmst.variants import SCALING_MODELS
+
+CHOICE_COLUMNS = ["model", "scalings_run", "best", "best_val_mae", "best_seeds",
+                  "best_rmse_20min", "pinned_val_mae", "pinned_seeds", "pinned_rmse_20min"]
+
+
+def scaling_choice(readings: pd.DataFrame,
+                   models: Iterable[str] = SCALING_MODELS) -> pd.DataFrame:
+    """One row per model of ``models`` with at least one run under a plain reading (no
+    ablation, the default ST module): ``scalings_run`` (how many scalings have a run),
+    ``best`` (the scaling with the lowest mean validation MAE), its ``best_val_mae``,
+    ``best_seeds`` and ``best_rmse_20min``, and the same three for the pinned scaling
+    (:data:`~stgkd.dmst.scaling.DEFAULT_SCALING`; NaN / 0 when it has no run)."""
+    plain = readings[(readings["without"] == "") & readings["st_module"].isin(["", "stgcn"])]
+    rows = []
+    for model in models:
+        runs = plain[(plain["model"] == model) & plain["val_mae"].notna()]
+        if not len(runs):
+            continue
+        best = runs.loc[runs["val_mae"].idxmin()]
+        pinned = runs[runs["scaling"] == DEFAULT_SCALING]
+        pinned = pinned.iloc[0] if len(pinned) else None
+        rows.append({"model": model, "scalings_run": int(runs["scaling"].nunique()),
+                     "best": best["scaling"], "best_val_mae": float(best["val_mae"]),
+                     "best_seeds": int(best["seeds"]),
+                     "best_rmse_20min": float(best["rmse_20min"]),
+                     "pinned_val_mae": float("nan") if pinned is None
+                     else float(pinned["val_mae"]),
+                     "pinned_seeds": 0 if pinned is None else int(pinned["seeds"]),
+                     "pinned_rmse_20min": float("nan") if pinned is None
+                     else float(pinned["rmse_20min"])})
+    return pd.DataFrame(rows, columns=CHOICE_COLUMNS)
+
+
+def scaling_choice_text(choice: pd.DataFrame) -> str:
+    """A sentence per model that has run under more than one scaling: the scaling the
+    validation MAE picks, against the pinned one, with seeds and test RMSE at 20 min;
+    then which models have run under one scaling only."""
+    sentences, single = [], []
+    for row in choice.itertuples():
+        if row.scalings_run < 2:
+            single.append(row.model)
+            continue
+        if row.best == DEFAULT_SCALING:
+            sentences.append(f"{row.model} does best under the pinned scaling, {DEFAULT_SCALING} "
+                             f"(validation MAE {row.best_val_mae:.3f}, n={row.best_seeds}).")
+            continue
+        sentences.append(
+            f"{row.model} does best under {row.best}: validation MAE {row.best_val_mae:.3f} "
+            f"(n={row.best_seeds}) against {row.pinned_val_mae:.3f} (n={row.pinned_seeds}) "
+            f"under {DEFAULT_SCALING}, and test RMSE at 20 min {row.best_rmse_20min:.3f} "
+            f"against {row.pinned_rmse_20min:.3f}.")
+    if single:
+        names = (single[0] if len(single) == 1
+                 else ", ".join(single[:-1]) + " and " + single[-1])
+        sentences.append(f"{names} {'has' if len(single) == 1 else 'have'} run "
+                         "under one scaling only.")
+    if not sentences:
+        return "No model has run under more than one scaling yet."
+    if (choice["best_seeds"] < 3).any() or (choice["pinned_seeds"] < 3).any():
+        sentences.append("With fewer than three seeds a side, a difference is a first "
+                         "reading, not a verdict.")
+    return " ".join(sentences)
