@@ -44,6 +44,7 @@ from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learn
                                        measure_runs)
 from stgkd.report.dmst_notes import (accuracy_rmse_consistency, dmst_budget, floor_forecasts)
 from stgkd.report.dmst_scaling import scaling_choice, scaling_choice_text
+from stgkd.report.paired_gap import paired_gap, paired_gap_text
 from stgkd.report.dose_response import (dose_experiments, dose_response_table, dose_summary,
                                         dose_verdict_view, dose_verdicts,
                                         plot_dose_response, promising_shares, reading_table,
