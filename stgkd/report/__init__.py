@@ -49,8 +49,7 @@ from stgkd.report.dose_response import (dose_experiments, dose_response_table, d
                                         dose_verdict_view, dose_verdicts,
                                         plot_dose_response, promising_shares, reading_table,
                                         share_floors)
-from stgkd.report.seeds_needed import (rows_needed, seeds_needed, settle_commands,
-                                       settle_plan, total_cpu_hours)
+from stgkd.report.seeds_needed import rows_needed, seeds_needed, settle_plan
 from stgkd.report.table3_alpha import table3_alpha_table, table3_alpha_verdicts
 from stgkd.report.tried import tried_table
 from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,
