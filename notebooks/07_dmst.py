@@ -33,7 +33,9 @@
 # a CPU, and the epoch with the lowest validation MAE is kept. `quick` and `smoke` check the pipeline and are far from
 # the paper by design. ARIMA and SVR are fitted once on the training days; SVR fits a
 # subsample of 5,000 training rows that each seed draws afresh, ARIMA has nothing random
-# and gives the same forecast under every seed.
+# and gives the same forecast under every seed. So ARIMA runs once, and in a paired
+# comparison that one run stands for each seed of the other side (its spread is zero);
+# the verdict's seeds say so.
 #
 # **Split.** Los-loop has 7 days. We train on the first 5, validate on the 6th and test
 # on the 7th, with windows of 12 steps in and 12 out that never cross a day. T-GCN,

@@ -125,6 +125,13 @@ class DMSTExperiment:
         """None: a comparison model trains from scratch."""
         return []
 
+    @property
+    def seed_free(self) -> bool:
+        """Whether every seed gives the same forecast (ARIMA,
+        :func:`stgkd.dmst.models.is_seed_free`): one run stands for all seeds."""
+        from stgkd.dmst.models import is_seed_free
+        return is_seed_free(self.model)
+
 
 def _kd_baselines() -> dict[str, Experiment]:
     experiments = {}
@@ -469,6 +476,13 @@ EXPERIMENTS: dict[str, Experiment | DMSTExperiment] = {**_kd_baselines(), **_kd_
                                       **_short_finetune_variants(_PRUNING),
                                       **_table8_questions(_PRUNING),
                                       **_dmst_experiments()}
+
+
+def seed_free_experiments() -> frozenset[str]:
+    """The registered rows whose every seed gives the same result (ARIMA's): their one
+    stored run is paired with each seed of the other side of a comparison."""
+    return frozenset(name for name, experiment in EXPERIMENTS.items()
+                     if getattr(experiment, "seed_free", False))
 
 
 def get_experiment(name: str) -> Experiment | DMSTExperiment:

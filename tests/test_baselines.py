@@ -316,3 +316,20 @@ def test_a_classical_run_passes_its_seed_to_the_forecaster_that_draws_rows():
     assert isinstance(build_classical("ARIMA", seed=2), ARIMAForecaster)
     with pytest.raises(ValueError, match="model: expected one of"):
         build_classical("FC-LSTM")
+
+
+def test_arima_is_seed_free_and_two_fits_forecast_the_same():
+    from stgkd.dmst.models import is_seed_free
+    from stgkd.registry import get_experiment, seed_free_experiments
+    assert is_seed_free("ARIMA") and not is_seed_free("SVR") and not is_seed_free("ST-GCN")
+    assert get_experiment("dmst/losloop/arima").seed_free
+    assert not get_experiment("dmst/losloop/svr").seed_free
+    assert seed_free_experiments() == {f"dmst/{d}/arima" for d in ("losloop", "pemsd7m", "pems08")}
+    # what makes one ARIMA run stand for every seed: two runs of seeds 1 and 2 forecast
+    # the same, bit for bit
+    from stgkd.dmst.models import build_classical
+    series = ar1_series(600, 0.7, 2.0, 3)
+    windows = series[-40:].reshape(4, 10, 3)
+    a, b = (build_classical("ARIMA", seed=seed).fit(series[:500], 100).predict(windows)
+            for seed in (1, 2))
+    np.testing.assert_array_equal(a, b)

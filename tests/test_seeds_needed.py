@@ -115,3 +115,15 @@ def test_settle_plan_counts_a_run_both_tables_ask_for_once():
                                 f"stgkd run {LSTCD} --profile full --seed 0"]
     empty = settle_plan(claims.iloc[:0], rows.iloc[:0], results)
     assert empty == {"runs": 0, "hours": 0.0, "unknown": 0, "commands": []}
+
+
+def test_a_seed_free_baseline_needs_no_second_run():
+    # ARIMA's one run pairs with every DMST-GNODE seed: only DMST-GNODE needs seeds 1, 2,
+    # and once it has them the claim leaves the list
+    arima, dmst = "dmst/losloop/arima", "dmst/losloop/dmst-gnode"
+    needed = seeds_needed([cpu_run(arima, 0, 0.5), cpu_run(dmst, 0, 2.0)])
+    row = needed[needed["to_add"].str.contains("arima") | (needed["statement"].str.contains(
+        "ARIMA") & (needed["dataset"] == "losloop"))].iloc[0]
+    assert row["runs"] == [(dmst, 1), (dmst, 2)] and row["paired"] == "0"
+    settled = seeds_needed([cpu_run(arima, 0, 0.5)] + [cpu_run(dmst, s, 2.0) for s in range(3)])
+    assert not (settled["statement"].str.contains("ARIMA") & (settled["dataset"] == "losloop")).any()

@@ -69,3 +69,26 @@ def test_a_side_not_run_is_not_compared():
     assert (table["verdict"] == "not compared").all() and (table["n"] == 0).all()
     assert table["profile"].iloc[0] == "b not yet run"
     assert verdict_counts(table) == "holds 0, fails 0, within noise 0, not compared 2 of 2 cells"
+
+
+def test_a_seed_free_side_stands_for_every_seed_of_its_partner():
+    # ARIMA has nothing random: its one run (seed 0, MAE 5) pairs with each of
+    # DMST-GNODE's seeds 0, 1, 2 (MAE 3, 4, 2): differences -2, -1, -3, mean -2, std 1,
+    # half width 4.302653 / sqrt(3) = 2.484138 as in the first test
+    arima, dmst = "dmst/losloop/arima", "dmst/losloop/dmst-gnode"
+    results = [run(arima, 0, 5.0), run(dmst, 0, 3.0), run(dmst, 1, 4.0), run(dmst, 2, 2.0)]
+    for claimed, baseline, sign in ((dmst, arima, 1), (arima, dmst, -1)):
+        mae = paired_verdicts(result_cells(results), claimed, baseline).iloc[0]
+        assert mae["n"] == 3 and mae["seeds"] == "0, 1, 2 (arima: one run for every seed)"
+        assert mae["difference"] == pytest.approx(-2.0 * sign)
+        assert mae["ci_high" if sign == 1 else "ci_low"] == pytest.approx(0.484138 * sign,
+                                                                        abs=1e-6)
+        assert mae["baseline_std" if sign == 1 else "claimed_std"] == 0.0
+
+
+def test_a_seeded_baseline_does_not_stand_in():
+    # the same figures for SVR (seeded): only seed 0 pairs
+    svr, dmst = "dmst/losloop/svr", "dmst/losloop/dmst-gnode"
+    results = [run(svr, 0, 5.0), run(dmst, 0, 3.0), run(dmst, 1, 4.0), run(dmst, 2, 2.0)]
+    mae = paired_verdicts(result_cells(results), dmst, svr).iloc[0]
+    assert mae["n"] == 1 and mae["seeds"] == "0" and mae["verdict"] == "too few seeds"

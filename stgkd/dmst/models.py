@@ -43,7 +43,15 @@ def build_classical(name: str, seed: int = 0):
     if name not in CLASSICAL_MODELS:
         raise ValueError(f"model: expected one of {sorted(CLASSICAL_MODELS)}, found {name!r}")
     factory = CLASSICAL_MODELS[name]
-    return factory(seed=seed) if "seed" in inspect.signature(factory).parameters else factory()
+    return factory() if is_seed_free(name) else factory(seed=seed)
+
+
+def is_seed_free(name: str) -> bool:
+    """Whether every seed of model ``name`` gives the same forecast: a classical forecaster
+    whose constructor takes no seed (ARIMA). Such a run stands for every seed when it is
+    paired with a seeded one (:func:`stgkd.report.comparison.pair_on_common_seeds`)."""
+    factory = CLASSICAL_MODELS.get(name)
+    return factory is not None and "seed" not in inspect.signature(factory).parameters
 # the paper's table order: statistical, machine learning, deep baselines, then its model
 MODELS: tuple[str, ...] = ("ARIMA", "SVR", "FC-LSTM", "TGC-LSTM", "AST-GCN", "MAST-GCN",
                            "ST-GCN", "MST-GCN", "ST-NODE", "DMST-GNODE")

@@ -143,11 +143,16 @@ class SeedPairing:
         stats: :func:`seed_statistics` of the two over ``seeds`` (None when not compared).
         reason: why they are not compared ("" when they are): :data:`NOT_YET_RUN`, which
             one is not yet run, that they share no profile, or that they share no seed.
+        cells: the two sides' :func:`result_cells` rows in ``profile`` over ``seeds``, a
+            seed-free side's one run repeated under each seed (None when not compared).
+        stand_ins: the seed-free sides (ARIMA) whose one run stands for every seed.
     """
     profile: str | None
     seeds: tuple[int, ...] = ()
     stats: pd.DataFrame | None = None
     reason: str = ""
+    cells: pd.DataFrame | None = None
+    stand_ins: tuple[str, ...] = ()
 
     @property
     def compared(self) -> bool:
@@ -165,7 +170,9 @@ class SeedPairing:
         if not self.compared:
             return self.reason
         n = len(self.seeds)
-        return f"{self.profile}, {'1 seed' if n == 1 else f'mean of {n} paired seeds'}"
+        text = f"{self.profile}, {'1 seed' if n == 1 else f'mean of {n} paired seeds'}"
+        return text + "".join(f" ({name}: one run, the same for every seed)"
+                              for name in self.stand_ins)
 
 
 def pair_on_common_seeds(cells: pd.DataFrame, first: str, second: str) -> SeedPairing:
@@ -175,6 +182,10 @@ def pair_on_common_seeds(cells: pd.DataFrame, first: str, second: str) -> SeedPa
     A seed only one side has (e.g. while the other's run is still training) is left
     out: the gap between two models can be no larger than the gap between two seeds
     of one, so an extra seed on one side could tilt the comparison.
+
+    A seed-free side (:func:`stgkd.registry.seed_free_experiments`, ARIMA: every seed
+    gives the same forecast) pairs with every seed of the other: its run with the
+    smallest seed stands for each of them, and is named in ``stand_ins``.
     """
     have = {name: set(cells.loc[cells["experiment"] == name, "profile"])
             for name in (first, second)}
@@ -191,14 +202,37 @@ def pair_on_common_seeds(cells: pd.DataFrame, first: str, second: str) -> SeedPa
     in_profile = cells[cells["profile"] == chosen]
     seeds = {name: set(in_profile.loc[in_profile["experiment"] == name, "seed"])
              for name in (first, second)}
-    paired = seeds[first] & seeds[second]
+    stand_ins = _stand_ins(first, second)
+    if len(stand_ins) == 1:                   # the seeded side decides the seeds
+        paired = seeds[second if stand_ins == (first,) else first]
+    else:
+        paired = seeds[first] & seeds[second]
     if not paired:
         return SeedPairing(None, reason=(
             f"no common seed in {chosen} ({first}: {seed_list(seeds[first])}, "
             f"{second}: {seed_list(seeds[second])})"))
-    stats = seed_statistics(in_profile[in_profile["experiment"].isin([first, second])
-                                       & in_profile["seed"].isin(paired)])
-    return SeedPairing(chosen, tuple(sorted(int(s) for s in paired)), stats)
+    paired = tuple(sorted(int(s) for s in paired))
+    rows = [in_profile[(in_profile["experiment"] == name) & in_profile["seed"].isin(paired)]
+            if name not in stand_ins or len(stand_ins) == 2 else
+            _repeat_run(in_profile[in_profile["experiment"] == name], paired)
+            for name in dict.fromkeys((first, second))]
+    paired_cells = pd.concat(rows, ignore_index=True)
+    return SeedPairing(chosen, paired, seed_statistics(paired_cells), cells=paired_cells,
+                       stand_ins=stand_ins if len(stand_ins) == 1 else ())
+
+
+def _stand_ins(first: str, second: str) -> tuple[str, ...]:
+    """The sides of a comparison whose one run stands for every seed (ARIMA)."""
+    from stgkd.registry import seed_free_experiments
+    free = seed_free_experiments()
+    return tuple(name for name in dict.fromkeys((first, second)) if name in free)
+
+
+def _repeat_run(rows: pd.DataFrame, seeds: tuple[int, ...]) -> pd.DataFrame:
+    """The cells of one seed-free experiment's run with the smallest seed, repeated under
+    each of ``seeds``."""
+    one = rows[rows["seed"] == rows["seed"].min()]
+    return pd.concat([one.assign(seed=seed) for seed in seeds], ignore_index=True)
 
 
 def own_best_means(cells: pd.DataFrame, experiment: str

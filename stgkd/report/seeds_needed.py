@@ -5,6 +5,8 @@ A claim's verdict needs the same seeds on both sides (:mod:`stgkd.report.verdict
 claim below :data:`TARGET_SEEDS` paired seeds, the seeds to reach are chosen in this order:
 seeds both sides have, then seeds one side has (its partner needs one run, not two), then
 the smallest seeds neither has. The runs to add are those seeds' missing runs of each side.
+A seed-free side (ARIMA, :func:`stgkd.registry.seed_free_experiments`) needs one run: it
+stands for every seed of its partner.
 
 >>> target_seeds({0, 1, 3}, {0, 2}, 3)
 [0, 1, 2]
@@ -65,16 +67,23 @@ def seeds_needed(results: Iterable[dict], profile: str = "full",
     "0, 1"), ``target`` (the seeds to reach), ``runs`` (``[(experiment, seed), ...]`` to
     add), ``to_add`` (the same as text) and ``cpu_hours`` (the sum of each run's median
     stored CPU wall time; NaN when an experiment has no CPU run stored)."""
+    from stgkd.registry import seed_free_experiments
     results = [r for r in results if r.get("profile") == profile]
     stored: dict[str, set[int]] = {}
     for result in results:
         stored.setdefault(result["experiment"], set()).add(int(result["seed"]))
     hours = cpu_hours_per_run(results, profile)
+    seed_free = seed_free_experiments()
     rows = []
     for claim in CLAIMS:
         for dataset in claim.datasets:
             sides = [name.format(dataset=dataset) for name in (claim.claimed, claim.baseline)]
             seeds = [stored.get(name, set()) for name in sides]
+            # a seed-free side (ARIMA) with one run stored has every seed its partner has
+            # or will have: it needs no more runs
+            for i, name in enumerate(sides):
+                if name in seed_free and seeds[i]:
+                    seeds[i] = set(range(max(seeds[1 - i] | seeds[i]) + target + 1))
             paired = sorted(seeds[0] & seeds[1])
             if len(paired) >= target:
                 continue

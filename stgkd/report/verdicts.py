@@ -167,7 +167,8 @@ def paired_verdicts(cells: pd.DataFrame, claimed: str, baseline: str,
                        difference=math.nan, ci_low=math.nan, ci_high=math.nan, n=0,
                        seeds="", profile=pairing.reason, verdict=NOT_COMPARED)
             if pairing.compared:
-                sides = [_per_seed(cells, name, pairing.profile, pairing.seeds, metric, horizon)
+                sides = [_per_seed(pairing.cells, name, pairing.profile, pairing.seeds,
+                                   metric, horizon)
                          for name in (claimed, baseline)]
                 if all(len(side) == len(pairing.seeds) for side in sides):
                     difference = paired_difference(sides[0], sides[1])
@@ -176,7 +177,9 @@ def paired_verdicts(cells: pd.DataFrame, claimed: str, baseline: str,
                         claimed_std=_std(sides[0]), baseline_std=_std(sides[1]),
                         difference=difference.mean, ci_low=difference.low,
                         ci_high=difference.high, n=difference.n,
-                        seeds=", ".join(map(str, pairing.seeds)), profile=pairing.profile,
+                        seeds=", ".join(map(str, pairing.seeds)) + "".join(
+                            f" ({name.rsplit('/', 1)[-1]}: one run for every seed)"
+                            for name in pairing.stand_ins), profile=pairing.profile,
                         verdict=difference.verdict(claim))
             rows.append(row)
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
