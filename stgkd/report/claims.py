@@ -91,6 +91,21 @@ CLAIMS: tuple[Claim, ...] = (
             paper="DMST-GNODE paper") for name in DMST_BASELINES),
 )
 
+
+
+def dmst_claims(scaling: str) -> tuple[Claim, ...]:
+    """The DMST-GNODE paper's claims asked again with every model under the target scaling
+    ``scaling`` (:data:`stgkd.dmst.scaling.SCALINGS`): DMST-GNODE against each baseline,
+    both sides run as ``dmst/<dataset>/<model>-<scaling>`` (the pinned scaling keeps the
+    plain names, so it gives the claims of :data:`CLAIMS`)."""
+    from stgkd.dmst.scaling import DEFAULT_SCALING, check_scaling
+    suffix = "" if check_scaling(scaling) == DEFAULT_SCALING else f"-{scaling}"
+    return tuple(Claim("comparison", f"DMST-GNODE beats {name.upper()}",
+                       f"dmst/{{dataset}}/dmst-gnode{suffix}", f"dmst/{{dataset}}/{name}{suffix}",
+                       ("losloop", "pemsd7m"), DMST_HORIZONS, paper="DMST-GNODE paper")
+                 for name in DMST_BASELINES)
+
+
 CLAIM_COLUMNS = ["paper", "source", "statement", "dataset", "claimed", "baseline",
                  "paper_figures", "paper_holds", "ours_claimed", "ours_baseline",
                  *(f"MAE difference {h:g} min" for h in (*KD_HORIZONS, *DMST_HORIZONS)),
@@ -139,13 +154,14 @@ def _paper_figures(claim: Claim, dataset: str) -> tuple[str, str]:
     return f"{mae[0]} against {mae[1]}", f"{lower} of {len(keys)}"
 
 
-def claim_cells(results: Iterable[dict], rule: str = DEFAULT_RULE) -> pd.DataFrame:
-    """Every claim's paired verdict per data set, metric and horizon (the columns of
-    :func:`~stgkd.report.verdicts.paired_verdicts` plus ``source, statement, dataset,
-    claimed_experiment, baseline_experiment, selection``)."""
+def claim_cells(results: Iterable[dict], rule: str = DEFAULT_RULE,
+                claims: Iterable[Claim] = CLAIMS) -> pd.DataFrame:
+    """Every claim's (of ``claims``) paired verdict per data set, metric and horizon (the
+    columns of :func:`~stgkd.report.verdicts.paired_verdicts` plus ``source, statement,
+    dataset, claimed_experiment, baseline_experiment, selection``)."""
     cells = result_cells(results_under_rule(results, rule))
     frames = []
-    for claim in CLAIMS:
+    for claim in claims:
         for dataset in claim.datasets:
             first, second = (name.format(dataset=dataset)
                              for name in (claim.claimed, claim.baseline))
@@ -157,19 +173,21 @@ def claim_cells(results: Iterable[dict], rule: str = DEFAULT_RULE) -> pd.DataFra
     return pd.concat(frames, ignore_index=True)
 
 
-def claim_verdicts(results: Iterable[dict], rule: str = DEFAULT_RULE) -> pd.DataFrame:
+def claim_verdicts(results: Iterable[dict], rule: str = DEFAULT_RULE,
+                   claims: Iterable[Claim] = CLAIMS) -> pd.DataFrame:
     """One row per claim and data set (:data:`CLAIM_COLUMNS`): the paper's figures and
     whether they state the claim, our two sides' MAE over the paired seeds, the mean
     MAE difference with its 95% interval per horizon (``MAE difference <h> min``, ""
     at the other paper's horizons), the number of paired seeds, the
     counts of cell verdicts over MAE and RMSE at the claim's horizons, and
-    :func:`overall_verdict`."""
-    results = list(results)
-    detail = claim_cells(results, rule)
+    :func:`overall_verdict`. ``claims``: the claims to judge (default every claim of both
+    papers; :func:`dmst_claims` for the DMST comparison under another scaling)."""
+    results, claims = list(results), tuple(claims)
+    detail = claim_cells(results, rule, claims)
     rows = []
     for (source, statement, dataset), group in detail.groupby(
             ["source", "statement", "dataset"], sort=False):
-        claim = next(c for c in CLAIMS if c.source == source and c.statement == statement)
+        claim = next(c for c in claims if c.source == source and c.statement == statement)
         mae = group[group["metric"] == "MAE"]
         figures, paper_holds = _paper_figures(claim, dataset)
         counts = group["verdict"].value_counts()
@@ -186,8 +204,11 @@ def claim_verdicts(results: Iterable[dict], rule: str = DEFAULT_RULE) -> pd.Data
             "holds": int(counts.get(HOLDS, 0)), "fails": int(counts.get(FAILS, 0)),
             "within_noise": int(counts.get(WITHIN_NOISE, 0)), "cells": len(group),
             "verdict": overall_verdict(group["verdict"]), "selection": rule})
-    return pd.DataFrame(rows, columns=CLAIM_COLUMNS).fillna({c: "" for c in CLAIM_COLUMNS
-                                                            if c.startswith("MAE difference")})
+    table = pd.DataFrame(rows, columns=CLAIM_COLUMNS)
+    # a horizon no claim of ``claims`` has is all NaN: make it text before filling it
+    differences = [c for c in CLAIM_COLUMNS if c.startswith("MAE difference")]
+    table[differences] = table[differences].astype(object)
+    return table.fillna({c: "" for c in differences})
 
 
 def claim_view(verdicts: pd.DataFrame) -> pd.DataFrame:

@@ -75,3 +75,38 @@ def scaling_choice_text(choice: pd.DataFrame) -> str:
         sentences.append("With fewer than three seeds a side, a difference is a first "
                          "reading, not a verdict.")
     return " ".join(sentences)
+
+
+def chosen_scaling(choice: pd.DataFrame) -> tuple[str, str]:
+    """The scaling all ten models run under next, and a sentence saying why.
+
+    The rule, fixed in advance: among the graph models of :func:`scaling_choice` that have
+    run under more than one scaling, the scaling their validation MAE picks most often.
+    With no such model, or a tie that the pinned scaling is not part of, the pinned
+    scaling (:data:`~stgkd.dmst.scaling.DEFAULT_SCALING`) stays; a tie it is part of goes
+    to it too.
+
+    Returns:
+        ``(scaling, sentence)``, e.g. ``("zscore", "zscore is the scaling the validation
+        MAE picks for 2 of the 3 graph models run under more than one scaling (ST-GCN,
+        MST-GCN).")``.
+    """
+    compared = choice[choice["scalings_run"] >= 2]
+    if not len(compared):
+        return DEFAULT_SCALING, (f"No graph model has run under more than one scaling yet, so "
+                                 f"the pinned scaling, {DEFAULT_SCALING}, stays.")
+    votes = compared["best"].value_counts()
+    leaders = sorted(votes[votes == votes.max()].index)
+    n = len(compared)
+    if len(leaders) > 1:
+        return DEFAULT_SCALING, (
+            f"The {n} graph models run under more than one scaling split between "
+            f"{' and '.join(leaders)}, so the pinned scaling, {DEFAULT_SCALING}, stays.")
+    scaling = leaders[0]
+    models = ", ".join(compared.loc[compared["best"] == scaling, "model"])
+    if n == 1:
+        return scaling, (f"{scaling} is the scaling the validation MAE picks for {models}, "
+                         "the one graph model run under more than one scaling so far.")
+    return scaling, (f"{scaling} is the scaling the validation MAE picks for "
+                     f"{int(votes.max())} of the {n} graph models run under more than one "
+                     f"scaling ({models}).")

@@ -1,0 +1,62 @@
+"""The scaling all ten DMST models run under next: the rule on hand-made choices, and the
+claims asked again under it."""
+import pandas as pd
+import pytest
+
+from stgkd.report.claims import CLAIMS, claim_verdicts, dmst_claims
+from stgkd.report.dmst_scaling import CHOICE_COLUMNS, chosen_scaling
+
+from factories import fake_result
+
+
+def choice(*rows):
+    """scaling_choice rows from (model, scalings run, best scaling)."""
+    return pd.DataFrame([{**dict.fromkeys(CHOICE_COLUMNS, 0.0), "model": m, "scalings_run": k,
+                          "best": b} for m, k, b in rows], columns=CHOICE_COLUMNS)
+
+
+def test_the_scaling_picked_most_often_wins():
+    scaling, why = chosen_scaling(choice(("ST-GCN", 4, "zscore"), ("MST-GCN", 2, "zscore"),
+                                         ("ST-NODE", 3, "boxcox-station")))
+    assert scaling == "zscore"
+    assert why == ("zscore is the scaling the validation MAE picks for 2 of the 3 graph "
+                   "models run under more than one scaling (ST-GCN, MST-GCN).")
+
+
+def test_a_model_run_under_one_scaling_does_not_vote():
+    scaling, why = chosen_scaling(choice(("ST-GCN", 2, "zscore"), ("ST-NODE", 1, "boxcox"),
+                                         ("MST-GCN", 1, "boxcox")))
+    assert scaling == "zscore" and why == ("zscore is the scaling the validation MAE picks for "
+                                           "ST-GCN, the one graph model run under more than "
+                                           "one scaling so far.")
+
+
+def test_no_comparison_or_a_tie_keeps_the_pinned_scaling():
+    assert chosen_scaling(choice(("ST-GCN", 1, "boxcox")))[0] == "boxcox"
+    assert chosen_scaling(choice())[0] == "boxcox"
+    scaling, why = chosen_scaling(choice(("ST-GCN", 2, "zscore"), ("MST-GCN", 2, "boxcox-station")))
+    assert scaling == "boxcox" and "split between boxcox-station and zscore" in why
+
+
+def test_dmst_claims_under_a_scaling_pair_the_suffixed_runs():
+    assert dmst_claims("boxcox") == tuple(c for c in CLAIMS if c.paper == "DMST-GNODE paper")
+    claims = dmst_claims("zscore")
+    assert len(claims) == 9 and claims[0].claimed == "dmst/{dataset}/dmst-gnode-zscore"
+    assert claims[0].baseline == "dmst/{dataset}/arima-zscore"
+
+    def run(name, seed, mae):
+        return fake_result(f"dmst/losloop/{name}", "full", seed, dataset="losloop",
+                           horizons=("20min", "40min", "60min"), mae=mae, rmse=mae + 1,
+                           mape=None)
+    # DMST-GNODE 3, 4, 2 against ST-GCN 4, 5, 4 under zscore: differences -1, -1, -2;
+    # the pinned-scaling runs (plain names) must not enter
+    results = ([run("dmst-gnode-zscore", s, v) for s, v in enumerate((3.0, 4.0, 2.0))]
+               + [run("st-gcn-zscore", s, v) for s, v in enumerate((4.0, 5.0, 4.0))]
+               + [run("st-gcn", s, 0.5) for s in range(3)])
+    verdicts = claim_verdicts(results, claims=dmst_claims("zscore"))
+    row = verdicts[(verdicts["statement"] == "DMST-GNODE beats ST-GCN")
+                   & (verdicts["dataset"] == "losloop")].iloc[0]
+    assert row["n"] == 3 and row["MAE difference 20 min"].startswith("-1.333")
+    assert row["baseline"] == "dmst/losloop/st-gcn-zscore"
+    with pytest.raises(ValueError, match="scaling: expected one of"):
+        dmst_claims("minmax")
