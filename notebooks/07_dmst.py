@@ -367,12 +367,12 @@ if scaling != DEFAULT_SCALING:
     under = {s: plain_models[plain_models["scaling"] == s].set_index("model")
              for s in (scaling, DEFAULT_SCALING)}
     ten = pd.DataFrame({
-        f"{s}: {what}": under[s][column].reindex(list(MODELS))
+        (s if s == scaling else f"{s} (pinned)", what): under[s][column].reindex(list(MODELS))
         for s in (scaling, DEFAULT_SCALING)
         for column, what in (("seeds", "n"), ("val_mae", "validation MAE"),
                              ("rmse_20min", "RMSE 20 min"), ("rmse_60min", "RMSE 60 min"))})
     ten = ten.rename_axis("model")
-    for column in [c for c in ten.columns if c.endswith(": n")]:
+    for column in [c for c in ten.columns if c[1] == "n"]:
         ten[column] = ten[column].fillna(0).astype(int)
     show(ten, digits=3)
     again = claim_verdicts(full_results, claims=dmst_claims(scaling))
