@@ -60,3 +60,27 @@ def test_dmst_claims_under_a_scaling_pair_the_suffixed_runs():
     assert row["baseline"] == "dmst/losloop/st-gcn-zscore"
     with pytest.raises(ValueError, match="scaling: expected one of"):
         dmst_claims("minmax")
+
+
+def test_scaling_claims_pair_each_model_with_itself_under_the_pinned_scaling():
+    from stgkd.report.claims import scaling_claims
+    claims = scaling_claims("zscore")
+    assert len(claims) == 10 and claims[6].statement == "ST-GCN under zscore beats ST-GCN under boxcox"
+    assert (claims[6].claimed, claims[6].baseline) == ("dmst/{dataset}/st-gcn-zscore",
+                                                      "dmst/{dataset}/st-gcn")
+    with pytest.raises(ValueError, match="other than the pinned"):
+        scaling_claims("boxcox")
+
+    def run(name, seed, mae):
+        return fake_result(f"dmst/losloop/{name}", "full", seed, dataset="losloop",
+                           horizons=("20min", "40min", "60min"), mae=mae, rmse=mae + 1,
+                           mape=None)
+    # ST-GCN 3.7, 3.8, 3.6 under zscore against 4.4, 4.6, 4.5 under boxcox: differences
+    # -0.7, -0.8, -0.9, mean -0.8, std 0.1, half width 4.302653 * 0.1 / sqrt(3) = 0.248414
+    results = ([run("st-gcn-zscore", s, v) for s, v in enumerate((3.7, 3.8, 3.6))]
+               + [run("st-gcn", s, v) for s, v in enumerate((4.4, 4.6, 4.5))])
+    verdicts = claim_verdicts(results, claims=claims)
+    row = verdicts[verdicts["statement"].str.startswith("ST-GCN")
+                   & (verdicts["dataset"] == "losloop")].iloc[0]
+    assert row["MAE difference 20 min"] == "-0.800 [-1.048, -0.552]"
+    assert row["verdict"] == "holds" and row["n"] == 3

@@ -27,7 +27,7 @@ from __future__ import annotations
 from types import ModuleType as _ModuleType
 
 from stgkd.report.claims import (claim_verdicts, claim_view, CLAIMS, dmst_claims,
-                                 interval_text, rule_comparison, verdict_markdown, verdicts_by_rule)
+                                 interval_text, rule_comparison, scaling_claims, verdict_markdown, verdicts_by_rule)
 from stgkd.report.comparison import (comparison_table, coverage_line, dashboard, dashboard_summary,
                                      NOT_YET_RUN, ours_without_paper_cell, provenance_table,
                                      trace_mae)

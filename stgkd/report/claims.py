@@ -106,6 +106,22 @@ def dmst_claims(scaling: str) -> tuple[Claim, ...]:
                  for name in DMST_BASELINES)
 
 
+def scaling_claims(scaling: str) -> tuple[Claim, ...]:
+    """Each model of the DMST comparison under the target scaling ``scaling`` against
+    itself under the pinned one (``dmst/<dataset>/<model>-<scaling>`` against
+    ``dmst/<dataset>/<model>``): does the reading decide the outcome? Not a claim of
+    either paper (``paper`` is "reading")."""
+    from stgkd.dmst.models import MODELS
+    from stgkd.dmst.scaling import DEFAULT_SCALING, check_scaling
+    if check_scaling(scaling) == DEFAULT_SCALING:
+        raise ValueError(f"scaling: expected a scaling other than the pinned "
+                         f"{DEFAULT_SCALING!r}, found {scaling!r}")
+    return tuple(Claim("reading", f"{model} under {scaling} beats {model} under "
+                       f"{DEFAULT_SCALING}", f"dmst/{{dataset}}/{model.lower()}-{scaling}",
+                       f"dmst/{{dataset}}/{model.lower()}", ("losloop", "pemsd7m"),
+                       DMST_HORIZONS, paper="reading") for model in MODELS)
+
+
 CLAIM_COLUMNS = ["paper", "source", "statement", "dataset", "claimed", "baseline",
                  "paper_figures", "paper_holds", "ours_claimed", "ours_baseline",
                  *(f"MAE difference {h:g} min" for h in (*KD_HORIZONS, *DMST_HORIZONS)),
