@@ -100,6 +100,19 @@ def _cmd_show(args) -> int:
     return 0
 
 
+def seed_free_notes(names: list[str], seeds: list[int]) -> list[str]:
+    """A note for each seed-free experiment (ARIMA) asked for a seed other than 0: that run
+    repeats seed 0's forecast, whose one run already stands for every seed in a paired
+    comparison. The run still goes ahead (e.g. to check that it is the same)."""
+    from stgkd.registry import seed_free_experiments
+    free = seed_free_experiments()
+    return [f"note: {name} is seed-free (every seed gives the same forecast), so seed"
+            f"{'s' if len(extra) > 1 else ''} {', '.join(map(str, extra))} repeat"
+            f"{'' if len(extra) > 1 else 's'} seed 0's run, which stands for every seed in "
+            f"paired comparisons" for name in names if name in free
+            for extra in [[s for s in seeds if s != 0]] if extra]
+
+
 def _cmd_run(args) -> int:
     if any(name.endswith(".toml") for name in args.names):
         return _run_files(args)
@@ -107,6 +120,8 @@ def _cmd_run(args) -> int:
     names = list(EXPERIMENTS) if args.names == ["all"] else args.names
     for name in names:
         get_experiment(name)
+    for note in seed_free_notes(names, args.seeds):
+        print(note, file=sys.stderr, flush=True)
     if args.jobs < 1:
         raise ValueError(f"--jobs: expected at least 1 run at a time, found {args.jobs}")
     check_device(args.device)

@@ -104,3 +104,18 @@ def test_cli_cuda_without_gpu_is_a_clear_error(capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert main(["run", "kd/losloop/teacher", "--profile", "smoke", "--device", "cuda"]) == 2
     assert "CUDA" in capsys.readouterr().err
+
+
+def test_cli_run_notes_that_an_arima_seed_repeats_seed_0(capsys, monkeypatch):
+    import torch
+    from stgkd.cli import seed_free_notes
+    assert seed_free_notes(["dmst/losloop/arima", "dmst/losloop/svr"], [0]) == []
+    assert seed_free_notes(["dmst/losloop/svr"], [1, 2]) == []
+    # the CUDA refusal stops the run before anything trains; the note comes first
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(["run", "dmst/losloop/arima", "--seed", "0", "1", "2", "--profile", "smoke",
+                 "--device", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert ("note: dmst/losloop/arima is seed-free (every seed gives the same forecast), so "
+            "seeds 1, 2 repeat seed 0's run, which stands for every seed in paired "
+            "comparisons") in err
