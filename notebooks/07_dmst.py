@@ -104,9 +104,9 @@ from stgkd.report import (accuracy_rmse_consistency, Captions, chosen_scaling, C
                           floor_forecasts, gradients_view, graph_matrices, graph_summary,
                           learned_parts_note, learned_parts_view, legend_outside, measure_runs,
                           model_overview, network_snapshot, ours, paper_figures, pick_trace_nodes,
-                          prediction_traces, profile_label, provenance_table, scaling_choice,
-                          scaling_claims,
-                          scaling_choice_text, show, show_reproduce,
+                          plain_readings, prediction_traces, profile_label, provenance_table,
+                          scaling_choice, scaling_choice_text, scaling_claims,
+                          scaling_side_by_side, show, show_reproduce,
                           trace_mae, TRACE_MODELS, variant_parameters)
 from IPython.display import Markdown, display
 
@@ -332,8 +332,8 @@ show_reproduce([dmst_experiment(d, m) for d in ("losloop", "pemsd7m") for m in M
 # NBVAL_CHECK_OUTPUT
 
 readings = dmst_readings_table(results, "losloop", profile="full")
-plain = readings[(readings["without"] == "") & readings["st_module"].isin(["", "stgcn"])
-                 & readings["model"].isin(["ST-GCN", "MST-GCN", "ST-NODE", "DMST-GNODE"])]
+plain = plain_readings(readings)
+plain = plain[plain["model"].isin(SCALING_MODELS)]
 if len(plain):
     options = plain.assign(
         cell=[f"{v:.3f} / {r:.3f} (n={n})" for v, r, n in
@@ -364,18 +364,7 @@ show_reproduce([f"dmst/losloop/{m}-{o}" for m in ("st-gcn", "mst-gcn", "st-node"
 scaling, why = chosen_scaling(scaling_choice(readings))
 display(Markdown(why))
 if scaling != DEFAULT_SCALING:
-    plain_models = readings[(readings["without"] == "") & readings["st_module"].isin(["", "stgcn"])]
-    under = {s: plain_models[plain_models["scaling"] == s].set_index("model")
-             for s in (scaling, DEFAULT_SCALING)}
-    ten = pd.DataFrame({
-        (s if s == scaling else f"{s} (pinned)", what): under[s][column].reindex(list(MODELS))
-        for s in (scaling, DEFAULT_SCALING)
-        for column, what in (("seeds", "n"), ("val_mae", "validation MAE"),
-                             ("rmse_20min", "RMSE 20 min"), ("rmse_60min", "RMSE 60 min"))})
-    ten = ten.rename_axis("model")
-    for column in [c for c in ten.columns if c[1] == "n"]:
-        ten[column] = ten[column].fillna(0).astype(int)
-    show(ten, digits=3)
+    show(scaling_side_by_side(readings, scaling), digits=3)
     display(Markdown(f"Each model under {scaling} against itself under {DEFAULT_SCALING}, "
                      "seed for seed (test MAE difference with its 95% paired t interval; "
                      f"negative: lower under {scaling}):"))

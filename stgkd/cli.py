@@ -105,12 +105,15 @@ def seed_free_notes(names: list[str], seeds: list[int]) -> list[str]:
     repeats seed 0's forecast, whose one run already stands for every seed in a paired
     comparison. The run still goes ahead (e.g. to check that it is the same)."""
     from stgkd.registry import seed_free_experiments
+    extra = [s for s in seeds if s != 0]
+    if not extra:
+        return []
+    repeats = (f"seeds {', '.join(map(str, extra))} repeat" if len(extra) > 1
+               else f"seed {extra[0]} repeats")
     free = seed_free_experiments()
-    return [f"note: {name} is seed-free (every seed gives the same forecast), so seed"
-            f"{'s' if len(extra) > 1 else ''} {', '.join(map(str, extra))} repeat"
-            f"{'' if len(extra) > 1 else 's'} seed 0's run, which stands for every seed in "
-            f"paired comparisons" for name in names if name in free
-            for extra in [[s for s in seeds if s != 0]] if extra]
+    return [f"note: {name} is seed-free (every seed gives the same forecast), so {repeats} "
+            "seed 0's run, which stands for every seed in paired comparisons"
+            for name in names if name in free]
 
 
 def _cmd_run(args) -> int:

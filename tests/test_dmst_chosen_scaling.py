@@ -84,3 +84,25 @@ def test_scaling_claims_pair_each_model_with_itself_under_the_pinned_scaling():
                    & (verdicts["dataset"] == "losloop")].iloc[0]
     assert row["MAE difference 20 min"] == "-0.800 [-1.048, -0.552]"
     assert row["verdict"] == "holds" and row["n"] == 3
+
+
+def test_scaling_side_by_side_puts_each_model_under_both_scalings():
+    from stgkd.report.dmst import READING_COLUMNS
+    from stgkd.report.dmst_scaling import scaling_side_by_side
+
+    def reading(model, scaling, seeds, val, without="", st_module=""):
+        return {**dict.fromkeys(READING_COLUMNS), "model": model, "scaling": scaling,
+                "seeds": seeds, "val_mae": val, "rmse_20min": val + 3, "rmse_60min": val + 5,
+                "without": without, "st_module": st_module}
+    readings = pd.DataFrame([reading("ST-GCN", "zscore", 3, 3.8), reading("ST-GCN", "boxcox", 1, 3.9),
+                             reading("SVR", "boxcox", 2, 4.5),
+                             reading("DMST-GNODE", "zscore", 1, 9.0, without="ode")],
+                            columns=READING_COLUMNS)
+    table = scaling_side_by_side(readings, "zscore")
+    assert len(table) == 10 and table.index.name == "model"
+    assert list(table.columns.get_level_values(0).unique()) == ["zscore", "boxcox (pinned)"]
+    assert table.loc["ST-GCN", ("zscore", "n")] == 3
+    assert table.loc["ST-GCN", ("boxcox (pinned)", "validation MAE")] == 3.9
+    assert table.loc["SVR", ("zscore", "n")] == 0 and table.loc["SVR", ("boxcox (pinned)", "n")] == 2
+    # an ablation is not DMST-GNODE under the scaling
+    assert table.loc["DMST-GNODE", ("zscore", "n")] == 0

@@ -27,7 +27,8 @@ from __future__ import annotations
 from types import ModuleType as _ModuleType
 
 from stgkd.report.claims import (claim_verdicts, claim_view, CLAIMS, dmst_claims,
-                                 interval_text, rule_comparison, scaling_claims, verdict_markdown, verdicts_by_rule)
+                                 interval_text, rule_comparison, scaling_claims,
+                                 verdict_markdown, verdicts_by_rule)
 from stgkd.report.comparison import (comparison_table, coverage_line, dashboard, dashboard_summary,
                                      NOT_YET_RUN, ours_without_paper_cell, provenance_table,
                                      trace_mae)
@@ -43,7 +44,8 @@ from stgkd.report.dmst import training_curves as dmst_training_curves
 from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learned_parts_view,
                                        measure_runs)
 from stgkd.report.dmst_notes import (accuracy_rmse_consistency, dmst_budget, floor_forecasts)
-from stgkd.report.dmst_scaling import chosen_scaling, scaling_choice, scaling_choice_text
+from stgkd.report.dmst_scaling import (chosen_scaling, plain_readings, scaling_choice,
+                                       scaling_choice_text, scaling_side_by_side)
 from stgkd.report.paired_gap import paired_gap, paired_gap_text
 from stgkd.report.dose_response import (dose_experiments, dose_response_table, dose_summary,
                                         dose_verdict_view, dose_verdicts,

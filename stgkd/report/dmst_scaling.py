@@ -18,6 +18,30 @@ CHOICE_COLUMNS = ["model", "scalings_run", "best", "best_val_mae", "best_seeds",
                   "best_rmse_20min", "pinned_val_mae", "pinned_seeds", "pinned_rmse_20min"]
 
 
+def plain_readings(readings: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`~stgkd.report.dmst.dmst_readings_table` that differ from the
+    pinned reading in their scaling at most: no ablation, the default ST module."""
+    return readings[(readings["without"] == "") & readings["st_module"].isin(["", "stgcn"])]
+
+
+def scaling_side_by_side(readings: pd.DataFrame, scaling: str) -> pd.DataFrame:
+    """Every model of the DMST comparison (rows, the paper's order) under ``scaling`` and
+    under the pinned scaling: columns ``(scaling, what)`` for ``what`` in ``n`` (seeds, 0
+    where not run), ``validation MAE``, ``RMSE 20 min``, ``RMSE 60 min``; the pinned
+    scaling's group is labelled "<scaling> (pinned)"."""
+    from stgkd.dmst.models import MODELS
+    plain = plain_readings(readings)
+    columns = (("seeds", "n"), ("val_mae", "validation MAE"), ("rmse_20min", "RMSE 20 min"),
+               ("rmse_60min", "RMSE 60 min"))
+    table = pd.DataFrame({
+        (side if side == scaling else f"{side} (pinned)", what):
+            plain[plain["scaling"] == side].set_index("model")[column].reindex(list(MODELS))
+        for side in (scaling, DEFAULT_SCALING) for column, what in columns})
+    for column in [c for c in table.columns if c[1] == "n"]:
+        table[column] = table[column].fillna(0).astype(int)
+    return table.rename_axis("model")
+
+
 def scaling_choice(readings: pd.DataFrame,
                    models: Iterable[str] = SCALING_MODELS) -> pd.DataFrame:
     """One row per model of ``models`` with at least one run under a plain reading (no
@@ -25,7 +49,7 @@ def scaling_choice(readings: pd.DataFrame,
     ``best`` (the scaling with the lowest mean validation MAE), its ``best_val_mae``,
     ``best_seeds`` and ``best_rmse_20min``, and the same three for the pinned scaling
     (:data:`~stgkd.dmst.scaling.DEFAULT_SCALING`; NaN / 0 when it has no run)."""
-    plain = readings[(readings["without"] == "") & readings["st_module"].isin(["", "stgcn"])]
+    plain = plain_readings(readings)
     rows = []
     for model in models:
         runs = plain[(plain["model"] == model) & plain["val_mae"].notna()]
@@ -82,9 +106,8 @@ def chosen_scaling(choice: pd.DataFrame) -> tuple[str, str]:
 
     The rule, fixed in advance: among the graph models of :func:`scaling_choice` that have
     run under more than one scaling, the scaling their validation MAE picks most often.
-    With no such model, or a tie that the pinned scaling is not part of, the pinned
-    scaling (:data:`~stgkd.dmst.scaling.DEFAULT_SCALING`) stays; a tie it is part of goes
-    to it too.
+    With no such model, or a tie, the pinned scaling
+    (:data:`~stgkd.dmst.scaling.DEFAULT_SCALING`) stays.
 
     Returns:
         ``(scaling, sentence)``, e.g. ``("zscore", "zscore is the scaling the validation
