@@ -42,13 +42,20 @@ def _cmd_list(args) -> int:
 
 def _list_needed(args) -> int:
     """``stgkd list --needed``: the runs that would bring every claim of the verdicts page
-    (and the table rows no claim compares) to three paired seeds, with the commands."""
+    (and the table rows no claim compares) to three paired seeds, and to five the claims
+    whose interval cannot tell the paper's effect from none
+    (:mod:`stgkd.report.resolution`), with the commands."""
+    import pandas as pd
+
+    from stgkd.report.resolution import EXTRA_SEEDS, extra_seeds_needed
     from stgkd.report.seeds_needed import TARGET_SEEDS, rows_needed, seeds_needed, settle_plan
     from stgkd.runs import load_results
 
     profile = args.profile or "full"
     results = load_results(args.results_dir, profile)
-    claims, rows = seeds_needed(results, profile), rows_needed(results, profile=profile)
+    claims = pd.concat([seeds_needed(results, profile),
+                        extra_seeds_needed(results, profile=profile)], ignore_index=True)
+    rows = rows_needed(results, profile=profile)
     for _, claim in claims.iterrows():
         print(f"{claim['source']}: {claim['statement']} ({claim['dataset']}): paired seeds "
               f"{claim['paired']}; add {claim['to_add']}")
@@ -60,7 +67,8 @@ def _list_needed(args) -> int:
               f"{profile} profile")
         return 0
     runs, unknown = plan["runs"], plan["unknown"]
-    print(f"\n{runs} runs to reach {TARGET_SEEDS} seeds; about {plan['hours']:.0f} CPU hours "
+    print(f"\n{runs} runs to reach {TARGET_SEEDS} seeds ({EXTRA_SEEDS} where {TARGET_SEEDS} "
+          f"cannot tell the paper's effect from none); about {plan['hours']:.0f} CPU hours "
           f"for the {runs - unknown} with a stored CPU time (the median of each experiment's "
           f"stored CPU runs)" + (f", {unknown} without one" if unknown else "") + ". Commands:\n")
     print("\n".join(plan["commands"]))

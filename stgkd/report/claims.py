@@ -154,26 +154,38 @@ def overall_verdict(verdicts: Iterable[str]) -> str:
     return FAILS if FAILS in tested else WITHIN_NOISE
 
 
-def _paper_figures(claim: Claim, dataset: str) -> tuple[str, str]:
-    """The paper's MAE of both rows at the claim's horizons ("a / b / c against d / e / f")
-    and in how many of its MAE and RMSE cells the claimed row is lower ("4 of 6");
-    ("", "") where the paper prints no figures for this data set."""
+def paper_values(claim: Claim, dataset: str
+                 ) -> tuple[dict[tuple[str, float], float], dict[tuple[str, float], float]] | None:
+    """The paper's figures of the claim's two rows for our ``dataset``: ``(claimed,
+    baseline)``, each ``{(metric, horizon_min): value}`` over every metric the paper
+    prints; None where the paper prints no figures for both rows (no table, or a data set
+    the paper does not use)."""
     if claim.table is None or claim.paper_rows is None:
-        return "", ""
+        return None
     paper = kd_table(claim.table)
     paper = paper[paper["dataset"].isin(paper_datasets(dataset))
                   & (paper["setting"].fillna("") == claim.setting)]
     paper = paper.assign(row=paper["model"].map(canonical_row))
-    values = {}
+    values = []
     for row in claim.paper_rows:
         hit = paper[paper["row"] == canonical_row(row)]
-        values[row] = {(m, h): v for m, h, v in zip(hit["metric"], hit["horizon_min"],
-                                                    hit["value"])}
-    first, second = (values[row] for row in claim.paper_rows)
-    keys = [(m, h) for m in ("MAE", "RMSE") for h in claim.horizons]
+        values.append({(m, float(h)): float(v) for m, h, v in
+                       zip(hit["metric"], hit["horizon_min"], hit["value"])})
+    return (values[0], values[1]) if values[0] and values[1] else None
+
+
+def _paper_figures(claim: Claim, dataset: str) -> tuple[str, str]:
+    """The paper's MAE of both rows at the claim's horizons ("a / b / c against d / e / f")
+    and in how many of its MAE and RMSE cells the claimed row is lower ("4 of 6");
+    ("", "") where the paper prints no figures for this data set."""
+    found = paper_values(claim, dataset)
+    if found is None:
+        return "", ""
+    first, second = found
+    keys = [(m, float(h)) for m in ("MAE", "RMSE") for h in claim.horizons]
     if not all(k in first and k in second for k in keys):
         return "", ""
-    mae = [" / ".join(f"{side[('MAE', h)]:.3f}" for h in claim.horizons)
+    mae = [" / ".join(f"{side[('MAE', float(h))]:.3f}" for h in claim.horizons)
            for side in (first, second)]
     lower = sum(first[k] < second[k] for k in keys)
     return f"{mae[0]} against {mae[1]}", f"{lower} of {len(keys)}"

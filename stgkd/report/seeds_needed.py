@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from stgkd.report.claims import CLAIMS
+from stgkd.report.claims import CLAIMS, Claim
 from stgkd.report.reproduce import run_command
 
 # paired seeds a verdict needs before it is left alone (issue: "at least three seeds")
@@ -67,6 +67,14 @@ def seeds_needed(results: Iterable[dict], profile: str = "full",
     "0, 1"), ``target`` (the seeds to reach), ``runs`` (``[(experiment, seed), ...]`` to
     add), ``to_add`` (the same as text) and ``cpu_hours`` (the sum of each run's median
     stored CPU wall time; NaN when an experiment has no CPU run stored)."""
+    return claim_runs_to_target(results, [(claim, dataset) for claim in CLAIMS
+                                          for dataset in claim.datasets], profile, target)
+
+
+def claim_runs_to_target(results: Iterable[dict], claims: Iterable[tuple[Claim, str]],
+                         profile: str = "full", target: int = TARGET_SEEDS) -> pd.DataFrame:
+    """:func:`seeds_needed` for the ``(claim, dataset)`` pairs of ``claims``: the runs
+    that bring each below ``target`` paired seeds to ``target``."""
     from stgkd.registry import seed_free_experiments
     results = [r for r in results if r.get("profile") == profile]
     stored: dict[str, set[int]] = {}
@@ -75,27 +83,26 @@ def seeds_needed(results: Iterable[dict], profile: str = "full",
     hours = cpu_hours_per_run(results, profile)
     seed_free = seed_free_experiments()
     rows = []
-    for claim in CLAIMS:
-        for dataset in claim.datasets:
-            sides = [name.format(dataset=dataset) for name in (claim.claimed, claim.baseline)]
-            seeds = [stored.get(name, set()) for name in sides]
-            # a seed-free side (ARIMA) with one run stored has every seed its partner has
-            # or will have: it needs no more runs
-            for i, name in enumerate(sides):
-                if name in seed_free and seeds[i]:
-                    seeds[i] = set(range(max(seeds[1 - i] | seeds[i]) + target + 1))
-            paired = sorted(seeds[0] & seeds[1])
-            if len(paired) >= target:
-                continue
-            wanted = target_seeds(seeds[0], seeds[1], target)
-            runs = [(name, s) for name, have in zip(sides, seeds) for s in wanted
-                    if s not in have]
-            cost = sum(hours.get(name, math.nan) for name, _ in runs)
-            rows.append({"paper": claim.paper, "source": claim.source,
-                         "statement": claim.statement, "dataset": dataset,
-                         "paired": ", ".join(map(str, paired)) or "none",
-                         "target": ", ".join(map(str, wanted)), "runs": runs,
-                         "to_add": runs_text(runs), "cpu_hours": cost})
+    for claim, dataset in claims:
+        sides = [name.format(dataset=dataset) for name in (claim.claimed, claim.baseline)]
+        seeds = [stored.get(name, set()) for name in sides]
+        # a seed-free side (ARIMA) with one run stored has every seed its partner has
+        # or will have: it needs no more runs
+        for i, name in enumerate(sides):
+            if name in seed_free and seeds[i]:
+                seeds[i] = set(range(max(seeds[1 - i] | seeds[i]) + target + 1))
+        paired = sorted(seeds[0] & seeds[1])
+        if len(paired) >= target:
+            continue
+        wanted = target_seeds(seeds[0], seeds[1], target)
+        runs = [(name, s) for name, have in zip(sides, seeds) for s in wanted
+                if s not in have]
+        cost = sum(hours.get(name, math.nan) for name, _ in runs)
+        rows.append({"paper": claim.paper, "source": claim.source,
+                     "statement": claim.statement, "dataset": dataset,
+                     "paired": ", ".join(map(str, paired)) or "none",
+                     "target": ", ".join(map(str, wanted)), "runs": runs,
+                     "to_add": runs_text(runs), "cpu_hours": cost})
     return pd.DataFrame(rows, columns=["paper", "source", "statement", "dataset", "paired",
                                        "target", "runs", "to_add", "cpu_hours"])
 
