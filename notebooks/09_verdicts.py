@@ -51,7 +51,7 @@ from IPython.display import Markdown
 
 from stgkd.report import (claim_verdicts, claim_view, CLAIMS, convergence_verdicts,
                           extra_seeds_needed, interval_text, resolution_cells,
-                          resolution_counts, resolution_view,
+                          resolution_counts, resolution_summary, resolution_view,
                           profile_table_markdown, rows_needed, rule_comparison, seeds_needed,
                           settle_plan, show_reproduce, tried_table,
                           teacher_share_intervals, teacher_share_table, verdict_markdown,
@@ -63,6 +63,7 @@ pd.set_option("display.max_rows", 100)
 pd.set_option("display.max_colwidth", 80)
 results = load_results(results_dir, "full")
 verdicts = claim_verdicts(results)
+resolution = resolution_cells(results)   # the paper's effect against our intervals
 # every run a claim compares: its proposed model and its baseline, on each data set
 CLAIM_RUNS = list(dict.fromkeys(name.format(dataset=d) for claim in CLAIMS for d in claim.datasets
                                 for name in (claim.claimed, claim.baseline)))
@@ -72,7 +73,7 @@ CLAIM_RUNS = list(dict.fromkeys(name.format(dataset=d) for claim in CLAIMS for d
 from pathlib import Path
 Path("../book/_generated").mkdir(parents=True, exist_ok=True)
 Path("../book/_generated/verdict_summary.md").write_text(
-    verdict_markdown(verdicts, convergence_verdicts(results)))
+    verdict_markdown(verdicts, convergence_verdicts(results), resolution_summary(resolution)))
 # and its table of run profiles, from the code that defines them
 Path("../book/_generated/profiles.md").write_text(profile_table_markdown())
 
@@ -134,7 +135,6 @@ summary
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-resolution = resolution_cells(results)
 with pd.option_context("display.max_colwidth", None):
     display(resolution_view(resolution))
 counts = resolution_counts(resolution)

@@ -7,7 +7,7 @@ import pytest
 from stgkd.report.claims import CLAIMS, paper_values
 from stgkd.report.resolution import (AGREES, CANNOT_TELL, NO_PAPER_FIGURE, RULES_OUT, TOO_FEW,
                                      extra_seeds_needed, resolution_cells, resolution_counts,
-                                     resolution_view, resolution_word)
+                                     resolution_summary, resolution_view, resolution_word)
 
 from factories import fake_result
 
@@ -95,3 +95,22 @@ def test_no_extra_seeds_below_three_seeds_or_when_the_cells_are_resolved():
     five = ([fake_result(LSTCD, "full", s, mae=LSTCD_MAE[s % 3]) for s in range(5)]
             + [fake_result(NO_KD, "full", s, mae=(3.0, 4.0, 5.0)) for s in range(5)])
     assert extra_seeds_needed(five).empty
+
+
+def test_the_summary_names_the_horizons_of_each_reading_and_feeds_the_intro_table():
+    from stgkd.report.claims import claim_verdicts, verdict_markdown
+    results = runs()
+    cells = resolution_cells(results, claims=[TABLE4_LSTCD])
+    key = ("Table 4", TABLE4_LSTCD.statement, "pemsd7m")
+    summary = resolution_summary(cells)
+    assert summary == {key: "rules out (30 min); cannot tell (15 min); agrees (45 min)"}
+    table = verdict_markdown(claim_verdicts(results), paper_effect=summary).splitlines()
+    assert table[0].endswith("| the paper's effect |")
+    assert ("| Table 4: LSTCD beats the student without distillation | pemsd7m | 3 | "
+            "mixed | rules out (30 min); cannot tell (15 min); agrees (45 min) |") in table
+    # a claim without a paper figure (Los-loop) gets a dash
+    assert any(line.startswith("| Table 4: LSTCD beats the student without distillation | "
+                               "losloop |") and line.endswith("| – |") for line in table)
+    # with one paired seed there is no interval to read the paper's effect against
+    one = resolution_cells(runs(seeds=(0,)), claims=[TABLE4_LSTCD])
+    assert resolution_summary(one) == {key: TOO_FEW}

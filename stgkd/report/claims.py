@@ -347,25 +347,36 @@ def rule_comparison(results: Iterable[dict], experiment: str, rules: Iterable[st
     return pd.DataFrame(rows)
 
 
-def verdict_markdown(verdicts: pd.DataFrame, convergence: pd.DataFrame | None = None) -> str:
+def verdict_markdown(verdicts: pd.DataFrame, convergence: pd.DataFrame | None = None,
+                     paper_effect: dict[tuple[str, str, str], str] | None = None) -> str:
     """A short Markdown table of :func:`claim_verdicts` for the book's introduction: one
     row per KD-paper claim and data set (claim, data set, paired seeds, verdict), then
     Figure 3's convergence claim per data set and baseline when ``convergence``
     (:func:`stgkd.report.convergence.convergence_verdicts`) is given, then one row per
-    data set summing up DMST-GNODE against its baselines."""
-    lines = ["| claim | data set | seeds paired | verdict |", "|---|---|---|---|"]
+    data set summing up DMST-GNODE against its baselines. With ``paper_effect``
+    (:func:`stgkd.report.resolution.resolution_summary`) a last column says where our
+    interval puts the paper's own MAE difference ("–" for the claims without one)."""
+    effect = paper_effect is not None
+    lines = ["| claim | data set | seeds paired | verdict |" + (" the paper's effect |" if effect
+                                                               else ""),
+             "|---|---|---|---|" + ("---|" if effect else "")]
+
+    def line(claim: str, dataset: str, n, verdict: str, key=None) -> str:
+        cell = f" {paper_effect.get(key, '–')} |" if effect else ""
+        return f"| {claim} | {dataset} | {n} | {verdict} |{cell}"
+
     kd = verdicts[verdicts["paper"] == "KD paper"]
     for _, row in kd.iterrows():
-        lines.append(f"| {row['source']}: {row['statement']} | {row['dataset']} | {row['n']} | "
-                     f"{row['verdict']} |")
+        lines.append(line(f"{row['source']}: {row['statement']}", row["dataset"], row["n"],
+                          row["verdict"], (row["source"], row["statement"], row["dataset"])))
     for _, row in (convergence if convergence is not None else pd.DataFrame()).iterrows():
         baseline = row["baseline"].rsplit("/", 1)[-1]
-        lines.append(f"| Figure 3: LSTCD converges better than {baseline} (mean validation "
-                     f"MAE over the epochs) | {row['dataset']} | {row['n']} | {row['verdict']} |")
+        lines.append(line(f"Figure 3: LSTCD converges better than {baseline} (mean validation "
+                          f"MAE over the epochs)", row["dataset"], row["n"], row["verdict"]))
     dmst = verdicts[verdicts["paper"] != "KD paper"]
     for dataset, group in dmst.groupby("dataset", sort=False):
         counts = group["verdict"].value_counts()
         words = ", ".join(f"{word} ({count} of {len(group)})" for word, count in counts.items())
-        lines.append(f"| DMST-GNODE beats each of its {len(group)} baselines | {dataset} | "
-                     f"{int(group['n'].max())} | {words} |")
+        lines.append(line(f"DMST-GNODE beats each of its {len(group)} baselines", dataset,
+                          int(group["n"].max()), words))
     return "\n".join(lines) + "\n"

@@ -126,6 +126,22 @@ def resolution_counts(cells: pd.DataFrame) -> pd.DataFrame:
                          "cells": [int(counts[w]) for w in RESOLUTIONS if w in counts]})
 
 
+def resolution_summary(cells: pd.DataFrame, metric: str = "MAE"
+                       ) -> dict[tuple[str, str, str], str]:
+    """``{(source, statement, dataset): text}`` for the claims with a paper figure: where
+    our interval puts the paper's ``metric`` difference, by horizon, e.g. "rules out
+    (15, 45 min); cannot tell (30 min)"; "too few seeds" when no horizon has an interval.
+    """
+    shown = cells[(cells["metric"] == metric) & (cells["resolution"] != NO_PAPER_FIGURE)]
+    short = {RULES_OUT: "rules out", CANNOT_TELL: "cannot tell", AGREES: "agrees"}
+    summary = {}
+    for key, group in shown.groupby(["source", "statement", "dataset"], sort=False):
+        parts = [f"{short[word]} ({', '.join(f'{h:g}' for h in hit['horizon_min'])} min)"
+                 for word in short if len(hit := group[group["resolution"] == word])]
+        summary[key] = "; ".join(parts) or TOO_FEW
+    return summary
+
+
 def extra_seeds_needed(results: Iterable[dict], cells: pd.DataFrame | None = None,
                        profile: str = "full", target: int = EXTRA_SEEDS) -> pd.DataFrame:
     """The claims the rule of the module docstring sends to ``target`` paired seeds: at
