@@ -12,6 +12,8 @@
 # the same `stgkd run <experiment> --seed <S> --profile full` (its resume state came back).
 #
 # GRID (default: the rows the claims compare, in the order the seeds are most needed,
+# with seeds 3 and 4 of LSTCD and the student without KD on PeMSD7(M), whose three seeds
+# cannot tell the paper's Table 4 difference from none (stgkd.report.resolution),
 # PeMSD7(M)'s points of the correlation dose-response (share 0 and the two shares that
 # stgkd.report.promising_shares picks from Los-loop's sweep by validation MAE), Table 5's
 # rows with alpha1 from Table 3 (student-<loss>-t3), Table 8's Algorithm 1 arm with the
@@ -46,7 +48,7 @@ for option in boxcox-station zscore boxcox-mph-loss st-stgcn-glorot st-mst-gcn n
         no-pattern no-ode no-st; do
     DMST+=" $D/dmst-gnode-$option:0,1"
 done
-GRID=${GRID:-"$K/teacher:1,2 $K/student-no-kd:1,2 $K/student-lord:1,2 $K/student-lstcd:1,2 \
+GRID=${GRID:-"$K/teacher:1,2 $K/student-no-kd:1,2,3,4 $K/student-lord:1,2 $K/student-lstcd:1,2,3,4 \
 $P/base:1,2 $P/taylor-25:2 $P/kdis-lstcd-25:2 $P/taylor-50:2 $P/kdis-lstcd-50:2 \
 $P/taylor-75:2 $P/kdis-lstcd-75:2 \
 $K/student-lstcd-corr0:0,1,2 $K/student-lstcd-corr1e-2:0,1,2 $K/student-lstcd-corr1e-1:0,1,2 \
