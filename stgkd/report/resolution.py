@@ -44,6 +44,8 @@ AGREES = "agrees with the paper"
 TOO_FEW = "too few seeds"
 NO_PAPER_FIGURE = "no paper figure"
 RESOLUTIONS: tuple[str, ...] = (RULES_OUT, CANNOT_TELL, AGREES, TOO_FEW, NO_PAPER_FIGURE)
+# the words as a table cell shows them
+SHORT = {RULES_OUT: "rules out", CANNOT_TELL: "cannot tell", AGREES: "agrees"}
 # paired seeds a claim whose interval cannot tell the paper's effect from none is
 # brought to (the issue's "add seeds 3 and 4")
 EXTRA_SEEDS = 5
@@ -97,7 +99,8 @@ def resolution_cells(results: Iterable[dict], rule: str = DEFAULT_RULE,
 def resolution_view(cells: pd.DataFrame, metric: str = "MAE") -> pd.DataFrame:
     """:func:`resolution_cells` of the claims with a paper figure, as the book shows them:
     indexed by ``claim`` and ``data set``, one column per horizon reading
-    ``"paper -0.051 · ours -0.003 [-0.057, +0.052]: cannot tell"``, and ``n``."""
+    ``"paper -0.051 · ours -0.003 [-0.057, +0.052]: cannot tell"`` (:data:`SHORT` words),
+    and ``n``."""
     shown = cells[(cells["metric"] == metric) & (cells["resolution"] != NO_PAPER_FIGURE)]
     rows = []
     for (source, statement, dataset), group in shown.groupby(
@@ -109,7 +112,8 @@ def resolution_view(cells: pd.DataFrame, metric: str = "MAE") -> pd.DataFrame:
                     + ("" if math.isnan(cell["ci_low"])
                        else f" [{cell['ci_low']:+.3f}, {cell['ci_high']:+.3f}]"))
             row[f"{metric}, {cell['horizon_min']:g} min"] = (
-                f"paper {cell['paper_difference']:+.3f} · ours {ours}: {cell['resolution']}")
+                f"paper {cell['paper_difference']:+.3f} · ours {ours}: "
+                f"{SHORT.get(cell['resolution'], cell['resolution'])}")
         rows.append(row)
     if not rows:
         return pd.DataFrame(columns=["claim", "data set", "n"]).set_index(["claim", "data set"])
@@ -133,7 +137,7 @@ def resolution_summary(cells: pd.DataFrame, metric: str = "MAE"
     (15, 45 min); cannot tell (30 min)"; "too few seeds" when no horizon has an interval.
     """
     shown = cells[(cells["metric"] == metric) & (cells["resolution"] != NO_PAPER_FIGURE)]
-    short = {RULES_OUT: "rules out", CANNOT_TELL: "cannot tell", AGREES: "agrees"}
+    short = {word: SHORT[word] for word in (RULES_OUT, CANNOT_TELL, AGREES)}
     summary = {}
     for key, group in shown.groupby(["source", "statement", "dataset"], sort=False):
         parts = [f"{short[word]} ({', '.join(f'{h:g}' for h in hit['horizon_min'])} min)"
