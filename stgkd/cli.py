@@ -44,9 +44,11 @@ def _list_needed(args) -> int:
     """``stgkd list --needed``: the runs that would bring every claim of the verdicts page
     (and the table rows no claim compares) to three paired seeds, and to five the claims
     whose interval cannot tell the paper's effect from none
-    (:mod:`stgkd.report.resolution`), with the commands."""
+    (:mod:`stgkd.report.resolution`); then the readings below their seed targets
+    (:mod:`stgkd.report.readings_needed`); each with the commands."""
     import pandas as pd
 
+    from stgkd.report.readings_needed import readings_needed, readings_plan
     from stgkd.report.resolution import EXTRA_SEEDS, extra_seeds_needed
     from stgkd.report.seeds_needed import TARGET_SEEDS, rows_needed, seeds_needed, settle_plan
     from stgkd.runs import load_results
@@ -62,17 +64,33 @@ def _list_needed(args) -> int:
     for _, row in rows.iterrows():
         print(f"{row['experiment']}: seeds {row['stored']}; add {row['to_add']}")
     plan = settle_plan(claims, rows, results, profile)
-    if not plan["runs"]:
+    if plan["runs"]:
+        print(f"\nTo reach {TARGET_SEEDS} paired seeds ({EXTRA_SEEDS} where {TARGET_SEEDS} "
+              f"cannot tell the paper's effect from none): {_plan_text(plan)}. Commands:\n")
+        print("\n".join(plan["commands"]))
+    else:
         print(f"every claim and table row has at least {TARGET_SEEDS} seeds under the "
               f"{profile} profile")
-        return 0
-    runs, unknown = plan["runs"], plan["unknown"]
-    print(f"\n{runs} runs to reach {TARGET_SEEDS} seeds ({EXTRA_SEEDS} where {TARGET_SEEDS} "
-          f"cannot tell the paper's effect from none); about {plan['hours']:.0f} CPU hours "
-          f"for the {runs - unknown} with a stored CPU time (the median of each experiment's "
-          f"stored CPU runs)" + (f", {unknown} without one" if unknown else "") + ". Commands:\n")
-    print("\n".join(plan["commands"]))
+    readings = readings_needed(results, profile)
+    print("\nThe other readings, below their seed targets:" if len(readings) else
+          "\nevery other reading has the seeds asked of it")
+    for _, row in readings.iterrows():
+        print(f"{row['reading']}: {row['experiment']}: seeds {row['stored']}; "
+              f"add {row['to_add']}")
+    if len(readings):
+        plan = readings_plan(readings, profile)
+        print(f"\nTo reach their seed targets: {_plan_text(plan)}; a variant without a CPU "
+              f"run of its own counts its base experiment's. Commands:\n")
+        print("\n".join(plan["commands"]))
     return 0
+
+
+def _plan_text(plan: dict) -> str:
+    """"12 runs; about 9 CPU hours for the 10 with a stored CPU time (...), 2 without one"."""
+    runs, unknown = plan["runs"], plan["unknown"]
+    return (f"{runs} runs; about {plan['hours']:.0f} CPU hours for the {runs - unknown} with "
+            f"a stored CPU time (the median of each experiment's stored CPU runs)"
+            + (f", {unknown} without one" if unknown else ""))
 
 
 def _readable(path, results_dir) -> bool:
@@ -384,8 +402,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="show this profile only (default: every profile)")
     p.add_argument("--needed", action="store_true",
                    help="instead, list the runs each claim of the verdicts page still needs "
-                   "for three paired seeds (under --profile, default full), with their CPU "
-                   "hours and the `stgkd run` commands")
+                   "for three paired seeds (five where three cannot tell the paper's effect "
+                   "from none), then the runs the other readings need for their seed "
+                   "targets (under --profile, default full), with their CPU hours and the "
+                   "`stgkd run` commands")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("show", help="describe an experiment and print its stored test metrics")

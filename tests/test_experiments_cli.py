@@ -79,6 +79,12 @@ def test_cli_list_needed_names_the_runs_and_commands_of_the_open_claims(smoke_ru
     assert "kd/losloop/teacher: seeds none; add kd/losloop/teacher seeds 0, 1, 2" in out
     commands = out.split("Commands:")[1].strip().splitlines()
     assert "stgkd run kd/losloop/student-no-kd --profile smoke --seed 1 2" in commands
+    # then the other readings, each below its seed target (Table 8's arms: two seeds)
+    readings = out.split("The other readings, below their seed targets:")[1]
+    assert ("Table 8 asked again: prune/losloop/taylor-global-25: seeds none; add "
+            "prune/losloop/taylor-global-25 seeds 0, 1") in readings
+    assert "To reach their seed targets:" in readings
+    assert "stgkd run kd/losloop/student-lstcd-corr0" in readings.split("Commands:")[1]
 
 
 def test_cli_show_prints_stored_metrics(smoke_run, capsys):

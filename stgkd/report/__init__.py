@@ -53,6 +53,7 @@ from stgkd.report.dose_response import (dose_experiments, dose_response_table, d
                                         share_floors)
 from stgkd.report.resolution import (extra_seeds_needed, resolution_cells, resolution_counts,
                                      resolution_summary, resolution_view)
+from stgkd.report.readings_needed import readings_needed, readings_plan, readings_summary
 from stgkd.report.seeds_needed import rows_needed, seeds_needed, settle_plan
 from stgkd.report.table3_alpha import table3_alpha_table, table3_alpha_verdicts
 from stgkd.report.tried import tried_table
