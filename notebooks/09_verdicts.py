@@ -49,11 +49,11 @@ results_dir = None   # None: $STGKD_RESULTS, else results/ of the checkout
 import pandas as pd
 from IPython.display import Markdown
 
-from stgkd.report import (claim_verdicts, claim_view, CLAIMS, convergence_verdicts,
-                          extra_seeds_needed, interval_text, resolution_cells,
+from stgkd.report import (claim_verdicts, claim_view, claims_needed, CLAIMS,
+                          convergence_verdicts, interval_text, resolution_cells,
                           resolution_counts, resolution_summary, resolution_view,
                           profile_table_markdown, readings_needed, readings_plan,
-                          readings_summary, rows_needed, rule_comparison, seeds_needed,
+                          readings_summary, rows_needed, rule_comparison,
                           settle_plan, show_reproduce, tried_table,
                           teacher_share_intervals, teacher_share_table, verdict_markdown,
                           verdicts_by_rule)
@@ -185,9 +185,8 @@ def hours_text(hours):
     return "–" if pd.isna(hours) else "< 0.1" if hours < 0.05 else f"{hours:.1f}"
 
 
-needed = seeds_needed(results)
-# the claims the rule above sends to five seeds follow those below three
-needed = pd.concat([needed, extra_seeds_needed(results, resolution)], ignore_index=True)
+# the claims below three paired seeds, then those the rule above sends to five
+needed = claims_needed(results, cells=resolution)
 with pd.option_context("display.max_colwidth", None):     # the runs to add, uncut
     display(needed.assign(claim=needed["source"] + ": " + needed["statement"],
                           cpu_hours=needed["cpu_hours"].map(hours_text))

@@ -46,17 +46,14 @@ def _list_needed(args) -> int:
     whose interval cannot tell the paper's effect from none
     (:mod:`stgkd.report.resolution`); then the readings below their seed targets
     (:mod:`stgkd.report.readings_needed`); each with the commands."""
-    import pandas as pd
-
     from stgkd.report.readings_needed import readings_needed, readings_plan
-    from stgkd.report.resolution import EXTRA_SEEDS, extra_seeds_needed
-    from stgkd.report.seeds_needed import TARGET_SEEDS, rows_needed, seeds_needed, settle_plan
+    from stgkd.report.resolution import EXTRA_SEEDS, claims_needed
+    from stgkd.report.seeds_needed import TARGET_SEEDS, rows_needed, settle_plan
     from stgkd.runs import load_results
 
     profile = args.profile or "full"
     results = load_results(args.results_dir, profile)
-    claims = pd.concat([seeds_needed(results, profile),
-                        extra_seeds_needed(results, profile=profile)], ignore_index=True)
+    claims = claims_needed(results, profile)
     rows = rows_needed(results, profile=profile)
     for _, claim in claims.iterrows():
         print(f"{claim['source']}: {claim['statement']} ({claim['dataset']}): paired seeds "

@@ -114,3 +114,14 @@ def test_the_summary_names_the_horizons_of_each_reading_and_feeds_the_intro_tabl
     # with one paired seed there is no interval to read the paper's effect against
     one = resolution_cells(runs(seeds=(0,)), claims=[TABLE4_LSTCD])
     assert resolution_summary(one) == {key: TOO_FEW}
+
+
+def test_claims_needed_lists_claims_below_three_then_those_sent_to_five():
+    from stgkd.report.resolution import claims_needed
+    from stgkd.report.seeds_needed import seeds_needed
+    results = runs()
+    needed = claims_needed(results)
+    below_three = seeds_needed(results)
+    assert len(needed) == len(below_three) + 1
+    assert needed.iloc[:-1]["statement"].tolist() == below_three["statement"].tolist()
+    assert needed.iloc[-1]["target"] == "0, 1, 2, 3, 4"

@@ -51,10 +51,10 @@ from stgkd.report.dose_response import (dose_experiments, dose_response_table, d
                                         dose_verdict_view, dose_verdicts,
                                         plot_dose_response, promising_shares, reading_table,
                                         share_floors)
-from stgkd.report.resolution import (extra_seeds_needed, resolution_cells, resolution_counts,
+from stgkd.report.resolution import (claims_needed, resolution_cells, resolution_counts,
                                      resolution_summary, resolution_view)
 from stgkd.report.readings_needed import readings_needed, readings_plan, readings_summary
-from stgkd.report.seeds_needed import rows_needed, seeds_needed, settle_plan
+from stgkd.report.seeds_needed import rows_needed, settle_plan
 from stgkd.report.table3_alpha import table3_alpha_table, table3_alpha_verdicts
 from stgkd.report.tried import tried_table
 from stgkd.report.efficiency import (batch_ratio, compacted_training, distillation_steps,

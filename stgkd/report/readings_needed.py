@@ -26,7 +26,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from stgkd.report.seeds_needed import cpu_hours_per_run, runs_text, settle_commands, target_seeds
+from stgkd.report.seeds_needed import (cpu_hours_per_run, experiment_shortfall, settle_commands,
+                                       stored_seeds)
 
 TARGET_COLUMNS = ["reading", "experiment", "target"]
 NEEDED_COLUMNS = ["reading", "experiment", "stored", "target", "runs", "to_add", "cpu_hours"]
@@ -108,19 +109,14 @@ def readings_needed(results: Iterable[dict], profile: str = "full",
     if targets is None:
         targets = reading_targets(results, profile)
     hours = cpu_hours_per_run(results, profile)
-    stored: dict[str, set[int]] = {}
-    for result in results:
-        stored.setdefault(result["experiment"], set()).add(int(result["seed"]))
+    stored = stored_seeds(results)
     rows = []
     for reading, name, target in targets[TARGET_COLUMNS].itertuples(index=False):
         have = stored.get(name, set())
-        if len(have) >= target:
-            continue
-        runs = [(name, s) for s in target_seeds(have, have, int(target)) if s not in have]
-        rows.append({"reading": reading, "experiment": name,
-                     "stored": ", ".join(map(str, sorted(have))) or "none", "target": target,
-                     "runs": runs, "to_add": runs_text(runs),
-                     "cpu_hours": len(runs) * variant_hours(name, hours)})
+        if len(have) < target:
+            rows.append({"reading": reading, "target": target,
+                         **experiment_shortfall(name, have, int(target),
+                                                variant_hours(name, hours))})
     return pd.DataFrame(rows, columns=NEEDED_COLUMNS)
 
 

@@ -35,7 +35,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from stgkd.report.claims import CLAIMS, Claim, claim_cells, paper_values
-from stgkd.report.seeds_needed import TARGET_SEEDS, claim_runs_to_target
+from stgkd.report.seeds_needed import TARGET_SEEDS, claim_runs_to_target, seeds_needed
 from stgkd.selection import DEFAULT_RULE
 
 RULES_OUT = "rules out the paper's effect"
@@ -137,11 +137,11 @@ def resolution_summary(cells: pd.DataFrame, metric: str = "MAE"
     (15, 45 min); cannot tell (30 min)"; "too few seeds" when no horizon has an interval.
     """
     shown = cells[(cells["metric"] == metric) & (cells["resolution"] != NO_PAPER_FIGURE)]
-    short = {word: SHORT[word] for word in (RULES_OUT, CANNOT_TELL, AGREES)}
     summary = {}
     for key, group in shown.groupby(["source", "statement", "dataset"], sort=False):
-        parts = [f"{short[word]} ({', '.join(f'{h:g}' for h in hit['horizon_min'])} min)"
-                 for word in short if len(hit := group[group["resolution"] == word])]
+        parts = [f"{short} ({', '.join(f'{h:g}' for h in hit['horizon_min'])} min)"
+                 for word, short in SHORT.items()
+                 if len(hit := group[group["resolution"] == word])]
         summary[key] = "; ".join(parts) or TOO_FEW
     return summary
 
@@ -170,3 +170,13 @@ def extra_seeds_needed(results: Iterable[dict], cells: pd.DataFrame | None = Non
     claims = [(claim, dataset) for claim in CLAIMS for dataset in claim.datasets
               if (claim.source, claim.statement, dataset) in wanted]
     return claim_runs_to_target(results, claims, profile, target)
+
+
+def claims_needed(results: Iterable[dict], profile: str = "full",
+                  cells: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The claims' runs that ``stgkd list --needed`` and the verdicts page list:
+    :func:`~stgkd.report.seeds_needed.seeds_needed` (claims below three paired seeds),
+    then :func:`extra_seeds_needed` (claims the rule sends to five; ``cells`` as there)."""
+    results = list(results)
+    return pd.concat([seeds_needed(results, profile),
+                      extra_seeds_needed(results, cells, profile)], ignore_index=True)

@@ -60,6 +60,23 @@ def cpu_hours_per_run(results: Iterable[dict], profile: str = "full") -> dict[st
     return {name: float(np.median(values)) for name, values in times.items()}
 
 
+def stored_seeds(results: Iterable[dict]) -> dict[str, set[int]]:
+    """``{experiment: the seeds stored}`` over ``results``."""
+    stored: dict[str, set[int]] = {}
+    for result in results:
+        stored.setdefault(result["experiment"], set()).add(int(result["seed"]))
+    return stored
+
+
+def experiment_shortfall(name: str, have: set[int], target: int, run_hours: float) -> dict:
+    """What one experiment with seeds ``have`` needs to reach ``target`` seeds: ``experiment,
+    stored`` ("0, 1" or "none"), ``runs`` (the smallest missing seeds), ``to_add`` and
+    ``cpu_hours`` (``run_hours`` per run)."""
+    runs = [(name, s) for s in target_seeds(have, have, target) if s not in have]
+    return {"experiment": name, "stored": ", ".join(map(str, sorted(have))) or "none",
+            "runs": runs, "to_add": runs_text(runs), "cpu_hours": len(runs) * run_hours}
+
+
 def seeds_needed(results: Iterable[dict], profile: str = "full",
                  target: int = TARGET_SEEDS) -> pd.DataFrame:
     """One row per claim and data set with fewer than ``target`` paired seeds under
@@ -77,9 +94,7 @@ def claim_runs_to_target(results: Iterable[dict], claims: Iterable[tuple[Claim, 
     that bring each below ``target`` paired seeds to ``target``."""
     from stgkd.registry import seed_free_experiments
     results = [r for r in results if r.get("profile") == profile]
-    stored: dict[str, set[int]] = {}
-    for result in results:
-        stored.setdefault(result["experiment"], set()).add(int(result["seed"]))
+    stored = stored_seeds(results)
     hours = cpu_hours_per_run(results, profile)
     seed_free = seed_free_experiments()
     rows = []
@@ -123,15 +138,10 @@ def rows_needed(results: Iterable[dict], experiments: Iterable[str] | None = Non
                        for row in UNCLAIMED_ROWS]
     results = [r for r in results if r.get("profile") == profile]
     hours = cpu_hours_per_run(results, profile)
-    rows = []
-    for name in experiments:
-        have = {int(r["seed"]) for r in results if r["experiment"] == name}
-        if len(have) >= target:
-            continue
-        runs = [(name, s) for s in target_seeds(have, have, target) if s not in have]
-        rows.append({"experiment": name, "stored": ", ".join(map(str, sorted(have))) or "none",
-                     "runs": runs, "to_add": runs_text(runs),
-                     "cpu_hours": len(runs) * hours.get(name, math.nan)})
+    stored = stored_seeds(results)
+    rows = [experiment_shortfall(name, stored.get(name, set()), target,
+                                 hours.get(name, math.nan))
+            for name in experiments if len(stored.get(name, set())) < target]
     return pd.DataFrame(rows, columns=["experiment", "stored", "runs", "to_add", "cpu_hours"])
 
 
