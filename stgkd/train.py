@@ -80,9 +80,13 @@ def _rng_state() -> dict:
 
 
 def _set_rng_state(state: dict) -> None:
-    torch.set_rng_state(state["torch"])
+    """Restore :func:`_rng_state`'s states. The file is loaded with ``map_location`` set to
+    the run's device, which puts these tensors on a GPU too; the CPU generator takes a CPU
+    byte tensor only, so they come back to the CPU first (a run cut on one device resumes
+    on another)."""
+    torch.set_rng_state(state["torch"].to("cpu", torch.uint8))
     numpy_state = {**state["numpy"], "state": dict(state["numpy"]["state"])}
-    numpy_state["state"]["key"] = numpy_state["state"]["key"].numpy().astype(np.uint32)
+    numpy_state["state"]["key"] = numpy_state["state"]["key"].cpu().numpy().astype(np.uint32)
     np.random.set_state(numpy_state)
     python = state["python"]
     random.setstate((python[0], tuple(python[1]), python[2]))

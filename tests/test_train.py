@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from stgkd.nn import STUDENT_BLOCKS, STGCN
-from stgkd.train import TrainConfig, fit, supervised_mse
+from stgkd.train import TrainConfig, _rng_state, _set_rng_state, fit, supervised_mse
 from conftest import InterruptAt
 
 
@@ -127,3 +127,23 @@ def test_epoch_windows_must_be_positive(synthetic, synthetic_windows):
     with pytest.raises(ValueError, match="epoch_windows"):
         fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=1, epoch_windows=0),
             progress=False)
+
+
+def test_rng_state_restores_from_tensors_that_are_not_cpu_bytes():
+    """A resume state loaded with map_location on a GPU holds its RNG tensors there; the
+    CPU generator takes only a CPU byte tensor. Here the tensors are int64 (the same
+    values): the restored generators must give the same numbers as the saved ones."""
+    import numpy as np
+
+    torch.manual_seed(7)
+    np.random.seed(7)
+    state = _rng_state()
+    expected = (torch.rand(4), np.random.rand(4))
+    moved = {**state, "torch": state["torch"].to(torch.int64),
+             "numpy": {**state["numpy"], "state": {**state["numpy"]["state"],
+                       "key": state["numpy"]["state"]["key"].to(torch.int64)}}}
+    torch.manual_seed(99)
+    np.random.seed(99)
+    _set_rng_state(moved)
+    assert torch.equal(torch.rand(4), expected[0])
+    assert np.array_equal(np.random.rand(4), expected[1])
