@@ -17,7 +17,7 @@ from stgkd.progress import tqdm
 from stgkd import distributed
 from stgkd.data.windows import WindowedData
 from stgkd.evaluate import evaluate_split
-from stgkd.io import read_torch, save_torch
+from stgkd.io import StoredFileError, read_torch, save_torch
 
 # loss_fn(model, x [B, 1, n_his, N], y [B, N]) -> scalar loss. Distillation losses are
 # modules around a frozen teacher with this same signature; a loss whose attribute
@@ -166,7 +166,15 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         if saved != wanted:
             raise ValueError(f"{state_path}: expected a checkpoint of this run's settings "
                              f"{asdict(config)}, found {state['config']}; delete it to start afresh")
-        model.load_state_dict(state["model"])
+        try:
+            model.load_state_dict(state["model"])
+        except RuntimeError as error:
+            # e.g. a pruned model whose channels were chosen again, differently, because
+            # its pruning state (seed<S>.prune.pt) did not travel with this file
+            raise StoredFileError(
+                state_path, f"expected the weights of this run's model, found weights of "
+                f"another shape or structure ({str(error).splitlines()[-1].strip()})",
+                "delete it to start this run afresh") from None
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         best_state = state["best_model"]

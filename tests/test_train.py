@@ -4,6 +4,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from stgkd.io import StoredFileError
 from stgkd.nn import STUDENT_BLOCKS, STGCN
 from stgkd.train import TrainConfig, _rng_state, _set_rng_state, fit, supervised_mse
 from conftest import InterruptAt
@@ -72,6 +73,20 @@ def test_checkpoint_of_other_settings_is_refused(synthetic, synthetic_windows, t
     with pytest.raises(ValueError, match="delete it to start afresh"):
         fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=1, batch_size=8),
             state_path=state, progress=False)
+
+
+def test_resume_state_of_another_model_structure_is_refused_by_name(synthetic, synthetic_windows,
+                                                                    tmp_path):
+    """A resume state written for a model of other channels (a pruned model whose pruning
+    chose other channels) is refused with an error that names the file and the remedy."""
+    state = tmp_path / "run.resume.pt"
+    fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=1, batch_size=16), state_path=state,
+        progress=False)
+    other = STGCN(synthetic.n_nodes, [[1, 8, 16], [16, 8, 16]], n_his=synthetic_windows.n_his)
+    with pytest.raises(StoredFileError, match=r"run\.resume\.pt: expected the weights of this "
+                       r"run's model.*delete it to start this run afresh"):
+        fit(other, synthetic_windows, TrainConfig(epochs=1, batch_size=16), state_path=state,
+            progress=False)
 
 
 def test_compiled_training_gives_the_eager_numbers(synthetic, synthetic_windows, tmp_path):
