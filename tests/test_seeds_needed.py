@@ -127,3 +127,13 @@ def test_a_seed_free_baseline_needs_no_second_run():
     assert row["runs"] == [(dmst, 1), (dmst, 2)] and row["paired"] == "0"
     settled = seeds_needed([cpu_run(arima, 0, 0.5)] + [cpu_run(dmst, s, 2.0) for s in range(3)])
     assert not (settled["statement"].str.contains("ARIMA") & (settled["dataset"] == "losloop")).any()
+
+
+def test_a_seed_free_baseline_with_nothing_stored_needs_one_run():
+    # no ARIMA run yet: its seed-0 run will stand for every seed, so seed 0 alone is
+    # asked of it, and seeds 0, 1, 2 of DMST-GNODE
+    arima, dmst = "dmst/losloop/arima", "dmst/losloop/dmst-gnode"
+    needed = seeds_needed([])
+    row = needed[needed["statement"].str.contains("ARIMA")
+                 & (needed["dataset"] == "losloop")].iloc[0]
+    assert row["runs"] == [(dmst, 0), (dmst, 1), (dmst, 2), (arima, 0)]

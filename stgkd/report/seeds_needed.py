@@ -110,8 +110,11 @@ def claim_runs_to_target(results: Iterable[dict], claims: Iterable[tuple[Claim, 
         if len(paired) >= target:
             continue
         wanted = target_seeds(seeds[0], seeds[1], target)
-        runs = [(name, s) for name, have in zip(sides, seeds) for s in wanted
-                if s not in have]
+        runs = []
+        for name, have in zip(sides, seeds):
+            missing = [s for s in wanted if s not in have]
+            # a seed-free side with nothing stored: its first run stands for every seed
+            runs += [(name, s) for s in (missing[:1] if name in seed_free else missing)]
         cost = sum(hours.get(name, math.nan) for name, _ in runs)
         rows.append({"paper": claim.paper, "source": claim.source,
                      "statement": claim.statement, "dataset": dataset,
