@@ -19,6 +19,9 @@ from stgkd.runlock import RunLockedError
 
 
 def _cmd_list(args) -> int:
+    if args.runs and not args.needed:
+        raise ValueError("--runs: expected it with --needed (it lists the runs still needed), "
+                         "found it alone")
     if args.needed:
         return _list_needed(args)
     profiles = [args.profile] if args.profile else list(PROFILES)
@@ -53,6 +56,11 @@ def _list_needed(args) -> int:
 
     profile = args.profile or "full"
     results = load_results(args.results_dir, profile)
+    if args.runs:   # one "experiment seed" line per run, most needed first
+        from stgkd.report.run_queue import needed_runs
+        for name, seed in needed_runs(results, profile):
+            print(name, seed)
+        return 0
     claims = claims_needed(results, profile)
     rows = rows_needed(results, profile=profile)
     for _, claim in claims.iterrows():
@@ -403,6 +411,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "from none), then the runs the other readings need for their seed "
                    "targets (under --profile, default full), with their CPU hours and the "
                    "`stgkd run` commands")
+    p.add_argument("--runs", action="store_true",
+                   help="with --needed: print those runs alone, one 'experiment seed' line "
+                   "each, each once, claims first, then table rows, then readings (the queue "
+                   "benchmarks/device_grid.sh runs)")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("show", help="describe an experiment and print its stored test metrics")

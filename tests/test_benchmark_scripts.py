@@ -100,28 +100,33 @@ def test_cpu_benchmark_parser_and_stored_report(tmp_path, capsys):
     assert {"created", "commit"} <= set(stored)
 
 
-def test_device_grid_names_registered_experiments_and_the_chosen_dose_points(tmp_path):
-    """Every word of the GPU grid's default list is a registered experiment with seeds,
-    listed once, and PeMSD7(M)'s dose-response points are share 0 and the two shares
-    the stated rule picks from the stored Los-loop sweep (stgkd.report.promising_shares)."""
+def test_device_grid_queues_the_needed_runs_in_their_order(tmp_path):
+    """The GPU grid's default queue is `stgkd list --needed --runs` on the stored results:
+    the same runs in the same order (claims first), every one a registered experiment
+    with one seed, and PeMSD7(M)'s dose-response points among them are share 0 and the
+    two shares the stated rule picks from the stored Los-loop sweep."""
     import subprocess
+    import sys
 
     from stgkd.registry import EXPERIMENTS
     from stgkd.report import dose_experiments, promising_shares
+    from stgkd.report.run_queue import needed_runs
     from stgkd.runs import load_results
 
     repo = Path(__file__).resolve().parents[1]
     printed = subprocess.run(["bash", str(repo / "benchmarks" / "device_grid.sh")],
-                             env={**os.environ, "PRINT_GRID": "1", "OUT": str(tmp_path)},
-                             capture_output=True, text=True, check=True, timeout=30).stdout
-    grid = dict(word.split(":") for word in printed.split())
-    assert len(grid) == len(printed.split())
-    assert set(grid) <= set(EXPERIMENTS), sorted(set(grid) - set(EXPERIMENTS))
-    assert all(seeds and all(s.isdigit() for s in seeds.split(",")) for seeds in grid.values())
+                             env={**os.environ, "PRINT_GRID": "1", "OUT": str(tmp_path),
+                                  "PYTHON": sys.executable},
+                             capture_output=True, text=True, check=True, timeout=120,
+                             cwd=repo).stdout
+    grid = [tuple(word.split(":")) for word in printed.split()]
+    results = load_results(repo / "results", "full")
+    assert [(name, int(seed)) for name, seed in grid] == needed_runs(results, "full")
+    assert {name for name, _ in grid} <= set(EXPERIMENTS)
     assert not list(tmp_path.iterdir())                  # printing runs nothing
-    ranked = promising_shares(load_results(repo / "results", "full"), "losloop")
+    ranked = promising_shares(results, "losloop")
     chosen = set(ranked.loc[ranked["chosen"], "target_share"])
     assert len(chosen) == 2
-    expected = {name for name, share in dose_experiments("pemsd7m").items()
-                if share == 0 or share in chosen}
-    assert {name for name in grid if name.startswith("kd/pemsd7m/student-lstcd-corr")} == expected
+    allowed = {name for name, share in dose_experiments("pemsd7m").items()
+               if share == 0 or share in chosen}
+    assert {name for name, _ in grid if name.startswith("kd/pemsd7m/student-lstcd-corr")} <= allowed

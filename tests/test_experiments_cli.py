@@ -87,6 +87,23 @@ def test_cli_list_needed_names_the_runs_and_commands_of_the_open_claims(smoke_ru
     assert "stgkd run kd/losloop/student-lstcd-corr0" in readings.split("Commands:")[1]
 
 
+def test_cli_list_needed_runs_prints_one_run_a_line(smoke_run, capsys):
+    # the same store: no-KD's seed 0 on Los-loop is stored, so it is not queued
+    root, _ = smoke_run
+    assert main(["--results-dir", str(root), "list", "--needed", "--runs",
+                 "--profile", "smoke"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line.split()) == 2 and line.split()[1].isdigit() for line in lines)
+    assert "kd/losloop/student-lstcd 0" in lines and "kd/losloop/student-no-kd 1" in lines
+    assert "kd/losloop/student-no-kd 0" not in lines
+    assert len(lines) == len(set(lines))
+
+
+def test_cli_list_runs_alone_is_refused(capsys, tmp_path):
+    assert main(["--results-dir", str(tmp_path), "list", "--runs"]) != 0
+    assert "--runs: expected it with --needed" in capsys.readouterr().err
+
+
 def test_cli_show_prints_stored_metrics(smoke_run, capsys):
     root, result = smoke_run
     assert main(["--results-dir", str(root), "show", "kd/losloop/student-no-kd", "--profile", "smoke"]) == 0
