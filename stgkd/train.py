@@ -18,6 +18,7 @@ from stgkd import distributed
 from stgkd.data.windows import WindowedData
 from stgkd.evaluate import evaluate_split
 from stgkd.io import StoredFileError, read_torch, save_torch
+from stgkd.provenance import device_description
 
 # loss_fn(model, x [B, 1, n_his, N], y [B, N]) -> scalar loss. Distillation losses are
 # modules around a frozen teacher with this same signature; a loss whose attribute
@@ -59,6 +60,10 @@ HISTORY_FIELDS = ("epoch", "train_loss", "val_mae", "val", "test", "lr", "epoch_
 EXECUTION_SETTINGS = ("device", "compile")
 
 
+# the device of the epochs a resume state written before sessions were recorded holds
+UNRECORDED_DEVICE = "not recorded"
+
+
 @dataclass
 class FitResult:
     """What :func:`fit` returns: the per-epoch history and the selected epoch."""
@@ -69,6 +74,9 @@ class FitResult:
     wall_time_s: float = 0.0          # training + validation, summed over resumed sessions
     resumed_from_epoch: int = 0
     session_train_time_s: float = 0.0  # the part of wall_time_s spent in this call
+    # one entry per training session, ``{"device", "from_epoch", "to_epoch", "seconds"}``:
+    # a run cut on one machine and resumed on another says where each epoch ran
+    sessions: list = field(default_factory=list)
 
 
 def _rng_state() -> dict:
@@ -184,6 +192,10 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
             loss_fn.load_state_dict(state["loss_fn"])
         _set_rng_state(state["rng"])
         start_epoch = result.resumed_from_epoch = len(result.history)
+        if not result.sessions and start_epoch:
+            # written before sessions were recorded: its epochs' device is unknown
+            result.sessions = [{"device": UNRECORDED_DEVICE, "from_epoch": 0,
+                                "to_epoch": start_epoch, "seconds": round(result.wall_time_s, 3)}]
 
     if n_processes > 1:
         distributed.broadcast_parameters(model)        # one start for every rank
@@ -196,6 +208,9 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
     takes_index = getattr(loss_fn, "takes_sample_index", False)
     earlier_sessions_s = result.wall_time_s
     session_start = time.perf_counter()
+    session = {"device": device_description(device), "from_epoch": start_epoch,
+               "to_epoch": start_epoch, "seconds": 0.0}
+    result.sessions.append(session)
     for epoch in range(start_epoch, config.epochs):
         if (config.patience is not None and result.best_epoch > 0
                 and epoch - result.best_epoch >= config.patience):
@@ -255,6 +270,7 @@ def fit(model: nn.Module, data: WindowedData, config: TrainConfig, loss_fn: Loss
         result.history.append(record)
         result.session_train_time_s = time.perf_counter() - session_start
         result.wall_time_s = earlier_sessions_s + result.session_train_time_s
+        session.update(to_epoch=epoch + 1, seconds=round(result.session_train_time_s, 3))
         if progress:
             tqdm.write(f"epoch {epoch + 1}/{config.epochs}: train loss {np.mean(losses):.4f}, "
                        f"val MAE {val_mae:.3f} (best {result.best_val_mae:.3f} @ {result.best_epoch}), "

@@ -87,6 +87,13 @@ def test_dmst_run_stores_20_40_60_minute_metrics(dmst_root, model):
     if model == "ST-GCN":
         assert result["parameters"] > 0 and result["best_epoch"] == 1
         assert (dmst_root / "smoke" / name / "seed0.pt").is_file()
+        # one training session, all its epochs, on this run's device
+        sessions = result["provenance"]["sessions"]
+        assert [(s["from_epoch"], s["to_epoch"]) for s in sessions] == [
+            (0, len(result["history"]))]
+        assert sessions[0]["device"] == result["provenance"]["device"]
+    else:                                # nothing trained: no sessions
+        assert "sessions" not in result["provenance"]
 
 
 def test_every_model_of_the_comparison_has_an_experiment_per_data_set():

@@ -28,6 +28,9 @@ def test_result_file_has_the_documented_fields(smoke_run):
     assert set(stored["test"]) == {"15min", "30min", "45min"}
     assert set(stored["test"]["15min"]) == {"mae", "mape", "rmse"}
     assert {"commit", "device", "torch", "started", "wall_time_s"} <= set(stored["provenance"])
+    (session,) = stored["provenance"]["sessions"]           # trained in one go
+    assert session["device"] == stored["provenance"]["device"]
+    assert (session["from_epoch"], session["to_epoch"]) == (0, len(stored["history"]))
     assert path.with_suffix(".pt").is_file()
     assert not path.with_name("seed0.resume.pt").exists()
 

@@ -36,6 +36,22 @@ def test_cpu_hours_are_medians_of_cpu_runs_only():
     assert cpu_hours_per_run(results) == {LSTCD: pytest.approx(2.5)}
 
 
+def test_cpu_hours_leave_out_runs_with_a_session_elsewhere():
+    # a run cut on a GPU and finished on the CPU says "cpu" last; its sessions show the
+    # GPU epochs, so its wall time is no CPU cost; likewise a session of unknown device
+    cpu = "AMD EPYC (1 threads of 2 CPUs)"
+    mixed, unknown, plain = cpu_run(LSTCD, 0, 1.0), cpu_run(LSTCD, 1, 1.5), cpu_run(LSTCD, 2, 3.0)
+    mixed["provenance"]["sessions"] = [
+        {"device": "NVIDIA H200", "from_epoch": 0, "to_epoch": 23, "seconds": 500.0},
+        {"device": cpu, "from_epoch": 23, "to_epoch": 40, "seconds": 3100.0}]
+    unknown["provenance"]["sessions"] = [
+        {"device": "not recorded", "from_epoch": 0, "to_epoch": 5, "seconds": 900.0},
+        {"device": cpu, "from_epoch": 5, "to_epoch": 40, "seconds": 4500.0}]
+    plain["provenance"]["sessions"] = [
+        {"device": cpu, "from_epoch": 0, "to_epoch": 40, "seconds": 10800.0}]
+    assert cpu_hours_per_run([mixed, unknown, plain]) == {LSTCD: pytest.approx(3.0)}
+
+
 def test_a_claim_below_three_paired_seeds_lists_the_runs_that_settle_it():
     # LSTCD has seeds 0 and 3, the student without KD 0, 1, 2: paired only on seed 0.
     # Target [0, 1, 2] (one-sided seeds 1, 2 before 3): LSTCD needs 1 and 2, no-KD nothing.

@@ -66,6 +66,36 @@ def test_interrupted_run_resumes_to_the_same_result(synthetic, synthetic_windows
         assert torch.equal(a, b), name
 
 
+def test_sessions_say_where_each_epoch_ran(synthetic, synthetic_windows, tmp_path):
+    """One session for a run straight through; a cut run resumed has two, epochs 0-1 and
+    1-3; a resume state written before sessions were recorded gives its epochs the
+    device 'not recorded'."""
+    from stgkd.io import read_torch, save_torch
+    from stgkd.provenance import device_description
+
+    config = TrainConfig(epochs=3, batch_size=16)
+    here = device_description("cpu")
+    straight = fit(_model(synthetic), synthetic_windows, config, progress=False)
+    assert [(s["device"], s["from_epoch"], s["to_epoch"]) for s in straight.sessions] == [
+        (here, 0, 3)]
+    batches_per_epoch = -(-len(synthetic_windows.train) // 16)
+    state = tmp_path / "run.resume.pt"
+    with pytest.raises(KeyboardInterrupt):  # dies in the second epoch, after one checkpoint
+        fit(_model(synthetic), synthetic_windows, config, InterruptAt(batches_per_epoch + 2),
+            state_path=state, progress=False)
+    old = read_torch(state)
+    resumed = fit(_model(synthetic), synthetic_windows, config, state_path=state, progress=False)
+    assert [(s["device"], s["from_epoch"], s["to_epoch"]) for s in resumed.sessions] == [
+        (here, 0, 1), (here, 1, 3)]
+    assert sum(s["seconds"] for s in resumed.sessions) == pytest.approx(resumed.wall_time_s,
+                                                                       abs=0.01)
+    del old["result"]["sessions"]          # as written before sessions were recorded
+    save_torch(state, old)
+    resumed = fit(_model(synthetic), synthetic_windows, config, state_path=state, progress=False)
+    assert [(s["device"], s["from_epoch"], s["to_epoch"]) for s in resumed.sessions] == [
+        ("not recorded", 0, 1), (here, 1, 3)]
+
+
 def test_checkpoint_of_other_settings_is_refused(synthetic, synthetic_windows, tmp_path):
     state = tmp_path / "run.resume.pt"
     fit(_model(synthetic), synthetic_windows, TrainConfig(epochs=1, batch_size=16), state_path=state,

@@ -21,6 +21,7 @@ import pandas as pd
 
 from stgkd.report.claims import CLAIMS, Claim
 from stgkd.report.reproduce import run_command
+from stgkd.train import UNRECORDED_DEVICE
 
 # paired seeds a verdict needs before it is left alone (issue: "at least three seeds")
 TARGET_SEEDS = 3
@@ -47,14 +48,19 @@ def target_seeds(claimed: set[int], baseline: set[int], target: int = TARGET_SEE
 
 def cpu_hours_per_run(results: Iterable[dict], profile: str = "full") -> dict[str, float]:
     """``{experiment: median wall time in hours}`` of its stored runs under ``profile`` that
-    ran on a CPU (any thread count; runs on an accelerator are left out)."""
+    ran on a CPU (any thread count). Left out: runs on an accelerator, and runs resumed
+    across machines with any session on an accelerator or on a device not recorded
+    (``provenance.sessions``)."""
     times: dict[str, list[float]] = {}
     for result in results:
         provenance = result.get("provenance") or {}
-        device = str(provenance.get("device", "")).lower()
+        devices = [str(session.get("device", "")).lower()
+                   for session in provenance.get("sessions") or []]
+        devices.append(str(provenance.get("device", "")).lower())
         wall = provenance.get("wall_time_s")
         if (result.get("profile") != profile or wall is None
-                or any(word in device for word in ACCELERATOR_WORDS)):
+                or any(word in device for device in devices for word in ACCELERATOR_WORDS)
+                or UNRECORDED_DEVICE in devices):
             continue
         times.setdefault(result["experiment"], []).append(float(wall) / 3600)
     return {name: float(np.median(values)) for name, values in times.items()}
