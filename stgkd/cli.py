@@ -520,6 +520,11 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
         return args.func(args)
+    except BrokenPipeError:
+        # the reader stopped early (`stgkd list --needed --runs | head`): not an error;
+        # stdout goes to devnull so Python's flush at exit does not fail again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (KeyError, ValueError, OSError, RunLockedError) as error:
         # bad names, bad data, unusable stored files, paths that cannot be written, a run
         # already in progress: the message says what and what to do, no traceback

@@ -145,3 +145,16 @@ def test_cli_run_notes_that_an_arima_seed_repeats_seed_0(capsys, monkeypatch):
     assert ("note: dmst/losloop/arima is seed-free (every seed gives the same forecast), so "
             "seeds 1, 2 repeat seed 0's run, which stands for every seed in paired "
             "comparisons") in err
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    # `stgkd list | head -1`: here the reader is gone before the first write, and the
+    # listing (over 8 KiB) is flushed while the command runs: exit 0, nothing on stderr
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "stgkd.cli", "--results-dir", str(tmp_path),
+                                "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()
+    stderr = process.communicate(timeout=120)[1].decode()
+    assert process.returncode == 0 and stderr == ""
