@@ -125,7 +125,9 @@ summary
 # *Within noise* says that our interval contains zero, not that it also contains the
 # effect the paper reports. Where the paper prints both rows, its own difference
 # (proposed − baseline, in mph) is read against our 95% interval: it **rules out the
-# paper's effect** when the paper's difference lies outside our interval, it **cannot
+# paper's effect** when the paper's difference lies outside our interval (ours smaller,
+# or the other way round), it **exceeds the paper's effect** when the paper's difference
+# lies between zero and our interval (the same direction, ours larger), it **cannot
 # tell** when the interval holds both zero and the paper's difference, and it **agrees
 # with the paper** when it holds the paper's difference and not zero. Our errors are not
 # the paper's (our student without distillation is 6-10% better on PeMSD7(M)), but the

@@ -5,7 +5,8 @@ import math
 import pytest
 
 from stgkd.report.claims import CLAIMS, paper_values
-from stgkd.report.resolution import (AGREES, CANNOT_TELL, NO_PAPER_FIGURE, RULES_OUT, TOO_FEW,
+from stgkd.report.resolution import (AGREES, CANNOT_TELL, EXCEEDS, NO_PAPER_FIGURE, RULES_OUT,
+                                     TOO_FEW,
                                      extra_seeds_needed, resolution_cells, resolution_counts,
                                      resolution_summary, resolution_view, resolution_word)
 
@@ -19,7 +20,8 @@ PAPER_DIFFERENCE = {15.0: 2.615 - 2.666, 30.0: 3.776 - 3.868, 45.0: 4.754 - 4.79
 # LSTCD's MAE per seed against 3.0 / 4.0 / 5.0 for the student without KD: differences
 #   15 min: -0.10, -0.05, 0.00 -> mean -0.05, s 0.05, half-width t(0.975, 2) 0.05 / sqrt 3
 #           = 4.3027 * 0.028868 = 0.1242: [-0.174, +0.074] holds 0 and -0.051: cannot tell
-#   30 min: -0.29, -0.30, -0.31 -> [-0.325, -0.275]: -0.092 outside: rules out
+#   30 min: -0.29, -0.30, -0.31 -> [-0.325, -0.275]: -0.092 outside, between 0 and the
+#           interval (ours the larger gain): exceeds
 #   45 min: -0.04, -0.05, -0.06 -> [-0.075, -0.025]: holds -0.045, not 0: agrees
 LSTCD_MAE = {0: (2.90, 3.71, 4.96), 1: (2.95, 3.70, 4.95), 2: (3.00, 3.69, 4.94)}
 
@@ -34,6 +36,10 @@ def test_resolution_words_on_hand_worked_intervals():
     assert resolution_word(-0.05, -0.06, 0.05) == CANNOT_TELL
     assert resolution_word(-0.30, -0.06, 0.05) == RULES_OUT       # the paper's effect too large
     assert resolution_word(+0.10, -0.06, 0.05) == RULES_OUT       # on the other side
+    assert resolution_word(-0.05, +0.02, +0.10) == RULES_OUT      # ours the other way round
+    assert resolution_word(-0.05, -0.30, -0.10) == EXCEEDS        # ours the larger gain
+    assert resolution_word(+0.05, +0.10, +0.30) == EXCEEDS        # likewise, claims of a rise
+    assert resolution_word(-0.05, -0.30, -0.05) == AGREES         # the end holds it: inside
     assert resolution_word(-0.05, -0.08, -0.02) == AGREES
     assert resolution_word(-0.05, -0.05, 0.0) == CANNOT_TELL      # both ends inclusive
     assert resolution_word(math.nan, -0.06, 0.05) == NO_PAPER_FIGURE
@@ -58,7 +64,7 @@ def test_each_cell_reads_the_paper_difference_against_the_paired_interval():
     assert mae["paper_difference"].to_dict() == pytest.approx(PAPER_DIFFERENCE)
     assert mae.loc[15.0, "ci_low"] == pytest.approx(-0.05 - 0.1242, abs=1e-3)
     assert mae.loc[15.0, "ci_high"] == pytest.approx(-0.05 + 0.1242, abs=1e-3)
-    assert mae["resolution"].to_dict() == {15.0: CANNOT_TELL, 30.0: RULES_OUT, 45.0: AGREES}
+    assert mae["resolution"].to_dict() == {15.0: CANNOT_TELL, 30.0: EXCEEDS, 45.0: AGREES}
     assert (mae["n"] == 3).all()
     losloop = cells[cells["dataset"] == "losloop"]
     assert set(losloop["resolution"]) == {NO_PAPER_FIGURE}
@@ -103,11 +109,11 @@ def test_the_summary_names_the_horizons_of_each_reading_and_feeds_the_intro_tabl
     cells = resolution_cells(results, claims=[TABLE4_LSTCD])
     key = ("Table 4", TABLE4_LSTCD.statement, "pemsd7m")
     summary = resolution_summary(cells)
-    assert summary == {key: "rules out (30 min); cannot tell (15 min); agrees (45 min)"}
+    assert summary == {key: "exceeds (30 min); cannot tell (15 min); agrees (45 min)"}
     table = verdict_markdown(claim_verdicts(results), paper_effect=summary).splitlines()
     assert table[0].endswith("| the paper's effect |")
     assert ("| Table 4: LSTCD beats the student without distillation | pemsd7m | 3 | "
-            "mixed | rules out (30 min); cannot tell (15 min); agrees (45 min) |") in table
+            "mixed | exceeds (30 min); cannot tell (15 min); agrees (45 min) |") in table
     # a claim without a paper figure (Los-loop) gets a dash
     assert any(line.startswith("| Table 4: LSTCD beats the student without distillation | "
                                "losloop |") and line.endswith("| – |") for line in table)

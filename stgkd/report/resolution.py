@@ -7,7 +7,10 @@ settles nothing. Per claim cell (metric and horizon) with the paper's figures, t
 paper's difference ``proposed - baseline`` (in mph, from its table) is read against our
 interval:
 
-* **rules out the paper's effect**: the paper's difference lies outside our interval;
+* **rules out the paper's effect**: the paper's difference lies outside our interval, and
+  our interval is not wholly beyond it (ours is smaller, or on the other side of zero);
+* **exceeds the paper's effect**: the paper's difference lies between zero and our
+  interval: the same direction, and ours is larger than the paper's;
 * **cannot tell**: our interval holds both zero and the paper's difference;
 * **agrees with the paper**: our interval holds the paper's difference and not zero.
 
@@ -26,6 +29,8 @@ PeMSD7(M)): the paper states its claims as differences of its rows.
 'cannot tell'
 >>> resolution_word(-0.30, -0.06, 0.05) == RULES_OUT
 True
+>>> resolution_word(-0.045, -0.187, -0.046) == EXCEEDS
+True
 """
 from __future__ import annotations
 
@@ -39,13 +44,16 @@ from stgkd.report.seeds_needed import TARGET_SEEDS, claim_runs_to_target, seeds_
 from stgkd.selection import DEFAULT_RULE
 
 RULES_OUT = "rules out the paper's effect"
+EXCEEDS = "exceeds the paper's effect"
 CANNOT_TELL = "cannot tell"
 AGREES = "agrees with the paper"
 TOO_FEW = "too few seeds"
 NO_PAPER_FIGURE = "no paper figure"
-RESOLUTIONS: tuple[str, ...] = (RULES_OUT, CANNOT_TELL, AGREES, TOO_FEW, NO_PAPER_FIGURE)
+RESOLUTIONS: tuple[str, ...] = (RULES_OUT, EXCEEDS, CANNOT_TELL, AGREES, TOO_FEW,
+                                 NO_PAPER_FIGURE)
 # the words as a table cell shows them
-SHORT = {RULES_OUT: "rules out", CANNOT_TELL: "cannot tell", AGREES: "agrees"}
+SHORT = {RULES_OUT: "rules out", EXCEEDS: "exceeds", CANNOT_TELL: "cannot tell",
+         AGREES: "agrees"}
 # paired seeds a claim whose interval cannot tell the paper's effect from none is
 # brought to (the issue's "add seeds 3 and 4")
 EXTRA_SEEDS = 5
@@ -57,7 +65,8 @@ RESOLUTION_COLUMNS = ["paper", "source", "statement", "dataset", "metric", "hori
 
 def resolution_word(paper_difference: float, low: float, high: float) -> str:
     """Where the paper's difference lies against our interval ``[low, high]`` (see the
-    module docstring): :data:`RULES_OUT`, :data:`CANNOT_TELL` or :data:`AGREES`;
+    module docstring): :data:`RULES_OUT`, :data:`EXCEEDS`, :data:`CANNOT_TELL` or
+    :data:`AGREES`;
     :data:`NO_PAPER_FIGURE` for a NaN paper difference, :data:`TOO_FEW` for a NaN
     interval."""
     if paper_difference is None or math.isnan(paper_difference):
@@ -68,7 +77,9 @@ def resolution_word(paper_difference: float, low: float, high: float) -> str:
         raise ValueError(f"low, high: expected an interval with low <= high, found "
                          f"[{low}, {high}]")
     if not low <= paper_difference <= high:
-        return RULES_OUT
+        # the whole interval beyond the paper's difference, away from zero: a larger effect
+        beyond = high < paper_difference < 0 or 0 < paper_difference < low
+        return EXCEEDS if beyond else RULES_OUT
     return CANNOT_TELL if low <= 0 <= high else AGREES
 
 
