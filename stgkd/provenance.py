@@ -10,6 +10,9 @@ from pathlib import Path
 import torch
 
 _REPO = Path(__file__).resolve().parents[1]
+# the device of a training session that a resume state written before sessions were
+# recorded holds (stgkd.train.FitResult.sessions)
+UNRECORDED_DEVICE = "not recorded"
 
 
 def git_commit(repo: Path = _REPO) -> str:

@@ -448,7 +448,7 @@ def stgcn_result(experiment: Experiment, profile: str, seed: int, model: STGCN, 
         train_config=asdict(config), fitted=fitted, selection="best-val-mae", test=test,
         checkpoint=checkpoint_path,
         run_provenance=provenance(device, started, wall_time_s)
-        | {"resumed_from_epoch": fitted.resumed_from_epoch, "sessions": fitted.sessions}
+        | fitted.session_provenance()
         | distributed.provenance(),   # processes and backend, when several
         extras=result_extras(loss_fn, teacher_info, pruning_info))
 

@@ -18,7 +18,7 @@ from stgkd import distributed
 from stgkd.data.windows import WindowedData
 from stgkd.evaluate import evaluate_split
 from stgkd.io import StoredFileError, read_torch, save_torch
-from stgkd.provenance import device_description
+from stgkd.provenance import UNRECORDED_DEVICE, device_description
 
 # loss_fn(model, x [B, 1, n_his, N], y [B, N]) -> scalar loss. Distillation losses are
 # modules around a frozen teacher with this same signature; a loss whose attribute
@@ -60,10 +60,6 @@ HISTORY_FIELDS = ("epoch", "train_loss", "val_mae", "val", "test", "lr", "epoch_
 EXECUTION_SETTINGS = ("device", "compile")
 
 
-# the device of the epochs a resume state written before sessions were recorded holds
-UNRECORDED_DEVICE = "not recorded"
-
-
 @dataclass
 class FitResult:
     """What :func:`fit` returns: the per-epoch history and the selected epoch."""
@@ -77,6 +73,11 @@ class FitResult:
     # one entry per training session, ``{"device", "from_epoch", "to_epoch", "seconds"}``:
     # a run cut on one machine and resumed on another says where each epoch ran
     sessions: list = field(default_factory=list)
+
+    def session_provenance(self) -> dict:
+        """What a result's ``provenance`` records of the training sessions: the epoch a
+        resumed run continued from and :attr:`sessions`."""
+        return {"resumed_from_epoch": self.resumed_from_epoch, "sessions": self.sessions}
 
 
 def _rng_state() -> dict:

@@ -161,8 +161,7 @@ def _run_dmst(experiment, profile: str, seed: int, device: str, results_dir, for
         train_config=train_config, fitted=fitted, checkpoint=checkpoint, test=test,
         test_loss=test_loss,
         run_provenance=provenance(device, started, time.perf_counter() - clock + fit_time)
-        | ({"resumed_from_epoch": fitted.resumed_from_epoch, "sessions": fitted.sessions}
-           if fitted is not None else {}))
+        | (fitted.session_provenance() if fitted is not None else {}))
     write_json(json_path, result)
     resume_path.unlink(missing_ok=True)
     return result

@@ -21,7 +21,7 @@ import pandas as pd
 
 from stgkd.report.claims import CLAIMS, Claim
 from stgkd.report.reproduce import run_command
-from stgkd.train import UNRECORDED_DEVICE
+from stgkd.provenance import UNRECORDED_DEVICE
 
 # paired seeds a verdict needs before it is left alone (issue: "at least three seeds")
 TARGET_SEEDS = 3
