@@ -4,7 +4,8 @@
   tables, the reproduction dashboard and its summary, provenance;
 - :mod:`stgkd.report.verdicts`: the paired comparison (per-seed differences, a paired-t
   interval, the verdict words) and :mod:`stgkd.report.claims`: every claim of both papers
-  and its verdict;
+  and its verdict; :mod:`stgkd.report.multiplicity`: which verdicts survive Holm's
+  correction for the many cells read at once;
 - :mod:`stgkd.report.table1`: Table 1 (model size and cost);
 - :mod:`stgkd.report.kd`: Tables 3 and 6, the central claim, Figure 3 and the t-SNE plot;
 - :mod:`stgkd.report.pruning`: the pruning runs, Table 9, the pruning claims and figures;
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 from types import ModuleType as _ModuleType
 
-from stgkd.report.claims import (claim_verdicts, claim_view, CLAIMS, dmst_claims,
+from stgkd.report.claims import (claim_cells, claim_verdicts, claim_view, CLAIMS, dmst_claims,
                                  interval_text, rule_comparison, scaling_claims,
                                  verdict_markdown, verdicts_by_rule)
 from stgkd.report.comparison import (comparison_table, coverage_line, dashboard, dashboard_summary,
@@ -46,6 +47,8 @@ from stgkd.report.dmst_learned import (gradients_view, learned_parts_note, learn
 from stgkd.report.dmst_notes import (accuracy_rmse_consistency, dmst_budget, floor_forecasts)
 from stgkd.report.dmst_scaling import (chosen_scaling, plain_readings, scaling_choice,
                                        scaling_choice_text, scaling_side_by_side)
+from stgkd.report.multiplicity import (claim_family_verdicts, corrected_claims, corrected_view,
+                                       correction_summary)
 from stgkd.report.paired_gap import paired_gap, paired_gap_text
 from stgkd.report.dose_response import (dose_experiments, dose_response_table, dose_summary,
                                         dose_verdict_view, dose_verdicts,

@@ -348,35 +348,52 @@ def rule_comparison(results: Iterable[dict], experiment: str, rules: Iterable[st
 
 
 def verdict_markdown(verdicts: pd.DataFrame, convergence: pd.DataFrame | None = None,
-                     paper_effect: dict[tuple[str, str, str], str] | None = None) -> str:
+                     paper_effect: dict[tuple[str, str, str], str] | None = None,
+                     corrected: dict[tuple[str, str, str], str] | None = None) -> str:
     """A short Markdown table of :func:`claim_verdicts` for the book's introduction: one
     row per KD-paper claim and data set (claim, data set, paired seeds, verdict), then
     Figure 3's convergence claim per data set and baseline when ``convergence``
     (:func:`stgkd.report.convergence.convergence_verdicts`) is given, then one row per
-    data set summing up DMST-GNODE against its baselines. With ``paper_effect``
-    (:func:`stgkd.report.resolution.resolution_summary`) a last column says where our
-    interval puts the paper's own MAE difference ("–" for the claims without one)."""
-    effect = paper_effect is not None
-    lines = ["| claim | data set | seeds paired | verdict |" + (" the paper's effect |" if effect
-                                                               else ""),
-             "|---|---|---|---|" + ("---|" if effect else "")]
+    data set summing up DMST-GNODE against its baselines. With ``corrected``
+    (:func:`stgkd.report.multiplicity.claim_family_verdicts`) a column gives each claim's
+    verdict after Holm's correction within its cells ("–" for the convergence rows). With
+    ``paper_effect`` (:func:`stgkd.report.resolution.resolution_summary`) a last column
+    says where our interval puts the paper's own MAE difference ("–" for the claims
+    without one)."""
+    effect, holm = paper_effect is not None, corrected is not None
+    lines = ["| claim | data set | seeds paired | verdict |"
+             + (" after Holm's correction |" if holm else "")
+             + (" the paper's effect |" if effect else ""),
+             "|---|---|---|---|" + ("---|" if holm else "") + ("---|" if effect else "")]
 
-    def line(claim: str, dataset: str, n, verdict: str, key=None) -> str:
-        cell = f" {paper_effect.get(key, '–')} |" if effect else ""
-        return f"| {claim} | {dataset} | {n} | {verdict} |{cell}"
+    def line(claim: str, dataset: str, n, verdict: str, key=None, after: str = "–") -> str:
+        cells = (f" {after} |" if holm else "") + (
+            f" {paper_effect.get(key, '–')} |" if effect else "")
+        return f"| {claim} | {dataset} | {n} | {verdict} |{cells}"
 
     kd = verdicts[verdicts["paper"] == "KD paper"]
     for _, row in kd.iterrows():
+        key = (row["source"], row["statement"], row["dataset"])
         lines.append(line(f"{row['source']}: {row['statement']}", row["dataset"], row["n"],
-                          row["verdict"], (row["source"], row["statement"], row["dataset"])))
+                          row["verdict"], key, corrected.get(key, "–") if holm else "–"))
     for _, row in (convergence if convergence is not None else pd.DataFrame()).iterrows():
         baseline = row["baseline"].rsplit("/", 1)[-1]
         lines.append(line(f"Figure 3: LSTCD converges better than {baseline} (mean validation "
                           f"MAE over the epochs)", row["dataset"], row["n"], row["verdict"]))
     dmst = verdicts[verdicts["paper"] != "KD paper"]
     for dataset, group in dmst.groupby("dataset", sort=False):
-        counts = group["verdict"].value_counts()
-        words = ", ".join(f"{word} ({count} of {len(group)})" for word, count in counts.items())
+        after = "–"
+        if holm:
+            words = [corrected.get((s, t, dataset), "–")
+                     for s, t in zip(group["source"], group["statement"])]
+            after = _counted(pd.Series(words), len(group))
         lines.append(line(f"DMST-GNODE beats each of its {len(group)} baselines", dataset,
-                          int(group["n"].max()), words))
+                          int(group["n"].max()), _counted(group["verdict"], len(group)),
+                          after=after))
     return "\n".join(lines) + "\n"
+
+
+def _counted(words: pd.Series, total: int) -> str:
+    """"mixed (5 of 9), holds (1 of 9)": each word with its count, most frequent first."""
+    return ", ".join(f"{word} ({count} of {total})" for word, count in
+                     words.value_counts().items())

@@ -11,11 +11,16 @@ metric and horizon the per-seed differences ``d_s = claimed_s - baseline_s`` giv
 - a verdict in three words (:data:`VERDICTS`): **holds** (the interval lies on the
   side the paper claims, e.g. below zero for an error), **fails** (on the other side),
   **within noise** (it contains zero); or *too few seeds* (one paired seed: no
-  interval) and *not compared* (a side not run, or no common seed).
+  interval) and *not compared* (a side not run, or no common seed);
+- the two-sided p-value of the same paired t test, ``2 · P(T > |mean(d)| / (std(d)/√n))``
+  with ``n - 1`` degrees of freedom: below 0.05 exactly when the interval leaves out
+  zero. :mod:`stgkd.report.multiplicity` corrects it for the many cells read at once.
 
 >>> d = paired_difference([1.0, 2.0, 3.0], [2.0, 4.0, 6.0])   # differences -1, -2, -3
 >>> round(d.mean, 3), round(d.low, 3), round(d.high, 3), d.verdict("lower")
 (-2.0, -4.484, 0.484, 'within noise')
+>>> round(d.p_value, 4)
+0.0742
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ CONFIDENCE = 0.95
 
 VERDICT_COLUMNS = ["metric", "horizon_min", "claimed", "claimed_std", "baseline",
                    "baseline_std", "difference", "ci_low", "ci_high", "n", "seeds",
-                   "profile", "verdict"]
+                   "profile", "verdict", "p_value"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,17 @@ class PairedDifference:
     std: float
     low: float
     high: float
+
+    @property
+    def p_value(self) -> float:
+        """The two-sided p-value of the paired t test of a zero mean difference: NaN for
+        fewer than two seeds; 0 (or 1 for a zero mean) when every difference is equal."""
+        if self.n < 2 or math.isnan(self.std):
+            return math.nan
+        if self.std == 0:
+            return 1.0 if self.mean == 0 else 0.0
+        t = abs(self.mean) / (self.std / math.sqrt(self.n))
+        return float(2 * stats.t.sf(t, df=self.n - 1))
 
     def verdict(self, claim: str = "lower") -> str:
         """:data:`HOLDS`, :data:`FAILS`, :data:`WITHIN_NOISE` or :data:`TOO_FEW_SEEDS`.
@@ -150,7 +166,8 @@ def paired_verdicts(cells: pd.DataFrame, claimed: str, baseline: str,
         One row per metric and horizon with :data:`VERDICT_COLUMNS`: each side's mean
         and standard deviation over the paired seeds, the mean ``difference`` (claimed -
         baseline) and its interval ``ci_low, ci_high``, ``n`` paired seeds, ``seeds``
-        (e.g. "0, 1, 2"), the ``profile`` compared and the ``verdict``. When the two
+        (e.g. "0, 1, 2"), the ``profile`` compared, the ``verdict`` and the paired t
+        test's two-sided ``p_value`` (NaN below two seeds). When the two
         cannot be paired, the numbers are NaN, ``n`` is 0 and the verdict
         :data:`NOT_COMPARED` (``profile`` then says why).
     """
@@ -165,7 +182,8 @@ def paired_verdicts(cells: pd.DataFrame, claimed: str, baseline: str,
             row = dict(metric=metric, horizon_min=float(horizon), claimed=math.nan,
                        claimed_std=math.nan, baseline=math.nan, baseline_std=math.nan,
                        difference=math.nan, ci_low=math.nan, ci_high=math.nan, n=0,
-                       seeds="", profile=pairing.reason, verdict=NOT_COMPARED)
+                       seeds="", profile=pairing.reason, verdict=NOT_COMPARED,
+                       p_value=math.nan)
             if pairing.compared:
                 sides = [_per_seed(pairing.cells, name, pairing.profile, pairing.seeds,
                                    metric, horizon)
@@ -180,7 +198,7 @@ def paired_verdicts(cells: pd.DataFrame, claimed: str, baseline: str,
                         seeds=", ".join(map(str, pairing.seeds)) + "".join(
                             f" ({name.rsplit('/', 1)[-1]}: one run for every seed)"
                             for name in pairing.stand_ins), profile=pairing.profile,
-                        verdict=difference.verdict(claim))
+                        verdict=difference.verdict(claim), p_value=difference.p_value)
             rows.append(row)
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
 
