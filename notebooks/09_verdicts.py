@@ -29,7 +29,8 @@
 # With one paired seed there is no interval (**too few seeds**); a claim whose two sides
 # share no seed yet is **not compared**. A claim's word sums its cells up: *holds* when
 # every cell holds, *fails* when some fail and none hold, *within noise* when all are,
-# *mixed* otherwise.
+# *mixed* otherwise. Each cell is read on its own; the section *Many cells at once* below
+# says which verdicts survive a correction for reading many cells together.
 #
 # **Seeds.** Every distilled student, whatever its seed, distils from the seed-0 teacher
 # of its data set, and every pruning run prunes the seed-0 pruning base: the seed changes
