@@ -216,7 +216,10 @@ show_reproduce([f"{n}-ft1" for d in DATASETS for n in pruning_experiments(d)
 # weights those terms are about 1e-5 of the loss, so the KDIS scores rank channels as
 # LORD's alone; the weight is calibrated on the pruning base before pruning, the same for
 # every seed. Each arm is measured at three moments: **right after pruning** (no
-# fine-tuning), **after one epoch** (the `-ft1` runs) and **after the full fine-tuning**.
+# fine-tuning), **after one epoch** (the `-ft1` runs, and for the seeds without one the
+# test metrics a full run recorded after its first epoch: the same model, since the
+# same seed prunes alike and trains the same first epoch) and **after the full
+# fine-tuning**.
 # Mean ± std over seeds; the rise is the mean over horizons of MAE / our base model's
 # MAE − 1, beside the paper's own pruned row against its base model (10-42% on PeMSD7).
 

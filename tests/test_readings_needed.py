@@ -107,3 +107,18 @@ def test_a_variant_without_cpu_runs_counts_its_base_experiment_and_the_plan_sums
     assert any("prune/pemsd7m/kdis-lstcd-25-corr1e-1" in c for c in plan["commands"])
     assert readings_plan(needed.iloc[0:0]) == {"runs": 0, "hours": 0.0, "unknown": 0,
                                                "commands": []}
+
+
+def test_a_one_epoch_seed_is_also_had_from_a_full_runs_first_epoch():
+    first = {"epoch": 1, "val_mae": 4.0, "test": metrics(KD_HORIZONS, mae=(5, 6, 7))}
+    results = [cpu_run("prune/pemsd7m/taylor-25-ft1", 0),
+               # seed 2's full run recorded its first epoch's test metrics; seed 1's did not
+               cpu_run("prune/pemsd7m/taylor-25", 1, history=[{"epoch": 1, "val_mae": 4.0}]),
+               cpu_run("prune/pemsd7m/taylor-25", 2, history=[first])]
+    needed = readings_needed(results).set_index("experiment")
+    assert "prune/pemsd7m/taylor-25-ft1" not in needed.index       # seeds 0 and 2
+    # without the first-epoch record it would still need seed 1
+    results[2] = cpu_run("prune/pemsd7m/taylor-25", 2, history=[{"epoch": 1, "val_mae": 4.0}])
+    again = readings_needed(results).set_index("experiment")
+    assert again.loc["prune/pemsd7m/taylor-25-ft1", "stored"] == "0"
+    assert again.loc["prune/pemsd7m/taylor-25-ft1", "runs"] == [("prune/pemsd7m/taylor-25-ft1", 1)]

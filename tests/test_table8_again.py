@@ -9,11 +9,13 @@ from stgkd.report.table8_again import (arms_table, moment_maes, nearest_to_paper
 from factories import KD_HORIZONS, fake_result, metrics
 
 
-def run(experiment, seed, mae, after=None):
+def run(experiment, seed, mae, after=None, history=None):
     """A full-profile run with test MAE ``mae`` at 15 / 30 / 45 min (no other metric) and,
-    when given, MAE ``after`` right after pruning."""
+    when given, MAE ``after`` right after pruning and the per-epoch ``history``."""
     fields = {} if after is None else {
         "pruning": {"after_pruning": {"test": metrics(KD_HORIZONS, mae=after)}}}
+    if history is not None:
+        fields["history"] = history
     return fake_result(experiment, "full", seed, mae=mae, rmse=None, mape=None, **fields)
 
 
@@ -28,6 +30,22 @@ def test_moment_maes_reads_each_moment_from_its_own_place():
         {"full": {0: [4.0, 5.0, 6.0]}}
     with pytest.raises(ValueError, match="moment: expected one of"):
         moment_maes(results, "prune/losloop/taylor-50", "later")
+
+
+def test_after_one_epoch_also_reads_the_first_epoch_a_full_run_recorded():
+    first_epoch = {"epoch": 1, "val_mae": 4.0, "test": metrics(KD_HORIZONS, mae=(5, 6, 7))}
+    later = {"epoch": 2, "val_mae": 3.0, "test": metrics(KD_HORIZONS, mae=(9, 9, 9))}
+    results = [
+        # seed 0: a one-epoch run and a full run; the one-epoch run's own figures count
+        run("prune/losloop/taylor-50", 0, (3, 4, 5), history=[first_epoch, later]),
+        run("prune/losloop/taylor-50-ft1", 0, (4, 5, 6)),
+        # seed 1: only the full run, whose first epoch recorded its test metrics
+        run("prune/losloop/taylor-50", 1, (3, 4, 5), history=[first_epoch, later]),
+        # seed 2: a full run from before test metrics were recorded every epoch
+        run("prune/losloop/taylor-50", 2, (3, 4, 5), history=[{"epoch": 1, "val_mae": 4.0}]),
+    ]
+    assert moment_maes(results, "prune/losloop/taylor-50", "after one epoch") == \
+        {"full": {0: [4.0, 5.0, 6.0], 1: [5.0, 6.0, 7.0]}}
 
 
 def test_rise_over_base_and_the_papers_rise_by_hand():

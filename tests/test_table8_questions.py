@@ -90,3 +90,28 @@ def test_the_correlation_variant_calibrates_its_pruning_loss_on_the_start_model(
     assert reading["correlation_scale"] > 100
     assert 0.03 < pruning["correlation_share"] < 0.3
     assert set(pruning["loss_terms"]) >= {"lord", "lscd", "ltcd"}
+
+
+def test_a_full_runs_first_epoch_is_the_one_epoch_run(base_root, tmp_path, monkeypatch):
+    """The reading behind "after one epoch" from a full run's history
+    (stgkd.report.table8_again.moment_maes): the same seed gives a two-epoch run whose
+    first epoch is the one-epoch (-ft1) run."""
+    import shutil
+    from dataclasses import replace
+
+    from stgkd.profiles import PROFILES
+    root = tmp_path / "results"
+    shutil.copytree(base_root, root)
+    monkeypatch.setitem(PROFILES, "smoke", replace(PROFILES["smoke"], epochs=2))
+    full = run_experiment("prune/losloop/taylor-25", "smoke", 0, results_dir=root,
+                          progress=False)
+    one = run_experiment("prune/losloop/taylor-25-ft1", "smoke", 0, results_dir=root,
+                         progress=False)
+    assert len(full["history"]) == 2 and len(one["history"]) == 1
+    assert full["pruning"]["channels"] == one["pruning"]["channels"]
+    for horizon, values in one["test"].items():
+        for metric, value in values.items():
+            assert full["history"][0]["test"][horizon][metric] == pytest.approx(value, rel=1e-6)
+    # and the second epoch moved on
+    assert full["history"][1]["test"] != full["history"][0]["test"]
+

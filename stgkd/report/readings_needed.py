@@ -13,7 +13,9 @@ its experiments and the seeds each should have:
   MAE (none until Los-loop's sweep has its seeds): three seeds each;
 * **Table 8 asked again**: Taylor ranked over the whole network, Algorithm 1 fine-tuned
   with LSTCD, Algorithm 1 with the correlation terms at that share, and both arms after
-  one fine-tuning epoch, at 25, 50 and 75% on both data sets: two seeds each;
+  one fine-tuning epoch, at 25, 50 and 75% on both data sets: two seeds each (a seed of
+  a one-epoch ``-ft1`` run is also had from the first epoch its full run recorded,
+  :func:`~stgkd.report.table8_again.moment_maes`);
 * **DMST-GNODE's ST modules and ablations, Los-loop**: two seeds each;
 * **all ten DMST models under the chosen scaling, Los-loop**
   (:func:`~stgkd.report.dmst_scaling.chosen_scaling`): three seeds each; ARIMA, whose
@@ -105,6 +107,9 @@ def readings_needed(results: Iterable[dict], profile: str = "full",
     ``runs`` (``[(experiment, seed), ...]``, the smallest missing seeds), ``to_add`` and
     ``cpu_hours`` (the runs' median stored CPU wall time, else their base experiment's by
     :func:`variant_hours`; NaN when neither has one)."""
+    from stgkd.registry import SHORT_FINETUNE_SUFFIX
+    from stgkd.report.table8_again import moment_maes
+
     results = [r for r in results if r.get("profile") == profile]
     if targets is None:
         targets = reading_targets(results, profile)
@@ -113,6 +118,9 @@ def readings_needed(results: Iterable[dict], profile: str = "full",
     rows = []
     for reading, name, target in targets[TARGET_COLUMNS].itertuples(index=False):
         have = stored.get(name, set())
+        if name.endswith(SHORT_FINETUNE_SUFFIX):     # also the full runs' first epoch
+            have = have | set(moment_maes(results, name.removesuffix(SHORT_FINETUNE_SUFFIX),
+                                          "after one epoch").get(profile, {}))
         if len(have) < target:
             rows.append({"reading": reading, "target": target,
                          **experiment_shortfall(name, have, int(target),

@@ -11,8 +11,9 @@ channels, so the question is asked again with variants (experiments registered i
   terms to the dose-response's best share (under Table 9's weights they are about 1e-5
   of the loss);
 - **moments**: right after pruning (``pruning.after_pruning``, no fine-tuning), after one
-  epoch of fine-tuning (the ``-ft1`` runs) and after the full fine-tuning (the stored
-  test metrics).
+  epoch of fine-tuning (the ``-ft1`` runs, and the first epoch of the full runs that
+  record test metrics every epoch: the same model, see :func:`moment_maes`) and after
+  the full fine-tuning (the stored test metrics).
 
 The paper's pruned rows sit 10-28% above its own base model while ours sit near our base
 model, so "nearest the paper" is read as a relative rise: the mean over horizons of
@@ -71,20 +72,35 @@ def moment_maes(results: Iterable[dict], experiment: str, moment: str
     """Test MAE at 15/30/45 min of one arm at one moment, per profile and seed.
 
     ``right after pruning`` reads ``pruning.after_pruning.test`` of the arm's runs;
-    ``after one epoch`` the test metrics of ``<experiment>-ft1``; ``after full
-    fine-tuning`` the arm's own test metrics.
+    ``after full fine-tuning`` the arm's own test metrics; ``after one epoch`` the test
+    metrics of ``<experiment>-ft1``, and for a seed without one, the test metrics the
+    arm's own run recorded after its first epoch (``history[0].test``). The two are the
+    same model: the same seed prunes the same start model alike and then trains the same
+    first epoch (the learning-rate decay steps every few epochs whatever their number),
+    and a one-epoch run reports its only epoch.
     """
     if moment not in MOMENTS:
         raise ValueError(f"moment: expected one of {MOMENTS}, found {moment!r}")
-    name = experiment + "-ft1" if moment == "after one epoch" else experiment
     out: dict[str, dict[int, list[float]]] = {}
+    if moment == "after one epoch":
+        results = list(results)
+        for result in results:     # the full runs' first epoch, where it was recorded
+            history = result.get("history") or []
+            if result.get("experiment") == experiment and history \
+                    and history[0].get("epoch", 1) == 1:
+                values = _maes(history[0].get("test"))
+                if values is not None:
+                    out.setdefault(result["profile"], {})[int(result["seed"])] = values
+        name = experiment + "-ft1"
+    else:
+        name = experiment
     for result in results:
         if result.get("experiment") != name:
             continue
         metrics = ((result.get("pruning") or {}).get("after_pruning") or {}).get("test") \
             if moment == "right after pruning" else result.get("test")
         values = _maes(metrics)
-        if values is not None:
+        if values is not None:     # a one-epoch run's own figures come first
             out.setdefault(result["profile"], {})[int(result["seed"])] = values
     return out
 
