@@ -48,7 +48,6 @@ from stgkd.report.verdicts import FAILS, HOLDS, WITHIN_NOISE
 
 ALPHA = 0.05
 FAMILIES: dict[str, list[str]] = {"claim": ["source", "statement", "dataset"], "page": []}
-METHOD = "Holm's step-down method, family-wise error 5%"
 
 
 def holm_adjusted(p_values: Sequence[float]) -> list[float]:
@@ -134,7 +133,7 @@ def corrected_claims(cells: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
     ``verdict_<family>``) and the claim's smallest adjusted p-value
     (``min_p_holm_<family>``)."""
     corrected = {family: corrected_cells(cells, family, alpha) for family in FAMILIES}
-    keys = ["source", "statement", "dataset"]
+    keys = FAMILIES["claim"]
     rows = []
     for key, group in cells.groupby(keys, sort=False):
         if not group["verdict"].isin([HOLDS, FAILS]).any():
