@@ -65,9 +65,9 @@ from stgkd.selection import RULES
 pd.set_option("display.max_rows", 100)
 pd.set_option("display.max_colwidth", 80)
 results = load_results(results_dir, "full")
-verdicts = claim_verdicts(results)
 every_cell = claim_cells(results)        # each claim's cells: metric and horizon
-resolution = resolution_cells(results)   # the paper's effect against our intervals
+verdicts = claim_verdicts(results, cells=every_cell)
+resolution = resolution_cells(results, cells=every_cell)   # the paper's effect against our intervals
 # every run a claim compares: its proposed model and its baseline, on each data set
 CLAIM_RUNS = list(dict.fromkeys(name.format(dataset=d) for claim in CLAIMS for d in claim.datasets
                                 for name in (claim.claimed, claim.baseline)))

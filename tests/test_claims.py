@@ -114,3 +114,14 @@ def test_the_book_view_of_a_claim_keeps_only_the_horizons_some_row_fills():
     # a claim with no run compared shows "–" for its differences
     empty = view.loc[("Table 4: LSTCD beats the student without distillation", "pemsd7m")]
     assert empty["Δ MAE, 15 min"] == "–"
+
+
+def test_the_verdict_table_reads_cells_paired_once_by_the_caller():
+    results = [run("kd/losloop/student-no-kd", s, 4.0 + s) for s in range(3)]
+    results += [run("kd/losloop/student-lstcd", s, 4.0 + s - d)
+                for s, d in enumerate((0.10, 0.12, 0.11))]
+    cells = claim_cells(results)
+    fresh = claim_verdicts(results)
+    # the given cells are what it reads: no runs at all, the same table
+    assert claim_verdicts([], cells=cells).equals(fresh)
+    assert claim_verdicts(results, cells=cells).equals(fresh)

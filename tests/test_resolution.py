@@ -131,3 +131,11 @@ def test_claims_needed_lists_claims_below_three_then_those_sent_to_five():
     assert len(needed) == len(below_three) + 1
     assert needed.iloc[:-1]["statement"].tolist() == below_three["statement"].tolist()
     assert needed.iloc[-1]["target"] == "0, 1, 2, 3, 4"
+
+
+def test_the_resolution_reads_cells_paired_once_by_the_caller():
+    from stgkd.report.claims import claim_cells
+    cells = claim_cells(runs(), claims=[TABLE4_LSTCD])
+    fresh = resolution_cells(runs(), claims=[TABLE4_LSTCD])
+    # the given cells are what it reads: no runs at all, the same words and intervals
+    assert resolution_cells([], claims=[TABLE4_LSTCD], cells=cells).equals(fresh)

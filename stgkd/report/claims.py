@@ -211,16 +211,19 @@ def claim_cells(results: Iterable[dict], rule: str = DEFAULT_RULE,
 
 
 def claim_verdicts(results: Iterable[dict], rule: str = DEFAULT_RULE,
-                   claims: Iterable[Claim] = CLAIMS) -> pd.DataFrame:
+                   claims: Iterable[Claim] = CLAIMS,
+                   cells: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per claim and data set (:data:`CLAIM_COLUMNS`): the paper's figures and
     whether they state the claim, our two sides' MAE over the paired seeds, the mean
     MAE difference with its 95% interval per horizon (``MAE difference <h> min``, ""
     at the other paper's horizons), the number of paired seeds, the
     counts of cell verdicts over MAE and RMSE at the claim's horizons, and
     :func:`overall_verdict`. ``claims``: the claims to judge (default every claim of both
-    papers; :func:`dmst_claims` for the DMST comparison under another scaling)."""
-    results, claims = list(results), tuple(claims)
-    detail = claim_cells(results, rule, claims)
+    papers; :func:`dmst_claims` for the DMST comparison under another scaling).
+    ``cells``: :func:`claim_cells` of the same ``results``, ``rule`` and ``claims``, when
+    the caller has them already (a page that shows both skips a second pairing)."""
+    claims = tuple(claims)
+    detail = claim_cells(results, rule, claims) if cells is None else cells
     rows = []
     for (source, statement, dataset), group in detail.groupby(
             ["source", "statement", "dataset"], sort=False):

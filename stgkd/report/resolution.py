@@ -84,13 +84,17 @@ def resolution_word(paper_difference: float, low: float, high: float) -> str:
 
 
 def resolution_cells(results: Iterable[dict], rule: str = DEFAULT_RULE,
-                     claims: Iterable[Claim] = CLAIMS) -> pd.DataFrame:
+                     claims: Iterable[Claim] = CLAIMS,
+                     cells: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per claim, data set, metric (MAE, RMSE) and horizon
     (:data:`RESOLUTION_COLUMNS`): the paper's difference (NaN without a paper figure),
     our mean paired difference and 95% interval, the number of paired seeds, the
-    verdict and the resolution word (:func:`resolution_word`)."""
+    verdict and the resolution word (:func:`resolution_word`). ``cells``:
+    :func:`~stgkd.report.claims.claim_cells` of the same ``results``, ``rule`` and
+    ``claims``, when the caller has them already."""
     claims = tuple(claims)
-    cells = claim_cells(results, rule, claims)
+    if cells is None:
+        cells = claim_cells(results, rule, claims)
     paper: dict[tuple[str, str, str], dict] = {}
     for claim in claims:
         for dataset in claim.datasets:
