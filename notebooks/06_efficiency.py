@@ -58,6 +58,9 @@ from IPython.display import Markdown, display
 caption = Captions()
 
 pd.set_option("display.width", 200)
+# every row and every word of a cell: a table in the book is read, not skimmed
+pd.set_option("display.max_rows", None)
+pd.set_option("display.max_colwidth", None)
 speed = load_benchmarks("stgcn_speed", results_dir)
 distill = load_benchmarks("distill_step", results_dir)
 by_batch = load_benchmarks("rollout_batch", results_dir)
@@ -600,7 +603,8 @@ else:
             "of its model (log scale), coloured by architecture, marker size growing with "
             "the parameter count; circled and named: the runs on the Pareto front.")
 
-# %% tags=["remove-input"]
+# %% tags=["remove-input", "hide-output"]
+# every run, uncut, behind a toggle: a list of a hundred rows is looked up, not read
 for dataset, frame in frames.items():
     display(Markdown(f"**{dataset}**: {len(frame)} runs, "
                      f"{int(frame['rollout_s'].notna().sum())} with a timing"))

@@ -143,3 +143,12 @@ def test_no_local_paths_in_pages():
         text = (HTML / page).read_text()
         assert str(ROOT) not in text, f"{page} shows the local path {ROOT}"
         assert os.path.expanduser("~") + "/" not in text or os.path.expanduser("~") == "/", page
+
+
+def test_no_cut_table_cells():
+    """No table shows pandas' cut marks: a cell ending in "..." (``display.max_colwidth``)
+    or a row of "..." where rows were left out (``display.max_rows``)."""
+    cut = re.compile(r"<t[dh][^>]*>[^<]*\.\.\.</t[dh]>")
+    for page in toc_pages():
+        found = cut.findall((HTML / page).read_text())
+        assert not found, f"{page}: {len(found)} cut table cell(s), e.g. {found[0]}"
