@@ -58,9 +58,6 @@ from IPython.display import Markdown, display
 caption = Captions()
 
 pd.set_option("display.width", 200)
-# every row and every word of a cell: a table in the book is read, not skimmed
-pd.set_option("display.max_rows", None)
-pd.set_option("display.max_colwidth", None)
 speed = load_benchmarks("stgcn_speed", results_dir)
 distill = load_benchmarks("distill_step", results_dir)
 by_batch = load_benchmarks("rollout_batch", results_dir)

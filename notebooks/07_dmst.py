@@ -142,7 +142,6 @@ from stgkd.train import TrainConfig
 pd.set_option("display.max_rows", 100)
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 250)
-pd.set_option("display.max_colwidth", None)   # a cell's words uncut in the book
 results = [r for r in load_results(results_dir, None if profile == "best" else profile)
            if r["experiment"].startswith("dmst/")]
 table = dmst_table(results, profile)

@@ -93,7 +93,6 @@ PEMSD8 = "PeMSD8's full data file is not in this build; the data chapter says ho
 pd.set_option("display.max_rows", 300)
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 250)
-pd.set_option("display.max_colwidth", None)   # a cell's words uncut in the book
 results = load_results(results_dir, None if profile == "best" else profile)
 DATASETS = ("pemsd7m", "losloop", "pems08")
 tables = {n: comparison_table(n, results, profile) for n in (7, 8)}

@@ -234,7 +234,8 @@ def show(frame: pd.DataFrame, index: str | list | None = None, digits: int | dic
          drop: tuple = (), note: str = "") -> None:
     """Display ``frame`` for readers: the data sets not yet run left out and named in one
     sentence (:func:`drop_not_run`), each column of ``once`` that has a single value said
-    once above the table rather than on every row, then :func:`reader_frame`."""
+    once above the table rather than on every row, then :func:`reader_frame`, uncut
+    whatever the notebook's pandas display options."""
     from IPython.display import Markdown, display
 
     frame, missing = drop_not_run(frame, by)
@@ -253,7 +254,10 @@ def show(frame: pd.DataFrame, index: str | list | None = None, digits: int | dic
     if frame.empty:
         display(Markdown("Not yet run."))
     else:
-        display(reader_frame(frame, digits=digits, index=index, names=names, drop=drop))
+        # every row and the whole of each cell: a table in the book is read, and pandas'
+        # cut marks ("...") would hide what it says
+        with pd.option_context("display.max_rows", None, "display.max_colwidth", None):
+            display(reader_frame(frame, digits=digits, index=index, names=names, drop=drop))
     if missing:
         display(Markdown(missing))
 
