@@ -9,6 +9,7 @@ the one result JSON every run writes (:func:`run_result`).
 from __future__ import annotations
 
 import random
+import sys
 import time
 from contextlib import nullcontext
 from dataclasses import asdict
@@ -25,7 +26,7 @@ from stgkd.distill import LazyTeacherCache, TeacherCache, make_kd_loss
 from stgkd.evaluate import evaluate_split
 from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import STGCN
-from stgkd.prune import algorithm1
+from stgkd.prune import algorithm1, first_cut_layer, inert_channels
 from stgkd.provenance import data_files, now_iso, provenance
 from stgkd.registry import (TEACHER_SEED, DMSTExperiment, Experiment, Profile, get_experiment,
                             get_profile)
@@ -322,6 +323,7 @@ def _run_stgcn(experiment: Experiment, prof: Profile, seed: int, device: str, re
         # are in the fine-tuning history's per-epoch metrics)
         pruning_info["after_pruning"] = {
             split: evaluate_split(model, data, split, device=device) for split in ("val", "test")}
+        pruning_info["inert_after_pruning"] = inert_summary(model, data)
     epochs = prof.epochs if experiment.pruning is None else experiment.pruning.epochs(prof.epochs)
     config = TrainConfig(epochs=epochs, seed=seed, device=device, compile=compile,
                          batch_size=experiment.batch_size, lr=experiment.learning_rate)
@@ -439,6 +441,11 @@ def stgcn_result(experiment: Experiment, profile: str, seed: int, model: STGCN, 
     # session's data loading and test evaluation
     wall_time_s = (fitted.wall_time_s + time.perf_counter() - clock
                    - fitted.session_train_time_s + earlier_pruning_s)
+    inert = inert_summary(model, data)
+    if inert["cut_at"] is not None:
+        print(f"warning: {experiment.name} seed {seed}: the forecast is the same for every "
+              f"validation window: every channel of {inert['cut_at']} is inert (channels zero "
+              f"on every window: {inert['dead']}); see stgkd.prune.inert", file=sys.stderr)
     return run_result(
         experiment, profile, seed, series, data, split_days,
         about={"paper_setting": experiment.paper_setting, "blocks": model.config["blocks"],
@@ -450,7 +457,19 @@ def stgcn_result(experiment: Experiment, profile: str, seed: int, model: STGCN, 
         run_provenance=provenance(device, started, wall_time_s)
         | fitted.session_provenance()
         | distributed.provenance(),   # processes and backend, when several
-        extras=result_extras(loss_fn, teacher_info, pruning_info))
+        extras=result_extras(loss_fn, teacher_info, pruning_info) | {"inert": inert})
+
+
+def inert_summary(model: STGCN, data) -> dict:
+    """Where ``model``'s input is cut off from its forecast, over the validation windows
+    of ``data`` (:func:`stgkd.prune.inert.inert_channels`, on the model's device):
+    ``cut_at`` (the first layer whose every channel is the same on every window, else
+    None) and ``dead`` (layer -> the channels that are zero on every window, for layers
+    that have any)."""
+    device = next(model.parameters()).device
+    table = inert_channels(model, data.val[:, :data.n_his].to(device))
+    return {"cut_at": first_cut_layer(table),
+            "dead": {layer: zero for layer, zero in zip(table["layer"], table["zero"]) if zero}}
 
 
 def result_extras(loss_fn, teacher_info: dict | None, pruning_info: dict | None) -> dict:

@@ -5,7 +5,12 @@ import torch
 
 from stgkd.registry import EXPERIMENTS
 from stgkd.runner import run_experiment
+from stgkd.runs import load_result
 from stgkd.prune.algorithm import prune_step
+
+LAYER_NAMES = [f"blocks.{i}.{layer}" for i in (0, 1)
+               for layer in ("temporal_in", "spatial", "temporal_out")] + ["output.temporal",
+                                                                          "output.gate"]
 
 
 def test_network_scope_removes_the_lowest_channels_of_all_layers():
@@ -56,6 +61,13 @@ def test_a_pruned_run_stores_its_errors_right_after_pruning(base_root):
     assert result["pruning"]["level"] >= 0.5 and result["pruning"]["scope"] == "network"
     # one fine-tuning epoch (smoke) moves the test error away from the pruned model's
     assert result["history"][0]["test"] != after["test"]
+    # where the input is cut off from the forecast, right after pruning and at the end
+    for inert in (result["pruning"]["inert_after_pruning"], result["inert"]):
+        assert set(inert) == {"cut_at", "dead"}
+        assert inert["cut_at"] is None or inert["cut_at"] in LAYER_NAMES + ["forecast"]
+    # and the stored result reads back with it
+    stored = load_result("smoke", "prune/losloop/taylor-global-50", 0, base_root)
+    assert stored["inert"] == result["inert"]
 
 
 def test_the_correlation_variant_weighs_the_best_share_of_the_dose_response():

@@ -6,7 +6,9 @@
   is the same score taken from the distillation loss's gradients: backpropagate LSTCD
   instead of the MSE before :meth:`TaylorImportance.accumulate`;
 * :mod:`~stgkd.prune.algorithm` - a pruning step, size counting and :func:`algorithm1`;
-* :mod:`~stgkd.prune.compact` - the masked model as a smaller dense STGCN.
+* :mod:`~stgkd.prune.compact` - the masked model as a smaller dense STGCN;
+* :mod:`~stgkd.prune.inert` - channels (dead ReLUs) that no longer carry the input, and
+  the layer where a narrow pruned model's input is cut off from its forecast.
 
 Typical use::
 
@@ -24,6 +26,7 @@ from stgkd.prune.algorithm import (PruneResult, algorithm1, compacted_parameter_
                                    prune_step, pruning_level, removal_count, step_share)
 from stgkd.prune.compact import compact, compacted_config
 from stgkd.prune.importance import TaylorImportance, channel_groups, group_scores
+from stgkd.prune.inert import first_cut_layer, inert_channels
 from stgkd.prune.layout import Layer, ParamSlice, parameter_slices, prunable_layers
 from stgkd.prune.masks import (MaskedSTGCN, Masks, check_masks, full_masks, kept_counts,
                                kept_indices, masked_layer_norm)

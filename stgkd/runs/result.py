@@ -63,7 +63,8 @@ class RunResult(Mapping):
     paper_setting, selection (the epoch-selection rule), data_files, teacher (the
     teacher checkpoint's provenance), teacher_share (Table 3, a fraction),
     loss_terms, correlation_share, reading (how an ambiguous passage was read),
-    pruning (Algorithm 1's record).
+    pruning (Algorithm 1's record), inert (where the trained model's input is cut off
+    from its forecast: ``cut_at`` and ``dead`` of :func:`stgkd.runner.inert_summary`).
 
     DMST comparison rows: model, scaler, scaling, test_loss, pattern_graph_edges,
     reading.
@@ -102,6 +103,7 @@ class RunResult(Mapping):
     correlation_share: float = ABSENT
     reading: dict = ABSENT
     pruning: dict = ABSENT
+    inert: dict = ABSENT
     model: str = ABSENT
     scaler: dict = ABSENT
     scaling: str = ABSENT
