@@ -106,7 +106,7 @@ from stgkd.report import (accuracy_rmse_consistency, Captions, chosen_scaling, C
                           model_overview, network_snapshot, ours, paper_figures, pick_trace_nodes,
                           plain_readings, prediction_traces, profile_label, provenance_table,
                           scaling_choice, scaling_choice_text, scaling_claims,
-                          scaling_side_by_side, show, show_reproduce,
+                          scaling_side_by_side, show, show_reproduce, show_uncut,
                           trace_mae, TRACE_MODELS, variant_parameters)
 from IPython.display import Markdown, display
 
@@ -187,8 +187,7 @@ overview = sizes["losloop"].rename(columns={"parameters": "parameters (Los-loop)
 overview.insert(3, "parameters (PeMSD7(M))", sizes["pemsd7m"]["parameters"])
 for column in ("parameters (Los-loop)", "parameters (PeMSD7(M))"):
     overview[column] = overview[column].map(lambda v: "–" if pd.isna(v) else f"{v:,}")
-with pd.option_context("display.max_colwidth", None):
-    display(display_frame(overview).set_index("model"))
+show_uncut(display_frame(overview).set_index("model"))
 
 # %% [markdown]
 # ## The comparison, data set by data set

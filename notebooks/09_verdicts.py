@@ -56,7 +56,7 @@ from stgkd.report import (claim_cells, claim_family_verdicts, claim_verdicts, cl
                           resolution_counts, resolution_summary, resolution_view,
                           profile_table_markdown, readings_needed, readings_plan,
                           readings_summary, rows_needed, rule_comparison,
-                          settle_plan, show_reproduce, tried_table,
+                          settle_plan, show_reproduce, show_uncut, tried_table,
                           teacher_share_intervals, teacher_share_table, verdict_markdown,
                           verdicts_by_rule)
 from stgkd.runs import load_results
@@ -142,8 +142,7 @@ summary
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-with pd.option_context("display.max_colwidth", None):
-    display(resolution_view(resolution))
+show_uncut(resolution_view(resolution))
 counts = resolution_counts(resolution)
 Markdown("Over the MAE and RMSE cells of these claims: " + "; ".join(
     f"{row.resolution}: {row.cells}" for row in counts.itertuples()) + ".")
@@ -175,8 +174,7 @@ Markdown("Over the MAE and RMSE cells of these claims: " + "; ".join(
 
 # %% tags=["remove-input"]
 # NBVAL_CHECK_OUTPUT
-with pd.option_context("display.max_colwidth", None):
-    display(corrected_view(corrected_claims(every_cell)))
+show_uncut(corrected_view(corrected_claims(every_cell)))
 Markdown(correction_summary(every_cell))
 
 # %% [markdown]
@@ -201,11 +199,10 @@ Markdown(correction_summary(every_cell))
 # NBVAL_CHECK_OUTPUT
 by_rule_all = verdicts_by_rule(results, RULES)    # also the "by rule" table below
 tried = tried_table(results, verdicts=verdicts, by_rule=by_rule_all)
-with pd.option_context("display.max_colwidth", None):
-    display(tried.assign(claim=tried["source"] + ": " + tried["statement"])
-            .rename(columns={"dataset": "data set", "other rules": "other epoch rules"})
-            .set_index(["claim", "data set"])
-            [["seeds", "verdict", "other epoch rules", "other readings"]])
+show_uncut(tried.assign(claim=tried["source"] + ": " + tried["statement"])
+           .rename(columns={"dataset": "data set", "other rules": "other epoch rules"})
+           .set_index(["claim", "data set"])
+           [["seeds", "verdict", "other epoch rules", "other readings"]])
 
 # %% [markdown]
 # ## What would settle the open verdicts
@@ -227,15 +224,16 @@ def hours_text(hours):
 
 # the claims below three paired seeds, then those the rule above sends to five
 needed = claims_needed(results, cells=resolution)
-with pd.option_context("display.max_colwidth", None):     # the runs to add, uncut
-    display(needed.assign(claim=needed["source"] + ": " + needed["statement"],
-                          cpu_hours=needed["cpu_hours"].map(hours_text))
-            [["claim", "dataset", "paired", "target", "to_add", "cpu_hours"]]
-            .rename(columns={"dataset": "data set", "paired": "paired seeds now",
-                             "target": "seeds to reach", "to_add": "runs to add",
-                             "cpu_hours": "CPU hours"})
-            .set_index(["claim", "data set"]) if len(needed) else
-            Markdown("Every claim has the paired seeds it needs."))
+if len(needed):
+    show_uncut(needed.assign(claim=needed["source"] + ": " + needed["statement"],
+                             cpu_hours=needed["cpu_hours"].map(hours_text))
+               [["claim", "dataset", "paired", "target", "to_add", "cpu_hours"]]
+               .rename(columns={"dataset": "data set", "paired": "paired seeds now",
+                                "target": "seeds to reach", "to_add": "runs to add",
+                                "cpu_hours": "CPU hours"})
+               .set_index(["claim", "data set"]))
+else:
+    display(Markdown("Every claim has the paired seeds it needs."))
 
 # %% [markdown]
 # Rows of the paper's tables that no claim compares (the teacher, LRD(L2), the pruning

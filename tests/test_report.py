@@ -376,3 +376,14 @@ def test_the_profile_table_states_what_the_code_runs():
     assert f"{PROFILES['full'].epochs} epochs" in full
     assert f"at most {PROFILES['full'].dmst.max_epochs} epochs" in full
     assert '(shown as "full profile")' in full
+
+
+def test_show_uncut_shows_every_row_and_whole_cells_whatever_the_options(capsys):
+    from stgkd.report import show_uncut
+    frame = pd.DataFrame({"claim": [f"claim number {i} with a long statement" for i in range(8)]})
+    with pd.option_context("display.max_rows", 3, "display.max_colwidth", 10):
+        show_uncut(frame)
+        printed = capsys.readouterr().out
+        assert pd.get_option("display.max_rows") == 3     # the notebook's options are kept
+    assert "..." not in printed
+    assert all(f"claim number {i} with a long statement" in printed for i in range(8))

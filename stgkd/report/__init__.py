@@ -35,7 +35,8 @@ from stgkd.report.comparison import (comparison_table, coverage_line, dashboard,
                                      trace_mae)
 from stgkd.report.convergence import (convergence_verdicts, teacher_share_intervals)
 from stgkd.report.display import (display_frame, profile_label, profile_table_markdown,
-                                  PRUNING_LEVEL_DEFINITION, reader_frame, show, show_comparison)
+                                  PRUNING_LEVEL_DEFINITION, reader_frame, show, show_comparison,
+                                  show_uncut)
 from stgkd.report.dmst import (CLAIM_RIVALS, dmst_claim, DMST_DATASETS, dmst_experiment,
                                dmst_readings_table, dmst_table, dmst_view, graph_matrices,
                                graph_summary, model_overview, network_snapshot, paper_figures,

@@ -254,12 +254,19 @@ def show(frame: pd.DataFrame, index: str | list | None = None, digits: int | dic
     if frame.empty:
         display(Markdown("Not yet run."))
     else:
-        # every row and the whole of each cell: a table in the book is read, and pandas'
-        # cut marks ("...") would hide what it says
-        with pd.option_context("display.max_rows", None, "display.max_colwidth", None):
-            display(reader_frame(frame, digits=digits, index=index, names=names, drop=drop))
+        show_uncut(reader_frame(frame, digits=digits, index=index, names=names, drop=drop))
     if missing:
         display(Markdown(missing))
+
+
+def show_uncut(frame: pd.DataFrame) -> None:
+    """Display ``frame`` as it is, with every row and the whole of each cell whatever the
+    notebook's pandas display options: a table in the book is read, and pandas' cut
+    marks ("...") would hide what it says."""
+    from IPython.display import display
+
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", None):
+        display(frame)
 
 
 def profile_table_markdown() -> str:
