@@ -73,7 +73,7 @@ from stgkd.report.efficiency import (batch_ratio, compacted_training, distillati
                                      training_throughput, training_variants)
 from stgkd.report.figures import (Captions, distinct_colors, legend_outside, ours)
 from stgkd.report.graph_scaling import (load_scaling, power_law_fit, scaling_plot, scaling_table)
-from stgkd.report.inert import (inert_runs, INERT_RUN_COLUMNS)
+from stgkd.report.inert import inert_runs
 from stgkd.report.kd import (claim_check, hyperparameter_table, hyperparameter_view, kd_experiments,
                              loss_scale_table, most_variable_node, neighbour_overlap,
                              output_layer_inputs, prediction_trace, RunWindows, teacher_share_table,
