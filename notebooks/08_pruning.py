@@ -79,8 +79,9 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 from stgkd.data import load_series
-from stgkd.report import (arms_table, Captions, claim_verdicts, CLAIMS, comparison_table, coverage_line, distinct_colors,
-                          figure4_experiments, figure4_traces, finetune_ablation, inert_runs, legend_outside,
+from stgkd.report import (arms_table, Captions, claim_verdicts, CLAIMS, comparison_table,
+                          coverage_line, distinct_colors, figure4_experiments, figure4_traces,
+                          finetune_ablation, inert_runs, legend_outside,
                           nearest_to_paper, NOT_YET_RUN, ours, ours_without_paper_cell,
                           profile_label, pruning_claim, pruning_experiments, pruning_history_frame,
                           PRUNING_LEVEL_DEFINITION, pruning_runs, question_verdicts, show,
@@ -174,13 +175,13 @@ show_reproduce([n for d in DATASETS for n in pruning_experiments(d)] + table_exp
 # Algorithm 1 prunes Table 7's teacher down to layers a single channel wide (the pruning
 # runs further down give each run's channels; the paper's student has two there). A
 # graph convolution ends in a ReLU: once its input is negative on every window, a
-# one-channel graph convolution outputs zero on every window and passes no gradient back, so training cannot
-# revive it, and everything after it, the forecast included, becomes the same for every
-# window (one speed per station). The table runs each stored checkpoint of Table 7's two
+# one-channel graph convolution outputs zero on every window and passes no gradient back,
+# so training cannot revive it, and everything after it, the forecast included, becomes
+# the same for every window (one speed per station). The table runs each stored checkpoint of Table 7's two
 # sides over the validation windows of its split, one per half hour (`stgkd.prune.inert`):
 # `cut at` is the first layer whose every channel no longer varies from window to window,
-# `dead channels` the channels that are zero on every window. New runs record the same in their result
-# (`inert`, and `pruning.inert_after_pruning` right after pruning) and warn when the
+# `dead channels` the channels that are zero on every window. New runs record the same in
+# their result (`inert`, and `pruning.inert_after_pruning` right after pruning) and warn when the
 # forecast is cut.
 
 # %% tags=["remove-input"]
@@ -200,8 +201,8 @@ else:
     kept = [r for r in results if (r["experiment"], r["profile"], r["seed"]) not in cut_keys]
     both = pd.concat([claim_verdicts(results, claims=table7).assign(runs="every seed (the verdict)"),
                       claim_verdicts(kept, claims=table7).assign(runs="cut runs left out")],
-                     ignore_index=True).sort_values("dataset", key=lambda d: d.map(
-                         {d: i for i, d in enumerate(DATASETS)}), kind="stable")
+                     ignore_index=True)
+    both = both.sort_values("dataset", key=lambda names: names.map(DATASETS.index), kind="stable")
     uncut_median = inert[inert["cut at"] == "none"].groupby("experiment")["test MAE 15 min"].median()
     listed = "; ".join(
         f"{e} seed {s} (cut at {c}; test MAE {m:.3f} at 15 min, {m / uncut_median[e]:.1f} times "

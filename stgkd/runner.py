@@ -26,7 +26,8 @@ from stgkd.distill import LazyTeacherCache, TeacherCache, make_kd_loss
 from stgkd.evaluate import evaluate_split
 from stgkd.io import save_torch, write_json
 from stgkd.nn.stgcn import STGCN
-from stgkd.prune import algorithm1, first_cut_layer, inert_channels
+from stgkd.prune import algorithm1, inert_channels
+from stgkd.prune import inert_summary as summarise_inert
 from stgkd.provenance import data_files, now_iso, provenance
 from stgkd.registry import (TEACHER_SEED, DMSTExperiment, Experiment, Profile, get_experiment,
                             get_profile)
@@ -467,9 +468,7 @@ def inert_summary(model: STGCN, data) -> dict:
     None) and ``dead`` (layer -> the channels that are zero on every window, for layers
     that have any)."""
     device = next(model.parameters()).device
-    table = inert_channels(model, data.val[:, :data.n_his].to(device))
-    return {"cut_at": first_cut_layer(table),
-            "dead": {layer: zero for layer, zero in zip(table["layer"], table["zero"]) if zero}}
+    return summarise_inert(inert_channels(model, data.val[:, :data.n_his].to(device)))
 
 
 def result_extras(loss_fn, teacher_info: dict | None, pruning_info: dict | None) -> dict:

@@ -26,7 +26,7 @@ from stgkd.prune.algorithm import (PruneResult, algorithm1, compacted_parameter_
                                    prune_step, pruning_level, removal_count, step_share)
 from stgkd.prune.compact import compact, compacted_config
 from stgkd.prune.importance import TaylorImportance, channel_groups, group_scores
-from stgkd.prune.inert import first_cut_layer, inert_channels
+from stgkd.prune.inert import first_cut_layer, inert_channels, inert_summary
 from stgkd.prune.layout import Layer, ParamSlice, parameter_slices, prunable_layers
 from stgkd.prune.masks import (MaskedSTGCN, Masks, check_masks, full_masks, kept_counts,
                                kept_indices, masked_layer_norm)

@@ -92,3 +92,11 @@ def first_cut_layer(table: pd.DataFrame) -> str | None:
     (``"forecast"`` when only the output is), or None when the input reaches the forecast."""
     cut = table[table["cut"]]
     return None if cut.empty else str(cut["layer"].iloc[0])
+
+
+def inert_summary(table: pd.DataFrame) -> dict:
+    """An :func:`inert_channels` table in short, as a run's result stores it: ``cut_at``
+    (:func:`first_cut_layer`) and ``dead`` (layer -> the channels that are zero on every
+    window, for the layers that have any)."""
+    return {"cut_at": first_cut_layer(table),
+            "dead": {layer: zero for layer, zero in zip(table["layer"], table["zero"]) if zero}}

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from stgkd.prune.inert import first_cut_layer, inert_channels
+from stgkd.prune.inert import inert_channels, inert_summary
 from stgkd.report.kd import RunWindows
 from stgkd.runs import best_profile_results, dataset_series, load_run_model
 
@@ -19,10 +19,9 @@ INERT_RUN_COLUMNS = ("experiment", "dataset", "profile", "seed", "test MAE 15 mi
                      "cut at", "dead channels")
 
 
-def _dead_channels(table: pd.DataFrame) -> str:
-    """``layer[c, ..]`` for every layer with channels that are zero on every window."""
-    dead = [f"{layer}{zero}" for layer, zero in zip(table["layer"], table["zero"]) if zero]
-    return ", ".join(dead) or "none"
+def _dead_channels(dead: dict) -> str:
+    """``layer[c, ..]`` for every layer of an inert summary's ``dead``."""
+    return ", ".join(f"{layer}{zero}" for layer, zero in dead.items()) or "none"
 
 
 def inert_runs(results: Iterable[dict], experiments: Iterable[str], profile: str = "best",
@@ -53,10 +52,10 @@ def inert_runs(results: Iterable[dict], experiments: Iterable[str], profile: str
             windows_of[dataset] = RunWindows(dataset_series(dataset), dataset)
         data = windows_of[dataset](run)
         model = load_run_model(run, results_dir=results_dir)
-        table = inert_channels(model, data.val[::window_step, :data.n_his])
+        summary = inert_summary(inert_channels(model, data.val[::window_step, :data.n_his]))
         rows.append({"experiment": run["experiment"], "dataset": dataset,
                      "profile": run["profile"], "seed": int(run["seed"]),
                      "test MAE 15 min": run["test"]["15min"]["mae"],
-                     "cut at": first_cut_layer(table) or "none",
-                     "dead channels": _dead_channels(table)})
+                     "cut at": summary["cut_at"] or "none",
+                     "dead channels": _dead_channels(summary["dead"])})
     return pd.DataFrame(rows, columns=list(INERT_RUN_COLUMNS))
